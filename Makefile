@@ -1,0 +1,45 @@
+# MedSR: `make demo` and `make test` install what is missing, build, and run.
+SHELL := /bin/bash
+DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas-dev libopenjp2-7-dev pkg-config
+SWIFT_FLAGS ?=
+DEMO_OUT ?= demo-out
+
+.PHONY: deps build release test demo conformance bench clean
+
+## Install the Debian packages that are missing (apt-get update once, then install).
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "== installing missing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else echo "== Debian packages present"; fi
+
+build: deps
+	swift build $(SWIFT_FLAGS)
+
+release: deps
+	swift build -c release $(SWIFT_FLAGS)
+
+## Unit and conformance tests (no Python needed), then the CLI contract checks.
+test: build
+	swift test $(SWIFT_FLAGS)
+	bash Tools/cli_check.sh .build/debug/medsr
+
+## The main job on the shipped fixtures: inspect, then convert a DICOM series, a figshare
+## .mat (image and tumour mask), a tiled slide region and NIH-style PNGs.
+demo: release
+	bash Tools/demo.sh .build/release/medsr $(DEMO_OUT)
+
+## Every pydicom test file against pydicom itself (needs PyPI; makes its own venv).
+conformance: build
+	bash Tools/reference/run_conformance.sh .build/debug/medsr
+
+## Speed against the Python peers (pydicom+pylibjpeg, h5py, Pillow, tifffile), side by side.
+bench: release
+	bash Tools/bench/run.sh .build/release/medsr
+
+clean:
+	rm -rf .build $(DEMO_OUT)

@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Every Swift target is built in Swift 6 mode with the upcoming features STYLE.md asks for.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "MedSR",
+    products: [
+        .executable(name: "medsr", targets: ["medsr"]),
+        .library(name: "MedImage", targets: ["MedImage"]),
+        .library(name: "MedIO", targets: ["MedIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C and C++ shims: the only code that touches C memory rules.
+        .target(
+            name: "CDCMTK",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/openjpeg-2.5"])],
+            linkerSettings: [
+                .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"),
+                .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
+                .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("z"),
+            ]
+        ),
+        .target(
+            name: "CMatio",
+            cSettings: [.unsafeFlags(["-I/usr/include/hdf5/serial"])],
+            linkerSettings: [
+                .unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/hdf5/serial"]),
+                .linkedLibrary("matio"), .linkedLibrary("hdf5"),
+            ]
+        ),
+        .target(name: "CPNG", cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
+                linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // Swift libraries, one room each (ARCHITECTURE.md).
+        .target(name: "MedImage", swiftSettings: swiftSettings),
+        .target(name: "MedIO",
+                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF"],
+                swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "medsr",
+            dependencies: [
+                "MedImage", "MedIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests.
+        .target(name: "TestSupport", dependencies: ["MedImage"], path: "Tests/TestSupport",
+                swiftSettings: swiftSettings),
+        .testTarget(name: "MedImageTests", dependencies: ["MedImage", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedImage", "TestSupport", "CBLAS"],
+                    swiftSettings: swiftSettings),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,25 @@
+public import Foundation
+
+/// Writes that never leave a half-written file under the final name: data goes to a
+/// temporary file beside the target, then is renamed over it.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { temporary in try data.write(to: temporary) }
+    }
+
+    /// Runs `produce` on a temporary path in the target's folder, then renames it into place.
+    /// The temporary file is removed if `produce` throws.
+    public static func write(to url: URL, _ produce: (URL) throws -> Void) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).part")
+        do {
+            try produce(temporary)
+            if rename(temporary.path, url.path) != 0 {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+}

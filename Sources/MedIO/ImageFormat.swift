@@ -1,0 +1,59 @@
+public import Foundation
+import MedImage
+
+/// The formats MedSR reads, recognised by content, never by file name.
+public enum ImageFormat: String, Sendable, Codable, CaseIterable {
+    case dicom, matlab, tiff, png
+
+    /// Recognises a format from the first bytes of a file (at least 132 for DICOM).
+    ///
+    /// DICOM: "DICM" at offset 128 (checked first: some DICOM preambles hold a TIFF header), or a plausible first element of a bare data set (group
+    /// 0x0008 or 0x0002 in either byte order). MATLAB: the 116-byte text header starting
+    /// "MATLAB 5.0 MAT-file" / "MATLAB 7.3 MAT-file", or a bare HDF5 file. TIFF: II*\0, MM\0*,
+    /// BigTIFF II+\0 / MM\0+. PNG: its 8-byte signature.
+    public static func sniff(_ head: [UInt8]) -> ImageFormat? {
+        if head.count >= 8, head[0 ..< 8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            return .png
+        }
+        if head.count >= 132, head[128 ..< 132].elementsEqual(Array("DICM".utf8)) { return .dicom }
+        if head.count >= 4 {
+            let m = Array(head[0 ..< 4])
+            if m == [0x49, 0x49, 0x2A, 0x00] || m == [0x4D, 0x4D, 0x00, 0x2A]
+                || m == [0x49, 0x49, 0x2B, 0x00] || m == [0x4D, 0x4D, 0x00, 0x2B] {
+                return .tiff
+            }
+        }
+        if head.count >= 10, let text = String(bytes: head[0 ..< 10], encoding: .ascii), text == "MATLAB 5.0"
+            || text == "MATLAB 7.3" || text == "MATLAB 4.0" {
+            return .matlab
+        }
+        if head.count >= 8, head[0 ..< 8].elementsEqual([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            return .matlab
+        }
+        // A data set without preamble: the first tag is a low group (0002, 0008) in either order,
+        // followed by an explicit VR or a small implicit length.
+        if head.count >= 8 {
+            let groupLE = UInt16(head[0]) | UInt16(head[1]) << 8
+            let groupBE = UInt16(head[0]) << 8 | UInt16(head[1])
+            let vr = String(bytes: head[4 ..< 6], encoding: .ascii) ?? ""
+            let plausibleVR = vr.count == 2 && vr.allSatisfy { $0.isUppercase }
+            let implicitLength = UInt32(head[4]) | UInt32(head[5]) << 8 | UInt32(head[6]) << 16 | UInt32(head[7]) << 24
+            if [0x0002, 0x0008].contains(groupLE) && (plausibleVR || implicitLength < 1024) { return .dicom }
+            if [0x0002, 0x0008].contains(groupBE) && plausibleVR { return .dicom }
+        }
+        return nil
+    }
+
+    /// Reads the first bytes of `url` and sniffs them.
+    public static func detect(_ url: URL) throws -> ImageFormat {
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw InputError(.unreadable, path: url.path, "cannot open the file (missing or no permission)")
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 132)).map { [UInt8]($0 ?? Data()) } ?? []
+        guard let format = sniff(head) else {
+            throw InputError(.unsupported, path: url.path, "not a DICOM, MATLAB, TIFF or PNG file")
+        }
+        return format
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import CMatio
+import MedImage
+import Synchronization
+
+/// HDF5 (Debian's serial build) is not thread-safe: every call goes through this lock.
+let hdf5Lock = Mutex(())
+
+/// One variable of a MATLAB file: MATLAB dimensions (rows first) and column-major raw bytes.
+struct MATArray {
+    var dims: [Int]
+    var matClass: Int32
+    var bytes: [UInt8]
+
+    var count: Int { dims.reduce(1, *) }
+
+    var className: String { MATFile.className(matClass) }
+
+    /// Values as doubles, column-major.
+    func doubles() -> [Double] {
+        bytes.withUnsafeBytes { raw in
+            (0 ..< count).map { i -> Double in
+                switch matClass {
+                case Int32(MSR_MAT_DOUBLE): raw.loadUnaligned(fromByteOffset: i * 8, as: Double.self)
+                case Int32(MSR_MAT_SINGLE): Double(raw.loadUnaligned(fromByteOffset: i * 4, as: Float.self))
+                case Int32(MSR_MAT_INT8): Double(Int8(bitPattern: raw[i]))
+                case Int32(MSR_MAT_UINT8), Int32(MSR_MAT_LOGICAL): Double(raw[i])
+                case Int32(MSR_MAT_INT16): Double(raw.loadUnaligned(fromByteOffset: i * 2, as: Int16.self))
+                case Int32(MSR_MAT_UINT16), Int32(MSR_MAT_CHAR): Double(raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
+                case Int32(MSR_MAT_INT32): Double(raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))
+                case Int32(MSR_MAT_UINT32): Double(raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+                case Int32(MSR_MAT_INT64): Double(raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))
+                case Int32(MSR_MAT_UINT64): Double(raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+                default: .nan
+                }
+            }
+        }
+    }
+
+    /// A char array (UTF-16 code units) or a numeric vector of character codes as text.
+    func text() -> String {
+        let units = doubles().compactMap { UInt16(exactly: $0) }.filter { $0 != 0 }
+        return String(decoding: units, as: UTF16.self).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A 2-D array as a row-major pixel array (the orientation MATLAB shows).
+    func pixels() -> PixelArray? {
+        guard dims.count == 2 || (dims.count == 3 && (dims[2] == 3 || dims[2] == 1)) else { return nil }
+        let rows = dims[0], columns = dims[1], spp = dims.count == 3 ? dims[2] : 1
+        var order = [Int](repeating: 0, count: count)
+        for r in 0 ..< rows {
+            for c in 0 ..< columns {
+                for s in 0 ..< spp { order[(r * columns + c) * spp + s] = r + c * rows + s * rows * columns }
+            }
+        }
+        let samples: Samples
+        switch matClass {
+        case Int32(MSR_MAT_UINT8), Int32(MSR_MAT_LOGICAL): samples = .uint8(bytes)
+        case Int32(MSR_MAT_INT16): samples = decodeLittleEndian(bytes, type: .int16, count: count)
+        case Int32(MSR_MAT_UINT16): samples = decodeLittleEndian(bytes, type: .uint16, count: count)
+        case Int32(MSR_MAT_INT32): samples = decodeLittleEndian(bytes, type: .int32, count: count)
+        case Int32(MSR_MAT_UINT32): samples = decodeLittleEndian(bytes, type: .uint32, count: count)
+        case Int32(MSR_MAT_SINGLE): samples = decodeLittleEndian(bytes, type: .float32, count: count)
+        case Int32(MSR_MAT_INT8): samples = .int16(bytes.map { Int16(Int8(bitPattern: $0)) })
+        default: samples = .float32(doubles().map { Float($0) })
+        }
+        return PixelArray(rows: rows, columns: columns, samplesPerPixel: spp, samples: samples.gathered(order))
+    }
+}
+
+/// A MATLAB file: v4/v5 through matio, v7.3 (HDF5) through the HDF5 C API.
+/// Variables are named `var` or `var.field`.
+final class MATFile {
+    enum Backend {
+        case matio(OpaquePointer)
+        case hdf5(Int64)
+    }
+
+    let path: String
+    let backend: Backend
+    var isHDF5: Bool { if case .hdf5 = backend { true } else { false } }
+
+    init(path: String) throws(MATError) {
+        self.path = path
+        var err = [CChar](repeating: 0, count: 256)
+        var file: Int64 = -1
+        let h5 = hdf5Lock.withLock { _ in msr_h5_open(path, &file, &err, err.count) == 0 }
+        if h5 {
+            backend = .hdf5(file)
+            return
+        }
+        var handle: OpaquePointer?
+        guard msr_mat_open(path, &handle, &err, err.count) == 0, let handle else {
+            throw MATError(.unreadable, path: path, "not a readable MATLAB file (v5 or v7.3)", underlying: cString(err))
+        }
+        backend = .matio(handle)
+    }
+
+    deinit {
+        switch backend {
+        case .matio(let h): msr_mat_close(h)
+        case .hdf5(let f): hdf5Lock.withLock { _ in msr_h5_close(f) }
+        }
+    }
+
+    static func className(_ c: Int32) -> String {
+        ["unknown", "double", "single", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+         "char", "logical", "struct", "cell"][Int(max(0, min(c, 14)))]
+    }
+
+    private static func lines(_ buffer: [CChar]) -> [String] {
+        cString(buffer).split(separator: "\n").map(String.init)
+    }
+
+    /// Top-level variable names.
+    func variables() -> [String] {
+        var buf = [CChar](repeating: 0, count: 1 << 16)
+        switch backend {
+        case .matio(let h): _ = msr_mat_list(h, &buf, buf.count)
+        case .hdf5(let f): _ = hdf5Lock.withLock { _ in msr_h5_children(f, "/", &buf, buf.count) }
+        }
+        return Self.lines(buf)
+    }
+
+    /// Describes a variable; `fields` lists a struct's fields.
+    func info(_ name: String) throws(MATError) -> (info: msr_mat_info, fields: [String]) {
+        var info = msr_mat_info()
+        var err = [CChar](repeating: 0, count: 256)
+        var fields = [CChar](repeating: 0, count: 1 << 14)
+        let status: Int32
+        switch backend {
+        case .matio(let h): status = msr_mat_info_of(h, name, &info, &fields, fields.count, &err, err.count)
+        case .hdf5(let f):
+            let h5path = name.replacingOccurrences(of: ".", with: "/")
+            status = hdf5Lock.withLock { _ in
+                let s = msr_h5_info(f, h5path, &info, &err, err.count)
+                if s == 0 && info.mat_class == MSR_MAT_STRUCT { msr_h5_children(f, h5path, &fields, fields.count) }
+                return s
+            }
+        }
+        guard status == 0 else { throw MATError(.notFound, path: path, "variable '\(name)' is not in the file", underlying: cString(err)) }
+        return (info, Self.lines(fields))
+    }
+
+    /// Reads a numeric, logical or char variable; refuses more than `maxBytes`.
+    func read(_ name: String, maxBytes: Int) throws -> MATArray {
+        let (info, _) = try info(name)
+        let dims = withUnsafeBytes(of: info.dims) { raw in (0 ..< Int(info.rank)).map { Int(raw.load(fromByteOffset: $0 * 8, as: UInt64.self)) } }
+        guard info.is_complex == 0, info.element_size > 0 else {
+            throw MATError(.unsupported, path: path, "variable '\(name)' is \(Self.className(info.mat_class)); only real numeric, logical and char arrays can be read")
+        }
+        var total = info.element_size
+        for d in dims {
+            let (product, overflow) = total.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= maxBytes else {
+                throw InputError(.tooLarge, path: path, "variable '\(name)' claims dimensions \(dims), over the \(maxBytes >> 20) MiB limit")
+            }
+            total = product
+        }
+        var bytes = [UInt8](repeating: 0, count: total)
+        var err = [CChar](repeating: 0, count: 256)
+        let status: Int32
+        switch backend {
+        case .matio(let h): status = msr_mat_read(h, name, &bytes, bytes.count, &err, err.count)
+        case .hdf5(let f):
+            let h5path = name.replacingOccurrences(of: ".", with: "/")
+            status = hdf5Lock.withLock { _ in msr_h5_read(f, h5path, info.mat_class, &bytes, bytes.count, &err, err.count) }
+        }
+        guard status == 0 else { throw MATError(.corrupt, path: path, "variable '\(name)' cannot be read", underlying: cString(err)) }
+        return MATArray(dims: dims, matClass: info.mat_class, bytes: bytes)
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+
+/// `medsr`: prepare medical images for super-resolution and audit what it does.
+@main
+struct MedSR: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "medsr",
+        abstract: "Turn raw medical images (DICOM, MATLAB, TIFF slides, PNG) into training data.",
+        discussion: """
+        Exit status: 0 success, 1 nothing could be done, 2 usage error, 3 some inputs failed.
+        Patient identifiers never appear in output unless --show-phi is given.
+        """,
+        version: "0.1.0",
+        subcommands: [Inspect.self, Convert.self]
+    )
+
+    /// Usage errors exit with 2 (not ArgumentParser's 64), as the README promises.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Writes one line to standard error.
+func report(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

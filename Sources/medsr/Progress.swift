@@ -1,0 +1,36 @@
+import Foundation
+import Synchronization
+
+/// A one-line progress bar on standard error, shown only when it is a terminal.
+final class Progress: Sendable {
+    private let total: Int
+    private let unit: String
+    private let start = Date()
+    private let state = Mutex((done: 0, lastDraw: 0.0))
+    private let enabled = isatty(2) == 1
+
+    init(total: Int, unit: String) {
+        self.total = total
+        self.unit = unit
+    }
+
+    func advance(by n: Int = 1) {
+        guard enabled else { return }
+        let line: String? = state.withLock { s in
+            s.done += n
+            let now = Date().timeIntervalSince(start)
+            guard now - s.lastDraw > 0.1 || s.done == total else { return nil }
+            s.lastDraw = now
+            let rate = Double(s.done) / max(now, 1e-9)
+            let eta = rate > 0 ? Double(total - s.done) / rate : 0
+            let width = 30, filled = total > 0 ? width * s.done / total : width
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            return String(format: "\r%@ %d/%d %@  %.1f %@/s  ETA %.0fs ", bar, s.done, total, unit, rate, unit, eta)
+        }
+        if let line { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
