@@ -224,11 +224,11 @@ public enum DICOMReader {
     /// A LUT from its descriptor (entries, first mapped value, bits) and data; 8-bit tables
     /// stored two entries per word are unpacked.
     static func lookupTable(_ file: borrowing DICOMFile, descriptor: String, data: String, signedFirst: Bool) -> LookupTable? {
-        guard let d = file.numbers(descriptor), d.count == 3, var words = file.words(data) else { return nil }
-        let entries = d[0] == 0 ? 65536 : Int(d[0])
-        var first = Int(d[1])
+        guard let d = file.numbers(descriptor), d.count == 3, var words = file.words(data),
+              let count = Int(exactly: d[0]), var first = Int(exactly: d[1]), let bits = Int(exactly: d[2]),
+              (0 ... 65535).contains(count), (0 ... 65535).contains(first) || first < 0 else { return nil }
+        let entries = count == 0 ? 65536 : count
         if signedFirst && first > 32767 { first -= 65536 }
-        let bits = Int(d[2])
         if bits == 8 && words.count * 2 >= entries && words.count < entries {
             words = words.flatMap { [$0 & 0xFF, $0 >> 8] }
         }

@@ -145,7 +145,7 @@ final class MATFile {
     /// Reads a numeric, logical or char variable; refuses more than `maxBytes`.
     func read(_ name: String, maxBytes: Int) throws -> MATArray {
         let (info, _) = try info(name)
-        let dims = withUnsafeBytes(of: info.dims) { raw in (0 ..< Int(info.rank)).map { Int(raw.load(fromByteOffset: $0 * 8, as: UInt64.self)) } }
+        let dims = withUnsafeBytes(of: info.dims) { raw in (0 ..< Int(info.rank)).map { Int(clamping: raw.load(fromByteOffset: $0 * 8, as: UInt64.self)) } }
         guard info.is_complex == 0, info.element_size > 0 else {
             throw MATError(.unsupported, path: path, "variable '\(name)' is \(Self.className(info.mat_class)); only real numeric, logical and char arrays can be read")
         }

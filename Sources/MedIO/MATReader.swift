@@ -37,7 +37,7 @@ public enum MATReader {
             }
             mask = Mask(rows: pixels.rows, columns: pixels.columns, values: pixels.samples.floats().map { $0 != 0 ? 1 : 0 })
         }
-        let label = fields.contains("label") ? try file.read("cjdata.label", maxBytes: 1 << 20).doubles().first.map { Int($0) } : nil
+        let label = fields.contains("label") ? try file.read("cjdata.label", maxBytes: 1 << 20).doubles().first.flatMap { Int(exactly: $0) } : nil
         let pid = fields.contains("PID") ? try file.read("cjdata.PID", maxBytes: 1 << 20).text() : nil
         let border = fields.contains("tumorBorder") ? try file.read("cjdata.tumorBorder", maxBytes: 1 << 24).doubles() : []
         return FigshareRecord(image: image, tumorMask: mask, label: label,
@@ -130,7 +130,7 @@ public enum MATReader {
     static func variable(_ name: String, _ info: msr_mat_info) -> VariableDescription {
         VariableDescription(name: name, matlabClass: MATFile.className(info.mat_class),
                             dimensions: withUnsafeBytes(of: info.dims) { raw in
-                                (0 ..< Int(info.rank)).map { Int(raw.load(fromByteOffset: $0 * 8, as: UInt64.self)) }
+                                (0 ..< Int(info.rank)).map { Int(clamping: raw.load(fromByteOffset: $0 * 8, as: UInt64.self)) }
                             })
     }
 }

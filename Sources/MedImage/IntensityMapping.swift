@@ -79,7 +79,7 @@ public enum IntensityMapping {
                 mapped = values.map { applyWindow($0, w) }
             } else if let lut {
                 let scale = maxOut / Double((1 << lut.bits) - 1)
-                mapped = values.map { Double(lut.lookup(Int($0.rounded(.down)))) * scale }
+                mapped = values.map { Double(lut.lookup(Int(clampingFinite: $0))) * scale }
                 mapped = mapped.map { min($0, maxOut) / maxOut }
             } else {
                 let (lo, hi): (Double, Double)
@@ -100,11 +100,8 @@ public enum IntensityMapping {
                 out[range.lowerBound + i] = (invert ? 1 - y : y) * maxOut
             }
         }
-        let samples: Samples = bits == 8
-            ? .uint8(out.map { UInt8($0.rounded()) })
-            : .uint16(out.map { UInt16($0.rounded()) })
-        return (PixelArray(frames: pixels.frames, rows: pixels.rows, columns: pixels.columns, samples: samples),
-                usedWindow)
+        return (PixelArray(frames: pixels.frames, rows: pixels.rows, columns: pixels.columns,
+                           samples: quantized(out, bits: bits)), usedWindow)
     }
 
     /// The VOI window function as a fraction 0…1 (PS3.3 C.11.2.1.2).
@@ -130,16 +127,14 @@ public enum IntensityMapping {
         var out = [Double]()
         out.reserveCapacity(indices.count * 3)
         for v in indices {
-            let i = Int(v)
+            let i = Int(clampingFinite: Double(v))
             for table in [palette.red, palette.green, palette.blue] {
                 let entryMax = Double((1 << table.bits) - 1)
                 out.append(Double(table.lookup(i)) / entryMax * maxOut)
             }
         }
-        let samples: Samples = bits == 8 ? .uint8(out.map { UInt8(min($0.rounded(), 255)) })
-            : .uint16(out.map { UInt16(min($0.rounded(), 65535)) })
         return PixelArray(frames: pixels.frames, rows: pixels.rows, columns: pixels.columns, samplesPerPixel: 3,
-                          samples: samples)
+                          samples: quantized(out, bits: bits))
     }
 
     static func scaleColour(_ pixels: PixelArray, bits: Int, storedBits: Int?) -> PixelArray {
@@ -150,13 +145,25 @@ public enum IntensityMapping {
                               samplesPerPixel: pixels.samplesPerPixel, samples: .uint16(a.map { UInt16($0) * 257 }))
         default:
             let values = pixels.samples.floats()
-            let inMax = Float((1 << min(storedBits ?? 16, 31)) - 1)
-            let outMax: Float = bits == 8 ? 255 : 65535
-            let scaled = values.map { min(max($0 / inMax, 0), 1) * outMax }
-            let samples: Samples = bits == 8 ? .uint8(scaled.map { UInt8($0.rounded()) })
-                : .uint16(scaled.map { UInt16($0.rounded()) })
+            let inMax = pixels.sampleType == .float32 ? 1 : pow(2, Double(min(max(storedBits ?? 16, 1), 32))) - 1
+            let outMax: Double = bits == 8 ? 255 : 65535
+            let scaled = values.map { Double($0) / inMax * outMax }
             return PixelArray(frames: pixels.frames, rows: pixels.rows, columns: pixels.columns,
-                              samplesPerPixel: pixels.samplesPerPixel, samples: samples)
+                              samplesPerPixel: pixels.samplesPerPixel, samples: quantized(scaled, bits: bits))
         }
+    }
+
+    /// Rounds to 8 or 16 bits, clamping to the type's range; NaN becomes 0 (never a trap).
+    static func quantized(_ values: [Double], bits: Int) -> Samples {
+        let top = bits == 8 ? 255.0 : 65535.0
+        let clamped = values.map { $0.isNaN ? 0 : min(max($0.rounded(), 0), top) }
+        return bits == 8 ? .uint8(clamped.map { UInt8($0) }) : .uint16(clamped.map { UInt16($0) })
+    }
+}
+
+extension Int {
+    /// The value rounded down and clamped to ±2^53; NaN becomes 0. Never traps.
+    init(clampingFinite value: Double) {
+        self = value.isNaN ? 0 : Int(Swift.min(Swift.max(value.rounded(.down), -9.0e15), 9.0e15))
     }
 }

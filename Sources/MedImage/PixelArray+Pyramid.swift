@@ -21,11 +21,12 @@ extension PixelArray {
         }
         let converted: Samples
         switch sampleType {
-        case .uint8: converted = .uint8(out.map { UInt8($0.rounded()) })
-        case .uint16: converted = .uint16(out.map { UInt16($0.rounded()) })
-        case .int16: converted = .int16(out.map { Int16($0.rounded()) })
-        case .uint32: converted = .uint32(out.map { UInt32($0.rounded()) })
-        case .int32: converted = .int32(out.map { Int32($0.rounded()) })
+        // Means of in-range values stay in range, but Float rounding near 2^32 must not trap.
+        case .uint8: converted = .uint8(out.map { UInt8(clamping: Int64($0.rounded())) })
+        case .uint16: converted = .uint16(out.map { UInt16(clamping: Int64($0.rounded())) })
+        case .int16: converted = .int16(out.map { Int16(clamping: Int64($0.rounded())) })
+        case .uint32: converted = .uint32(out.map { UInt32(clamping: Int64($0.rounded())) })
+        case .int32: converted = .int32(out.map { Int32(clamping: Int64($0.rounded())) })
         case .float32: converted = .float32(out)
         }
         return PixelArray(rows: outRows, columns: outColumns, samplesPerPixel: spp, samples: converted)

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The CLI contract, on the shipped fixtures: exit statuses, one-line errors naming the file,
+# mirrored trees, atomic outputs, and no patient identifiers anywhere in what medsr writes.
+set -uo pipefail
+medsr=$(realpath "$1")
+fx=$(cd "$(dirname "$0")/../Fixtures" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+check() {  # name, condition (evaluated)
+  if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
+}
+
+# A tree with good files of every format and one broken file.
+mkdir -p "$work/in/dicom" "$work/in/mat" "$work/in/bad"
+cp "$fx"/dicom/series/*.dcm "$work/in/dicom/"
+cp "$fx"/mat/figshare/1.mat "$fx"/mat/figshare/5.mat "$work/in/mat/"
+cp "$fx"/tiff/strips_lzw_gray.tif "$fx"/png/types/rgb16.png "$work/in/"
+head -c 300 "$fx"/dicom/series/a.dcm > "$work/in/bad/truncated.dcm"
+
+"$medsr" convert "$work/in" "$work/out" --format png > "$work/stdout" 2> "$work/stderr"; status=$?
+check "some inputs failed → exit 3 (got $status)" '[ $status -eq 3 ]'
+check "one error line names the bad file" '[ "$(grep -c "truncated.dcm" "$work/stderr")" -eq 1 ]'
+check "the tree is mirrored" '[ -f "$work/out/dicom/a.png" ] && [ -f "$work/out/mat/5.png" ] && [ -f "$work/out/rgb16.png" ]'
+check "nothing written for the bad file" '[ ! -e "$work/out/bad/truncated.png" ]'
+check "no temporary files left" '[ -z "$(find "$work/out" -name "*.part")" ]'
+
+"$medsr" convert "$work/in/dicom" "$work/npy" --format npy > /dev/null 2>&1; status=$?
+check "all converted → exit 0 (got $status)" '[ $status -eq 0 ]'
+"$medsr" convert "$work/in/bad" "$work/none" > /dev/null 2>&1; status=$?
+check "nothing converted → exit 1 (got $status)" '[ $status -eq 1 ]'
+"$medsr" convert "$work/in" "$work/x" --values nonsense > /dev/null 2> "$work/usage"; status=$?
+check "usage error → exit 2 (got $status)" '[ $status -eq 2 ]'
+"$medsr" convert "$work/in/bad/truncated.dcm" "$work/t.png" 2> "$work/one"; status=$?
+check "a bad single file → exit 1 and one line" '[ $status -eq 1 ] && [ "$(wc -l < "$work/one")" -eq 1 ]'
+
+# Masks and values.
+"$medsr" convert "$fx/mat/figshare/2.mat" "$work/mask.npy" --mask tumorMask > /dev/null
+check "figshare mask converts" '[ -f "$work/mask.npy" ]'
+"$medsr" convert "$fx/dicom/conformance/rtdose.dcm" "$work/dose.npy" --frame all --values stored > /dev/null
+check "multi-frame npy keeps a frame axis" 'python3 -c "import sys;h=open(sys.argv[1],\"rb\").read(128);sys.exit(0 if b\"(15, 10, 10)\" in h else 1)" "$work/dose.npy"'
+"$medsr" convert "$fx/tiff/slide_jpeg_subifd.tif" "$work/region.png" --level 1 --region 100,100,200,150 > /dev/null
+check "slide region converts" '[ -f "$work/region.png" ]'
+"$medsr" convert "$fx/png/nih/images/00000002_000.png" "$work/gray.png" --gray > /dev/null
+check "RGBA radiograph forced to one channel" '[ -f "$work/gray.png" ]'
+
+# Patient identifiers: the fixtures carry PHI-CANARY ids and Canary^Phileas; none may leave.
+"$medsr" inspect "$fx/dicom/series" > "$work/inspect.txt" 2>&1
+"$medsr" inspect "$fx/dicom/series/a.dcm" --json >> "$work/inspect.txt" 2>&1
+"$medsr" inspect "$fx/mat/figshare/1.mat" --json >> "$work/inspect.txt" 2>&1
+check "no patient identifiers in outputs, logs or errors" '! grep -rqaE "PHI-CANARY|Canary" "$work/out" "$work/npy" "$work/stderr" "$work/inspect.txt"'
+"$medsr" inspect "$fx/dicom/series/a.dcm" --show-phi > "$work/phi.txt"
+check "--show-phi shows them" 'grep -q "PHI-CANARY-7Q2X" "$work/phi.txt"'
+for cmd in "" inspect convert; do
+  "$medsr" $cmd --help > "$work/help" 2>&1
+  check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'
+done
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

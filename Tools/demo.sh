@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The demo: inspect and convert the shipped fixtures, then say where everything went.
+set -euo pipefail
+medsr=$(realpath "$1")
+out=$2
+fx=$(cd "$(dirname "$0")/../Fixtures" && pwd)
+rm -rf "$out" && mkdir -p "$out"
+out=$(realpath "$out")
+say() { printf '\n== %s\n' "$*"; }
+
+say "a DICOM series (5 MR slices; file names shuffled, one slice missing)"
+"$medsr" inspect "$fx/dicom/series"
+"$medsr" convert "$fx/dicom/series" "$out/series-png" --format png
+"$medsr" convert "$fx/dicom/series" "$out/series-npy" --format npy --values modality
+
+say "a figshare brain-tumour record (MATLAB v7.3): image and tumour mask"
+"$medsr" inspect "$fx/mat/figshare/1.mat"
+"$medsr" convert "$fx/mat/figshare/1.mat" "$out/figshare/1.png"
+"$medsr" convert "$fx/mat/figshare/1.mat" "$out/figshare/1_mask.png" --mask tumorMask
+"$medsr" convert "$fx/mat/figshare/1.mat" "$out/figshare/1.npy" --format npy
+
+say "a tiled pyramidal slide (JPEG tiles, SubIFD pyramid): one region of level 1"
+"$medsr" inspect "$fx/tiff/slide_jpeg_subifd.tif"
+"$medsr" convert "$fx/tiff/slide_jpeg_subifd.tif" "$out/slide/region.png" --level 1 --region 128,128,256,256
+"$medsr" convert "$fx/tiff/slide_jpeg_subifd.tif" "$out/slide/resaved.tif" --compression jpeg
+
+say "NIH ChestX-ray14-style PNGs (one RGBA, forced to one channel)"
+"$medsr" inspect "$fx/png/nih/images/00000002_000.png"
+"$medsr" convert "$fx/png/nih/images" "$out/nih" --format npy --gray
+
+say "DICOM conformance files (every transfer syntax MedSR decodes), to PNG"
+set +e
+"$medsr" convert "$fx/dicom/conformance" "$out/conformance" --format png
+status=$?
+set -e
+echo "(exit status $status: MR_truncated.dcm is truncated on purpose and is reported, not converted)"
+
+say "outputs"
+find "$out" -type f | sort | sed "s|^$out/|  $out/|" | head -60
+echo "  ($(find "$out" -type f | wc -l) files in $out)"
