@@ -39,7 +39,9 @@ conformance: build
 
 ## Speed against the Python peers (pydicom+pylibjpeg, h5py, Pillow, tifffile), side by side.
 bench: release
-	bash Tools/bench/run.sh .build/release/medsr
+	@command -v dcmcjpeg >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dcmtk >/dev/null; }
+	bash Tools/bench/run.sh
 
 clean:
 	rm -rf .build $(DEMO_OUT)

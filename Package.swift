@@ -57,6 +57,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Benchmark driver (Tools/bench): times our readers in-process.
+        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage"], swiftSettings: swiftSettings),
+
         // Tests.
         .target(name: "TestSupport", dependencies: ["MedImage"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),

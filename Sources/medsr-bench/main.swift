@@ -1,0 +1,44 @@
+// Times MedSR's readers in-process for Tools/bench/bench.py, which times the Python peer the
+// same way in the same run. Usage:
+//   medsr-bench read REPEAT FILE...                 decode whole files (any format)
+//   medsr-bench figshare REPEAT FILE...             figshare record: image, mask, label, PID
+//   medsr-bench region X,Y,W,H REPEAT FILE...       one region of level 0
+// Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
+import Foundation
+import MedIO
+import MedImage
+
+let args = CommandLine.arguments
+guard args.count >= 4 else {
+    FileHandle.standardError.write(Data("usage: medsr-bench read|figshare|region [X,Y,W,H] REPEAT FILE...\n".utf8))
+    exit(2)
+}
+let task = args[1]
+var rest = Array(args.dropFirst(2))
+var options = ReadOptions()
+if task == "region" {
+    options.region = Region(argument: rest.removeFirst())
+}
+let repeatCount = Int(rest.removeFirst()) ?? 1
+let urls = rest.map { URL(fileURLWithPath: $0) }
+var best = Double.infinity
+var bytes = 0
+for _ in 0 ..< repeatCount {
+    let start = DispatchTime.now().uptimeNanoseconds
+    bytes = 0
+    for url in urls {
+        do {
+            if task == "figshare" {
+                let r = try MATReader.figshareRecord(path: url.path)
+                bytes += r.image.byteCount + (r.tumorMask?.values.count ?? 0)
+            } else {
+                bytes += try ImageFiles.read(url, options: options).pixels.byteCount
+            }
+        } catch {
+            FileHandle.standardError.write(Data("medsr-bench: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+print(best, bytes)

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs MedSR and its Python peers side by side; makes its own venv under .build/bench.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work=.build/bench
+mkdir -p "$work"
+if [ ! -x "$work/venv/bin/python" ]; then
+  python3 -m venv "$work/venv"
+  "$work/venv/bin/pip" install -q numpy pydicom pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg pylibjpeg-rle \
+      h5py pillow tifffile imagecodecs zarr
+fi
+[ -x .build/release/medsr-bench ] || swift build -c release --product medsr-bench
+"$work/venv/bin/python" Tools/bench/bench.py .build/release/medsr-bench "$work/data"
