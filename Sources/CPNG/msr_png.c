@@ -46,7 +46,8 @@ static void destroy(struct msr_png *h) {
     free(h);
 }
 
-static int open_common(struct msr_png *h, msr_png **out, msr_png_info *info, char *err, size_t errlen) {
+static int open_common(struct msr_png *h, uint64_t max_bytes, msr_png **out, msr_png_info *info, char *err,
+                       size_t errlen) {
     h->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, h, on_error, on_warning);
     if (h->png == NULL) { copy_message("out of memory", err, errlen); destroy(h); return 2; }
     h->info = png_create_info_struct(h->png);
@@ -68,6 +69,17 @@ static int open_common(struct msr_png *h, msr_png **out, msr_png_info *info, cha
     info->bit_depth = depth;
     info->color_type = color;
     info->interlaced = png_get_interlace_type(h->png, h->info) != PNG_INTERLACE_NONE;
+    info->out_channels = (color == PNG_COLOR_TYPE_RGB || color == PNG_COLOR_TYPE_PALETTE ||
+                          color == PNG_COLOR_TYPE_RGB_ALPHA) ? 3 : 1;
+    info->out_bit_depth = depth == 16 ? 16 : 8;
+    /* Refuse before png_read_update_info, which allocates and clears row buffers. */
+    uint64_t bytes = (uint64_t)info->width * info->height * (uint64_t)info->out_channels * (info->out_bit_depth / 8);
+    if (info->width > 0 && bytes / info->width / info->out_channels / (info->out_bit_depth / 8) != info->height) bytes = UINT64_MAX;
+    if (bytes > max_bytes) {
+        copy_message("image larger than the limit", err, errlen);
+        destroy(h);
+        return MSR_PNG_TOO_LARGE;
+    }
     if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(h->png);
     if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(h->png);
     if (color & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(h->png);
@@ -83,7 +95,8 @@ static int open_common(struct msr_png *h, msr_png **out, msr_png_info *info, cha
     return 0;
 }
 
-int msr_png_open(const char *path, msr_png **out, msr_png_info *info, char *err, size_t errlen) {
+int msr_png_open(const char *path, uint64_t max_bytes, msr_png **out, msr_png_info *info, char *err,
+                 size_t errlen) {
     struct msr_png *h = calloc(1, sizeof *h);
     if (h == NULL) { copy_message("out of memory", err, errlen); return 2; }
     h->file = fopen(path, "rb");
@@ -95,11 +108,11 @@ int msr_png_open(const char *path, msr_png **out, msr_png_info *info, char *err,
         return 2;
     }
     rewind(h->file);
-    return open_common(h, out, info, err, errlen);
+    return open_common(h, max_bytes, out, info, err, errlen);
 }
 
-int msr_png_open_memory(const uint8_t *bytes, size_t count, msr_png **out, msr_png_info *info,
-                        char *err, size_t errlen) {
+int msr_png_open_memory(const uint8_t *bytes, size_t count, uint64_t max_bytes, msr_png **out,
+                        msr_png_info *info, char *err, size_t errlen) {
     if (count < 8 || png_sig_cmp(bytes, 0, 8) != 0) {
         copy_message("not a PNG file (bad signature)", err, errlen);
         return 2;
@@ -108,7 +121,7 @@ int msr_png_open_memory(const uint8_t *bytes, size_t count, msr_png **out, msr_p
     if (h == NULL) { copy_message("out of memory", err, errlen); return 2; }
     h->memory = bytes;
     h->memory_size = count;
-    return open_common(h, out, info, err, errlen);
+    return open_common(h, max_bytes, out, info, err, errlen);
 }
 
 int msr_png_decode(msr_png *h, uint8_t *buf, size_t buflen, char *err, size_t errlen) {

@@ -6,24 +6,37 @@ public import MedImage
 /// expanded to RGB, alpha is dropped, 16-bit stays 16-bit.
 public enum PNGCodec {
     /// Header facts without decoding.
+    /// Header facts only: asks for a zero-byte budget, so libpng prepares no row buffers.
     static func header(path: String) throws(PNGError) -> msr_png_info {
-        let (handle, info) = try open(path)
-        msr_png_close(handle)
-        return info
-    }
-
-    private static func open(_ path: String) throws(PNGError) -> (OpaquePointer, msr_png_info) {
         var handle: OpaquePointer?
         var info = msr_png_info()
         var err = [CChar](repeating: 0, count: 256)
-        guard msr_png_open(path, &handle, &info, &err, err.count) == 0, let handle else {
+        let status = msr_png_open(path, 0, &handle, &info, &err, err.count)
+        if let handle { msr_png_close(handle) }
+        guard status == 0 || status == MSR_PNG_TOO_LARGE else {
+            throw PNGError(.unreadable, path: path, "cannot read the PNG header", underlying: cString(err))
+        }
+        return info
+    }
+
+    private static func open(_ path: String, maxBytes: Int) throws -> (OpaquePointer, msr_png_info) {
+        var handle: OpaquePointer?
+        var info = msr_png_info()
+        var err = [CChar](repeating: 0, count: 256)
+        let status = msr_png_open(path, UInt64(maxBytes), &handle, &info, &err, err.count)
+        if status == MSR_PNG_TOO_LARGE, let error = checkBudget(
+            path: path, rows: Int(info.height), columns: Int(info.width), samples: Int(info.out_channels),
+            bytesPerSample: Int(info.out_bit_depth) / 8, frames: 1, limit: maxBytes) {
+            throw error
+        }
+        guard status == 0, let handle else {
             throw PNGError(.unreadable, path: path, "cannot read the PNG header", underlying: cString(err))
         }
         return (handle, info)
     }
 
     public static func read(path: String, options: ReadOptions = ReadOptions()) throws -> MedicalImage {
-        let (handle, info) = try open(path)
+        let (handle, info) = try open(path, maxBytes: options.maxBytes)
         defer { msr_png_close(handle) }
         let rows = Int(info.height), columns = Int(info.width), channels = Int(info.out_channels)
         let bytesPerSample = Int(info.out_bit_depth) / 8

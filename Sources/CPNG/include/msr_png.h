@@ -16,11 +16,15 @@ typedef struct {
     int out_bit_depth;   ///< 8 or 16 after decoding
 } msr_png_info;
 
-/// Reads the header of a PNG file; the handle must be closed with msr_png_close.
-int msr_png_open(const char *path, msr_png **out, msr_png_info *info, char *err, size_t errlen);
+/// Reads the header of a PNG file and prepares decoding; the handle must be closed with
+/// msr_png_close. When the decoded image would exceed `max_bytes`, returns MSR_PNG_TOO_LARGE
+/// with `info` filled and no handle, before libpng allocates anything for the rows.
+int msr_png_open(const char *path, uint64_t max_bytes, msr_png **out, msr_png_info *info, char *err,
+                 size_t errlen);
 /// The same over bytes in memory (not copied: they must outlive the handle).
-int msr_png_open_memory(const uint8_t *bytes, size_t count, msr_png **out, msr_png_info *info,
-                        char *err, size_t errlen);
+int msr_png_open_memory(const uint8_t *bytes, size_t count, uint64_t max_bytes, msr_png **out,
+                        msr_png_info *info, char *err, size_t errlen);
+#define MSR_PNG_TOO_LARGE 3
 /// Decodes the image into `buf` (height * width * out_channels * out_bit_depth/8 bytes,
 /// 16-bit samples in host byte order).
 int msr_png_decode(msr_png *png, uint8_t *buf, size_t buflen, char *err, size_t errlen);
