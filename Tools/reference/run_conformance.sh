@@ -4,9 +4,9 @@ set -euo pipefail
 medsr=$(realpath "$1")
 work=${CONFORMANCE_DIR:-.build/conformance}
 mkdir -p "$work"
-if [ ! -x "$work/venv/bin/python" ]; then
+if ! "$work/venv/bin/python" -c "import PIL, pydicom, pylibjpeg" 2>/dev/null; then
   python3 -m venv "$work/venv"
-  "$work/venv/bin/pip" install -q numpy pydicom pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg pylibjpeg-rle
+  "$work/venv/bin/pip" install -q numpy pillow pydicom pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg pylibjpeg-rle
 fi
 if [ ! -d "$work/corpus/pydicom/data/test_files" ]; then
   rm -rf "$work/corpus" && mkdir -p "$work/corpus"
