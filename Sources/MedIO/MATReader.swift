@@ -11,8 +11,8 @@ public struct FigshareRecord: Sendable {
     public var label: Int?
     /// Kept apart: print only with the user's consent.
     public var patient: PatientIdentity?
-    /// Tumour border as MATLAB stores it: (row, column)… pairs, 1-based? The set's README
-    /// only says "planar coordinates"; see `borderPoints`.
+    /// Tumour border exactly as stored: a flat list of coordinate pairs, 1-based. The set's
+    /// README only says "planar coordinates"; MedSR's fixtures store (row, column) pairs.
     public var border: [Double]
 
     public static let labelNames = [1: "meningioma", 2: "glioma", 3: "pituitary"]
