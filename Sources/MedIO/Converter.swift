@@ -39,15 +39,9 @@ public enum Converter {
                 throw InputError(.notFound, path: input.path,
                                  "no mask named '\(name)'" + (known.isEmpty ? " (the file has none)" : " (it has \(known.joined(separator: ", ")))"))
             }
-            var m = mask
-            if let r = options.read.region, r.x + r.width <= m.columns, r.y + r.height <= m.rows,
-               image.pixels.columns != m.columns {
-                let cropped = PixelArray(rows: m.rows, columns: m.columns, samples: .uint8(m.values))
-                    .cropped(x: r.x, y: r.y, width: r.width, height: r.height)
-                m = Mask(rows: cropped.rows, columns: cropped.columns, values: cropped.samples.floats().map { UInt8($0) })
-            }
+            // Readers crop masks to the region along with the pixels.
             let scale: UInt8 = options.format == .npy ? 1 : 255
-            pixels = PixelArray(rows: m.rows, columns: m.columns, samples: .uint8(m.values.map { $0 * scale }))
+            pixels = PixelArray(rows: mask.rows, columns: mask.columns, samples: .uint8(mask.values.map { $0 * scale }))
         } else {
             switch values {
             case .stored: pixels = image.pixels

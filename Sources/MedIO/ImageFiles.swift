@@ -13,6 +13,7 @@ public enum ImageFiles {
                     throw DICOMError(.invalidRequest, path: path, "region lies outside the \(image.pixels.columns)×\(image.pixels.rows) image")
                 }
                 image.pixels = image.pixels.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
+                image.masks = image.masks.mapValues { $0.cropped(x: r.x, y: r.y, width: r.width, height: r.height) }
                 image.provenance.region = [r.x, r.y, r.width, r.height]
             }
             return image

@@ -66,9 +66,14 @@ public enum MATReader {
             metadata.label = record.label.map { FigshareRecord.labelNames[$0] ?? String($0) }
             metadata.isSigned = true
             metadata.modality = "MR"
+            var masks = [String: Mask]()
+            if let mask = record.tumorMask {
+                let r = options.region
+                masks["tumorMask"] = r.map { mask.cropped(x: $0.x, y: $0.y, width: $0.width, height: $0.height) } ?? mask
+            }
             return MedicalImage(pixels: try region(record.image, options, path),
                                 metadata: metadata,
-                                masks: record.tumorMask.map { ["tumorMask": $0] } ?? [:],
+                                masks: masks,
                                 provenance: Provenance(sourcePath: path), patient: record.patient)
         }
         let name: String

@@ -60,6 +60,14 @@ public struct Mask: Sendable, Equatable {
         self.values = values.map { $0 == 0 ? 0 : 1 }
     }
 
+    /// The sub-rectangle `(x, y, width, height)`, as `PixelArray.cropped` does for pixels.
+    public func cropped(x: Int, y: Int, width: Int, height: Int) -> Mask {
+        let pixels = PixelArray(rows: rows, columns: columns, samples: .uint8(values))
+            .cropped(x: x, y: y, width: width, height: height)
+        guard case .uint8(let v) = pixels.samples else { preconditionFailure("uint8 in, uint8 out") }
+        return Mask(rows: height, columns: width, values: v)
+    }
+
     /// Fraction of pixels inside the mask (0…1).
     public var fraction: Double {
         values.isEmpty ? 0 : Double(values.reduce(0) { $0 + Int($1) }) / Double(values.count)
