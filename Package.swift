@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "medsr", targets: ["medsr"]),
         .library(name: "MedImage", targets: ["MedImage"]),
         .library(name: "MedIO", targets: ["MedIO"]),
+        .library(name: "MedDataset", targets: ["MedDataset"]),
+        .library(name: "Zarr", targets: ["Zarr"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,16 +44,19 @@ let package = Package(
         .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
         // Swift libraries, one room each (ARCHITECTURE.md).
         .target(name: "MedImage", swiftSettings: swiftSettings),
         .target(name: "MedIO",
                 dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF"],
                 swiftSettings: swiftSettings),
+        .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
+        .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "medsr",
             dependencies: [
-                "MedImage", "MedIO",
+                "MedImage", "MedIO", "MedDataset", "Zarr",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -65,7 +70,10 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .testTarget(name: "MedImageTests", dependencies: ["MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedImage", "TestSupport", "CBLAS"],
+        .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedImage", "MedDataset", "TestSupport", "CBLAS"],
                     swiftSettings: swiftSettings),
     ],
     cxxLanguageStandard: .cxx17

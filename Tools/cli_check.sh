@@ -51,7 +51,27 @@ check "RGBA radiograph forced to one channel" '[ -f "$work/gray.png" ]'
 check "no patient identifiers in outputs, logs or errors" '! grep -rqaE "PHI-CANARY|Canary" "$work/out" "$work/npy" "$work/stderr" "$work/inspect.txt"'
 "$medsr" inspect "$fx/dicom/series/a.dcm" --show-phi > "$work/phi.txt"
 check "--show-phi shows them" 'grep -q "PHI-CANARY-7Q2X" "$work/phi.txt"'
-for cmd in "" inspect convert; do
+# Datasets: build, inspect, export; refusals; the split report; no identifiers in any byte.
+export MEDSR_MANIFESTS="$fx/../Manifests"
+"$medsr" build figshare-brain-tumour --input "$fx/mat/figshare" --out "$work/ds" --tile 128 > "$work/build.txt" 2> "$work/build.err"; status=$?
+check "figshare build → exit 0 (got $status)" '[ $status -eq 0 ]'
+check "the build prints its split report" 'grep -q "^train " "$work/build.txt" && grep -q "no patient is in two splits" "$work/build.txt"'
+check "the dataset is a Zarr group with a manifest" '[ -f "$work/ds/zarr.json" ] && [ -f "$work/ds/tiles.csv" ] && [ -f "$work/ds/train/hr/zarr.json" ]'
+"$medsr" build figshare-brain-tumour --input "$fx/mat/figshare" --out "$work/ds" > /dev/null 2> "$work/again"; status=$?
+check "an existing dataset is never overwritten → exit 1, one line" '[ $status -eq 1 ] && [ "$(wc -l < "$work/again")" -eq 1 ]'
+"$medsr" build figshare-brain-tumour --input "$fx/mat/figshare" --out "$work/ds2" --tile 90 > /dev/null 2>&1; status=$?
+check "a tile that is not a multiple of the scales → exit 2 (got $status)" '[ $status -eq 2 ]'
+"$medsr" inspect "$work/ds" > "$work/card.txt"
+check "inspect shows the card and split report" 'grep -q "figshare-brain-tumour" "$work/card.txt" && grep -q "^val " "$work/card.txt"'
+"$medsr" export "$work/ds" --split train --format png --out "$work/exp" > /dev/null
+check "export writes tiles as PNG" '[ -f "$work/exp/train/hr/000000.png" ] && [ -f "$work/exp/train/lr_x4/000000.png" ] && [ -f "$work/exp/train/mask/000000.png" ]'
+"$medsr" build nih-chestxray14 --input "$fx/png/nih" --out "$work/nih" --tile 256 > "$work/nih.txt" 2> "$work/nih.err"; status=$?
+check "NIH build with a broken and an unlisted file → exit 3 (got $status)" '[ $status -eq 3 ]'
+check "each skipped input is one line naming it" 'grep -q "00000007_000.png" "$work/nih.err" && grep -q "00009999_000.png" "$work/nih.err" && [ "$(wc -l < "$work/nih.err")" -eq 2 ]'
+"$medsr" build dicom-folder --input "$fx/dicom/series" --out "$work/dcm" --tile 32 > /dev/null 2>&1
+check "no patient identifiers in any dataset byte" '! grep -rqaE "PHI-CANARY|Canary|Phileas" "$work/ds" "$work/dcm" "$work/build.txt" "$work/card.txt"'
+
+for cmd in "" inspect convert build merge export; do
   "$medsr" $cmd --help > "$work/help" 2>&1
   check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'
 done

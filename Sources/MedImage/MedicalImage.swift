@@ -57,7 +57,7 @@ public struct Mask: Sendable, Equatable {
         precondition(values.count == rows * columns)
         self.rows = rows
         self.columns = columns
-        self.values = values.map { $0 == 0 ? 0 : 1 }
+        self.values = values.contains { $0 > 1 } ? values.map { $0 == 0 ? 0 : 1 } : values
     }
 
     /// The sub-rectangle `(x, y, width, height)`, as `PixelArray.cropped` does for pixels.
@@ -65,12 +65,17 @@ public struct Mask: Sendable, Equatable {
         let pixels = PixelArray(rows: rows, columns: columns, samples: .uint8(values))
             .cropped(x: x, y: y, width: width, height: height)
         guard case .uint8(let v) = pixels.samples else { preconditionFailure("uint8 in, uint8 out") }
-        return Mask(rows: height, columns: width, values: v)
+        var out = self
+        (out.rows, out.columns, out.values) = (height, width, v)  // already 0/1
+        return out
     }
+
+    /// True when no pixel is inside.
+    public var isEmpty: Bool { !values.contains { $0 != 0 } }
 
     /// Fraction of pixels inside the mask (0…1).
     public var fraction: Double {
-        values.isEmpty ? 0 : Double(values.reduce(0) { $0 + Int($1) }) / Double(values.count)
+        values.isEmpty ? 0 : Double(values.reduce(0) { $0 &+ Int($1) }) / Double(values.count)
     }
 }
 

@@ -42,19 +42,33 @@ public struct PixelArray: Sendable, Equatable {
                           samplesPerPixel: first.samplesPerPixel, samples: samples)
     }
 
-    /// The sub-rectangle `(x, y, width, height)` of every frame.
+    /// The sub-rectangle `(x, y, width, height)` of every frame (row by row copies).
     public func cropped(x: Int, y: Int, width: Int, height: Int) -> PixelArray {
         precondition(x >= 0 && y >= 0 && width > 0 && height > 0 && x + width <= columns && y + height <= rows)
-        var order = [Int]()
-        order.reserveCapacity(frames * width * height * samplesPerPixel)
-        for f in 0 ..< frames {
-            for r in y ..< y + height {
-                let start = ((f * rows + r) * columns + x) * samplesPerPixel
-                order.append(contentsOf: start ..< start + width * samplesPerPixel)
+        let spp = samplesPerPixel
+        func crop<T>(_ a: [T]) -> [T] {
+            var out = [T]()
+            out.reserveCapacity(frames * width * height * spp)
+            a.withUnsafeBufferPointer { src in
+                for f in 0 ..< frames {
+                    for r in y ..< y + height {
+                        let start = ((f * rows + r) * columns + x) * spp
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: src[start ..< start + width * spp]))
+                    }
+                }
             }
+            return out
         }
-        return PixelArray(frames: frames, rows: height, columns: width, samplesPerPixel: samplesPerPixel,
-                          samples: samples.gathered(order))
+        let cut: Samples
+        switch samples {
+        case .uint8(let a): cut = .uint8(crop(a))
+        case .uint16(let a): cut = .uint16(crop(a))
+        case .int16(let a): cut = .int16(crop(a))
+        case .uint32(let a): cut = .uint32(crop(a))
+        case .int32(let a): cut = .int32(crop(a))
+        case .float32(let a): cut = .float32(crop(a))
+        }
+        return PixelArray(frames: frames, rows: height, columns: width, samplesPerPixel: spp, samples: cut)
     }
 
     /// Keeps the first `count` samples of each pixel (drops alpha, for example).

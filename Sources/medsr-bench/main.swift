@@ -3,9 +3,12 @@
 //   medsr-bench read REPEAT FILE...                 decode whole files (any format)
 //   medsr-bench figshare REPEAT FILE...             figshare record: image, mask, label, PID
 //   medsr-bench region X,Y,W,H REPEAT FILE...       one region of level 0
+//   medsr-bench readpar REPEAT FILE...              decode whole files, files spread over all cores
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
+import Dispatch
 import Foundation
 import MedIO
+import Synchronization
 import MedImage
 
 let args = CommandLine.arguments
@@ -20,13 +23,29 @@ if task == "region" {
     options.region = Region(argument: rest.removeFirst())
 }
 let repeatCount = Int(rest.removeFirst()) ?? 1
+let fixedOptions = options
 let urls = rest.map { URL(fileURLWithPath: $0) }
 var best = Double.infinity
 var bytes = 0
 for _ in 0 ..< repeatCount {
     let start = DispatchTime.now().uptimeNanoseconds
     bytes = 0
-    for url in urls {
+    if task == "readpar" {
+        let total = Atomic<Int>(0), next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: ProcessInfo.processInfo.activeProcessorCount) { _ in
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < urls.count else { return }
+                guard let image = try? ImageFiles.read(urls[i], options: fixedOptions) else {
+                    FileHandle.standardError.write(Data("medsr-bench: cannot read \(urls[i].path)\n".utf8))
+                    exit(1)
+                }
+                total.wrappingAdd(image.pixels.byteCount, ordering: .relaxed)
+            }
+        }
+        bytes = total.load(ordering: .relaxed)
+    }
+    for url in urls where task != "readpar" {
         do {
             if task == "figshare" {
                 let r = try MATReader.figshareRecord(path: url.path)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedDataset
 import MedIO
 import MedImage
 
@@ -7,7 +8,8 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe a file or a folder without decoding pixels.",
         discussion: """
-        On a file: format, dimensions, sample type, frames, spacing, modality, transfer syntax,
+        On a dataset built by `medsr build`: its card (recipe, tile, scales, intensity
+        mapping, degradation) and split report. On a file: format, dimensions, sample type, frames, spacing, modality, transfer syntax,
         window, pyramid levels, MATLAB variables, masks. On a folder: DICOM series (slice order,
         duplicates, gaps) and a count of the other files.
 
@@ -15,6 +17,7 @@ struct Inspect: ParsableCommand {
           medsr inspect scan.dcm
           medsr inspect slide.tif --json
           medsr inspect DICOM_FOLDER/
+          medsr inspect ds/
         """
     )
 
@@ -29,7 +32,9 @@ struct Inspect: ParsableCommand {
             report("medsr: \(path): no such file or folder")
             throw ExitCode(1)
         }
-        if isDirectory.boolValue {
+        if isDirectory.boolValue && Dataset.isDataset(url) {
+            try inspectDataset(url)
+        } else if isDirectory.boolValue {
             try inspectFolder(url)
         } else {
             let description = try withCleanError { try ImageFiles.describe(url, showPHI: showPHI) }

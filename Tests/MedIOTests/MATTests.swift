@@ -1,4 +1,5 @@
 import Foundation
+import MedDataset
 import MedIO
 import MedImage
 import Testing

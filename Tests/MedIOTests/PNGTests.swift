@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import MedDataset
 import MedIO
 import MedImage
 import Testing

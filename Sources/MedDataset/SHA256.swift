@@ -1,4 +1,5 @@
-/// SHA-256 (FIPS 180-4), for comparing decoded pixels with reference digests.
+/// SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104): patient pseudonyms, split keys and
+/// fingerprints of recipes and input listings. (Tests also use it against reference digests.)
 public enum SHA256 {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -12,6 +13,17 @@ public enum SHA256 {
     ]
 
     public static func hex(_ message: [UInt8]) -> String {
+        digest(message).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// HMAC-SHA-256 of `message` under `key`.
+    public static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        var k = key.count > 64 ? digest(key) : key
+        k += [UInt8](repeating: 0, count: 64 - k.count)
+        return digest(k.map { $0 ^ 0x5c } + digest(k.map { $0 ^ 0x36 } + message))
+    }
+
+    public static func digest(_ message: [UInt8]) -> [UInt8] {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var data = message
         let bitLength = UInt64(message.count) * 8
@@ -37,7 +49,7 @@ public enum SHA256 {
             }
             for (i, v) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] = h[i] &+ v }
         }
-        return h.map { word in (0 ..< 8).map { String((word >> (28 - 4 * UInt32($0))) & 0xF, radix: 16) }.joined() }.joined()
+        return h.flatMap { word in (0 ..< 4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
     }
 
     @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }

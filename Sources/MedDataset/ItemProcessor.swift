@@ -1,0 +1,140 @@
+import Foundation
+import MedIO
+import MedImage
+import Zarr
+
+/// What one source item became: its tiles, or why it was skipped. Holds the patient only
+/// as a pseudonym and a split key.
+struct ItemResult {
+    var path: String
+    var error: String?
+    var patient: String?
+    var splitKey: UInt64?
+    var official: String?
+    var fold: Int?
+    var label: String?
+    var slice: Int?
+    var images = 0
+    var tiles: [TileOutput] = []
+}
+
+/// Reads one source item, maps its intensities and cuts it into tiles.
+struct ItemProcessor {
+    let recipe: Recipe
+    let input: URL
+    let pseudonyms: Pseudonymizer
+    let tiler: Tiler
+    let maxBytes: Int
+
+    func process(_ item: SourceItem, compressor: Zstd.Compressor) -> ItemResult {
+        var result = ItemResult(path: item.path, official: item.official, fold: item.fold, label: item.label, slice: item.slice)
+        let url = input.appendingPathComponent(item.path)
+        do {
+            var patient = item.patient
+            switch recipe.source {
+            case .slides:
+                result.tiles = try slideTiles(url, compressor: compressor)
+                result.images = 1
+                patient = patient ?? url.deletingPathExtension().lastPathComponent
+            default:
+                let images = try load(item, url)
+                for image in images {
+                    patient = patient ?? image.patient
+                    if result.label == nil { result.label = image.label }
+                    result.tiles += tiles(of: image, compressor: compressor)
+                }
+                result.images = images.count
+            }
+            // An item without a patient id is its own patient (and said so in the report).
+            let id = patient.flatMap { $0.isEmpty ? nil : $0 } ?? "unknown:" + item.path
+            result.patient = (patient == nil ? "unknown-" : "") + pseudonyms.pseudonym(id)
+            result.splitKey = pseudonyms.splitKey(id)
+        } catch {
+            result.error = Self.oneLine(error, path: item.path, root: input)
+            result.tiles = []
+        }
+        return result
+    }
+
+    /// An error as one line, with the path relative to the input (no absolute paths stored).
+    static func oneLine(_ error: any Error, path: String, root: URL) -> String {
+        var text = String(describing: error)
+        text = text.replacingOccurrences(of: root.appendingPathComponent(path).path + ": ", with: "")
+        text = text.replacingOccurrences(of: root.path + "/", with: "")
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    func load(_ item: SourceItem, _ url: URL) throws -> [SourceImage] {
+        switch recipe.source {
+        case .figshare:
+            let record = try MATReader.figshareRecord(path: url.path, maxBytes: maxBytes)
+            return [SourceImage(pixels: record.image, mask: recipe.masks.contains("tumorMask") ? record.tumorMask : nil,
+                                patient: record.patient?.id,
+                                label: record.label.map { FigshareRecord.labelNames[$0] ?? String($0) })]
+        case .nih:
+            var options = ReadOptions()
+            options.forceGray = recipe.channels == 1
+            options.maxBytes = maxBytes
+            let image = try PNGCodec.read(path: url.path, options: options)
+            var mask: Mask?
+            if recipe.masks.contains("boxes") && !item.boxes.isEmpty {
+                mask = Self.boxMask(item.boxes, rows: image.pixels.rows, columns: image.pixels.columns)
+            }
+            return [SourceImage(pixels: image.pixels, mask: mask)]
+        case .dicom:
+            var options = ReadOptions()
+            options.maxBytes = maxBytes
+            let image = try DICOMReader.read(path: url.path, options: options)
+            let segMask = recipe.masks.contains("seg") ? image.masks.sorted { $0.key < $1.key }.first?.value : nil
+            return (0 ..< image.pixels.frames).map { f in
+                SourceImage(pixels: image.pixels.frame(f), rescale: image.metadata.rescale, mask: segMask,
+                            patient: image.patient?.id, label: image.metadata.modality,
+                            frame: image.pixels.frames > 1 ? f : nil)
+            }
+        case .slides:
+            preconditionFailure("slides are read region by region")
+        }
+    }
+
+    /// NIH boxes (x, y, w, h in 1024-pixel space, top-left origin) as a mask of this image's size.
+    static func boxMask(_ boxes: [[Double]], rows: Int, columns: Int) -> Mask {
+        var values = [UInt8](repeating: 0, count: rows * columns)
+        let sx = Double(columns) / 1024, sy = Double(rows) / 1024
+        for b in boxes where b.count == 4 {
+            // Pixel (c, r) is inside when its centre lies in the box.
+            let c0 = max(Int((b[0] * sx - 0.5).rounded(.up)), 0), c1 = min(Int(((b[0] + b[2]) * sx - 0.5).rounded(.up)), columns)
+            let r0 = max(Int((b[1] * sy - 0.5).rounded(.up)), 0), r1 = min(Int(((b[1] + b[3]) * sy - 0.5).rounded(.up)), rows)
+            guard c0 < c1, r0 < r1 else { continue }
+            for r in r0 ..< r1 { for c in c0 ..< c1 { values[r * columns + c] = 1 } }
+        }
+        return Mask(rows: rows, columns: columns, values: values)
+    }
+
+    /// Brings an image to the recipe's channel count: colour → luma, gray → three equal planes.
+    func fitChannels(_ p: PixelArray) -> PixelArray {
+        if p.samplesPerPixel == recipe.channels { return p }
+        if recipe.channels == 1 { return ColorConversion.luma(p.keepingSamples(min(p.samplesPerPixel, 3))) }
+        if p.samplesPerPixel >= 3 { return p.keepingSamples(3) }
+        let order = (0 ..< p.rows * p.columns).flatMap { [$0, $0, $0] }
+        return PixelArray(rows: p.rows, columns: p.columns, samplesPerPixel: 3, samples: p.samples.gathered(order))
+    }
+
+    /// Maps intensities, then tiles.
+    func tiles(of image: SourceImage, compressor: Zstd.Compressor) -> [TileOutput] {
+        let (mapped, window) = map(fitChannels(image.pixels), rescale: image.rescale)
+        return tiler.tiles(mapped, mask: image.mask, window: window, frame: image.frame, level: image.level,
+                           compressor: compressor)
+    }
+
+    func map(_ pixels: PixelArray, rescale: Rescale) -> (PixelArray, IntensityWindow) {
+        let type = pixels.sampleType
+        if recipe.intensity.mode == .identity && rescale.isIdentity
+            && ((type == .uint8 && recipe.bits == 8) || (type == .uint16 && recipe.bits == 16)) {
+            return (pixels, IntensityWindow(lo: 0, hi: recipe.bits == 8 ? 255 : 65535))
+        }
+        let values = IntensityMapping.modalityValues(pixels, rescale: rescale).samples.floats()
+        let window = IntensityWindow.choose(recipe.intensity, values: values, type: rescale.isIdentity ? type : .float32)
+        return (PixelArray(rows: pixels.rows, columns: pixels.columns, samplesPerPixel: pixels.samplesPerPixel,
+                           samples: window.apply(values, bits: recipe.bits)), window)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+/// Writes an array of tiles `[N, …]` in order: the first axis is split into shards of
+/// `shardShape[0]` tiles and inner chunks of one tile; the other axes are whole.
+/// `N` is known only at the end, when `finish` writes the array's metadata.
+public struct TileArrayWriter: Sendable {
+    public let store: FileStore
+    public let path: String
+    public private(set) var metadata: ArrayMetadata
+    public private(set) var count = 0
+    private var shard: ShardBuilder
+
+    /// - Parameter tileShape: the shape of one tile (without the leading axis).
+    public init(store: FileStore, path: String, tileShape: [Int], dataType: DataType, tilesPerShard: Int,
+                compression: ChunkCompression, dimensionNames: [String]? = nil) {
+        self.store = store
+        self.path = path
+        metadata = ArrayMetadata(shape: [0] + tileShape, dataType: dataType, shardShape: [tilesPerShard] + tileShape,
+                                 chunkShape: [1] + tileShape, compression: compression, dimensionNames: dimensionNames)
+        shard = ShardBuilder(chunkCount: tilesPerShard)
+    }
+
+    /// Appends one tile, already encoded with `metadata.encode(chunk:)`. Full shards are written at once.
+    public mutating func append(encoded: [UInt8]) throws {
+        let perShard = metadata.shardShape[0]
+        shard.set(count % perShard, encoded: encoded)
+        count += 1
+        if count % perShard == 0 { try flush(shardIndex: count / perShard - 1) }
+    }
+
+    private mutating func flush(shardIndex: Int) throws {
+        let coords = [shardIndex] + Array(repeating: 0, count: metadata.shape.count - 1)
+        try store.set(metadata.shardKey(path, coords), shard.finished())
+        shard = ShardBuilder(chunkCount: metadata.shardShape[0])
+    }
+
+    /// Writes the last partial shard and the array's `zarr.json`.
+    public mutating func finish(attributes: JSONValue? = nil) throws {
+        let perShard = metadata.shardShape[0]
+        if count % perShard != 0 { try flush(shardIndex: count / perShard) }
+        metadata.shape[0] = count
+        metadata.attributes = attributes
+        try store.setMetadata(path, metadata.json())
+    }
+}
+
+/// Reads tiles of an array written by `TileArrayWriter` (or any sharded array whose inner
+/// chunk is one element of the first axis), one shard file read per call.
+public struct TileArrayReader: Sendable {
+    public let store: FileStore
+    public let path: String
+    public let metadata: ArrayMetadata
+
+    public init(store: FileStore, path: String) throws {
+        self.store = store
+        self.path = path
+        let json = try store.metadata(path)
+        metadata = try ArrayMetadata(json: json, path: store.url(path).path)
+        guard metadata.chunkShape[0] == 1, Array(metadata.chunkShape.dropFirst()) == Array(metadata.shape.dropFirst()),
+              Array(metadata.shardShape.dropFirst()) == Array(metadata.shape.dropFirst())
+        else { throw StoreError(path: store.url(path).path, "not a tile array (inner chunk must be one whole tile)") }
+    }
+
+    public var count: Int { metadata.shape[0] }
+    public var tileShape: [Int] { Array(metadata.shape.dropFirst()) }
+
+    /// The raw little-endian bytes of tile `index` (zeros if the chunk is absent: the fill value).
+    public func tile(_ index: Int) throws -> [UInt8] {
+        precondition(index >= 0 && index < count, "tile \(index) out of 0..<\(count)")
+        let perShard = metadata.shardShape[0]
+        let key = metadata.shardKey(path, [index / perShard] + Array(repeating: 0, count: tileShape.count))
+        guard let shard = store.get(key) else { return [UInt8](repeating: 0, count: metadata.chunkByteCount) }
+        let entries = try ShardBuilder.index(of: shard, chunkCount: perShard, path: store.url(key).path)
+        guard let range = entries[index % perShard] else { return [UInt8](repeating: 0, count: metadata.chunkByteCount) }
+        guard let raw = metadata.decode(chunk: shard[range]) else {
+            throw StoreError(path: store.url(key).path, "inner chunk \(index % perShard) does not decode: damaged")
+        }
+        return raw
+    }
+}

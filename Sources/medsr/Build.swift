@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import MedDataset
+import Synchronization
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build the common tiled dataset (Zarr v3 + tiles.csv) from a folder of raw files.",
+        discussion: """
+        RECIPE is a recipe file or the name of one in Manifests/: figshare-brain-tumour,
+        nih-chestxray14, dicom-folder, microscopy-slides. Flags override the recipe's fields.
+
+        Output: OUT/zarr.json (group; the dataset card in attributes.medsr), OUT/{train,val,test}/
+        {hr,lr_x<s>,mask} arrays [N, C, T, T] sharded (one inner chunk per tile), OUT/tiles.csv
+        (one row per tile: split, index, source, pseudonymised patient, label, frame, level, x, y,
+        size, mask fraction, lo, hi) and OUT/recipe.json. LR tiles: Pillow-compatible bicubic.
+
+        Splits are by patient (a keyed hash of the patient id and --seed, stable as patients are
+        added), or official (NIH test list), or --test-fold K (figshare cvind.mat); validation is
+        carved by patient. A patient in two splits stops the build.
+
+        Unreadable inputs are skipped and listed; exit status 3 when any were skipped, 1 when
+        nothing could be built, 2 for usage errors. An interrupted build (even kill -9) finishes
+        with --resume into the same bytes as an uninterrupted one. --shard i/n builds a disjoint
+        part (e.g. one Slurm array task); `medsr merge` joins the parts.
+
+        Patient ids are stored only as HMAC-SHA-256 pseudonyms. Without --key-file the key derives
+        from the seed, so anyone with the seed can test a guessed id; use a secret key file for
+        datasets that leave your site (every shard of one build needs the same key).
+
+        Examples:
+          medsr build figshare-brain-tumour --input brainTumorDataPublic/ --out ds/ --tile 256 --scales 2,4
+          medsr build nih-chestxray14 --input ChestXray14/ --out nih/ --shard 3/16
+          medsr build dicom-folder --input CT/ --out ct/ --window lung
+        """
+    )
+
+    @Argument(help: "Recipe name or file.") var recipe: String
+    @Option(help: "Folder of raw files.") var input: String
+    @Option(help: "Dataset folder to create.") var out: String
+    @Option(help: "Tile side in pixels (a multiple of every scale).") var tile: Int?
+    @Option(help: "Step between tiles.") var stride: Int?
+    @Option(help: "LR scales, comma-separated (e.g. 2,4).") var scales: String?
+    @Option(help: "Split percentages train/val/test (e.g. 70/15/15).") var split: String?
+    @Option(help: "Split seed.") var seed: String?
+    @Option(name: .customLong("split-policy"), help: "patient, official (NIH lists) or fold (figshare cvind).") var splitPolicy: String?
+    @Option(name: .customLong("test-fold"), help: "figshare: this cvind fold (1-5) is the test split.") var testFold: Int?
+    @Option(help: "Intensity window: a CT preset (brain, lung, bone, ...) or CENTER/WIDTH in source units.") var window: String?
+    @Option(help: "Tile bit depth: 8 or 16.") var bits: Int?
+    @Option(help: "Tiles drop below this foreground fraction (0-1).") var minForeground: Double?
+    @Flag(name: .customLong("centre-on-masks"), help: "Add a tile centred on every mask component.") var centreOnMasks = false
+    @Option(help: "Chunk compression: none, zstd or zstd:LEVEL.") var compression: String?
+    @Option(help: "Build only part i of n (0-based), for medsr merge.") var shard: String?
+    @Flag(help: "Finish an interrupted build in OUT.") var resume = false
+    @Option(name: .customLong("key-file"), help: "Secret key for patient pseudonyms.") var keyFile: String?
+    @Option(name: .customLong("max-mb"), help: "Refuse images whose pixels exceed this many MiB.") var maxMB = 4096
+    @Option(name: .shortAndLong, help: "Worker threads (default: cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    func shardPair() -> (Int, Int)? {
+        guard let shard else { return nil }
+        let p = shard.split(separator: "/").compactMap { Int($0) }
+        return p.count == 2 && p[1] >= 1 && p[0] >= 0 && p[0] < p[1] ? (p[0], p[1]) : nil
+    }
+
+    func validate() throws {
+        if shard != nil && shardPair() == nil { throw ValidationError("--shard takes i/n with 0 ≤ i < n (e.g. 2/16)") }
+        if let scales, scales.split(separator: ",").contains(where: { Int($0) == nil }) { throw ValidationError("--scales takes numbers like 2,4") }
+        if let split, split.split(separator: "/").compactMap({ Int($0) }).count != 3 { throw ValidationError("--split takes train/val/test percentages like 70/15/15") }
+        if jobs < 1 || maxMB < 1 { throw ValidationError("--jobs and --max-mb must be positive") }
+        do { _ = try resolvedRecipe() } catch let e as RecipeError { throw ValidationError(e.description) }
+    }
+
+    func resolvedRecipe() throws -> Recipe {
+        var r = try Recipe.load(recipe)
+        if let tile { r.tile = tile; if stride == nil { r.stride = tile } }
+        if let stride { r.stride = stride }
+        if let scales { r.scales = scales.split(separator: ",").compactMap { Int($0) } }
+        if let split { r.split.ratios = split.split(separator: "/").compactMap { Int($0) } }
+        if let seed { r.split.seed = seed }
+        if let splitPolicy {
+            guard let policy = Recipe.Split.Policy(rawValue: splitPolicy) else {
+                throw ValidationError("--split-policy is patient, official or fold")
+            }
+            r.split.policy = policy
+        }
+        if let testFold { r.split.policy = .fold; r.split.testFold = testFold }
+        if let window {
+            let parts = window.split(separator: "/").compactMap { Double($0) }
+            if parts.count == 2 {
+                r.intensity = .init(mode: .window, center: parts[0], width: parts[1])
+            } else {
+                r.intensity = .init(mode: .window, preset: window)
+            }
+        }
+        if let bits { r.bits = bits }
+        if let minForeground { r.filters.minForeground = minForeground }
+        if centreOnMasks { r.filters.centreOnMasks = true }
+        if let compression { r.compression = compression }
+        let problems = r.problems()
+        if !problems.isEmpty { throw ValidationError("recipe \(r.name): " + problems.joined(separator: "; ")) }
+        return r
+    }
+
+    func run() throws {
+        let r: Recipe
+        do { r = try resolvedRecipe() } catch let e as RecipeError { report("medsr: \(e)"); throw ExitCode(2) }
+        var options = BuildOptions(recipe: r, input: URL(fileURLWithPath: input).standardizedFileURL,
+                                   output: URL(fileURLWithPath: out).standardizedFileURL)
+        options.shard = shardPair()
+        options.resume = resume
+        options.jobs = jobs
+        options.maxBytes = maxMB << 20
+        if let keyFile {
+            guard let key = FileManager.default.contents(atPath: keyFile), key.count >= 16 else {
+                report("medsr: \(keyFile): missing, unreadable or shorter than 16 bytes (a pseudonym key needs entropy)")
+                throw ExitCode(2)
+            }
+            options.pseudonymKey = [UInt8](key)
+        }
+        let bar = TileProgress()
+        let summary: BuildSummary
+        do {
+            summary = try DatasetBuilder.build(options) { items, tiles in bar.advance(items: items, tiles: tiles) }
+        } catch {
+            bar.finish()
+            report("medsr: \(error)")
+            throw ExitCode(1)
+        }
+        bar.finish()
+        for (file, reason) in summary.skipped { report("medsr: skipped \(file): \(reason)") }
+        guard let split = summary.report else {
+            print("part \(options.shard!.0)/\(options.shard!.1): built \(summary.unitsBuilt) units (\(summary.unitsTotal) in the whole build) into \(options.output.path)")
+            print("when every part is done: medsr merge PART_0 … PART_\(options.shard!.1 - 1) --out DATASET")
+            for note in summary.notes { print("note: \(note)") }
+            return
+        }
+        print("dataset written to \(options.output.path)")
+        for line in split.lines() { print(line) }
+        if !summary.skipped.isEmpty {
+            print("\(summary.skipped.count) input(s) skipped (listed above and in the dataset card)")
+            let tiles = split.counts.values.reduce(0) { $0 + $1.tiles }
+            throw ExitCode(tiles == 0 ? 1 : 3)
+        }
+    }
+}
+
+/// Items and tiles per second on a terminal; quiet when piped.
+final class TileProgress: Sendable {
+    private let start = Date()
+    private let state = Mutex((items: 0, tiles: 0, lastDraw: 0.0))
+    private let enabled = isatty(2) == 1
+
+    func advance(items: Int, tiles: Int) {
+        guard enabled else { return }
+        let line: String? = state.withLock { s in
+            s.items += items
+            s.tiles += tiles
+            let now = Date().timeIntervalSince(start)
+            guard now - s.lastDraw > 0.2 else { return nil }
+            s.lastDraw = now
+            return String(format: "\r%d sources, %d tiles  %.1f tiles/s ", s.items, s.tiles, Double(s.tiles) / max(now, 1e-9))
+        }
+        if let line { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import MedIO
+import MedImage
+import Testing
+import TestSupport
+
+/// MedSR's one degradation against Pillow's `resize(…, Image.BICUBIC)` (references made by
+/// Tools/reference/resample_reference.py).
+@Suite struct ResampleTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var input: String, output: String, columns: Int, rows: Int
+        var testDescription: String { output }
+    }
+
+    static let cases: [Case] = {
+        guard let json = try? FixturePath.json("resample/cases.json") as? [String: Any],
+              let list = json["cases"] as? [[String: Any]] else { return [] }
+        return list.map { Case(input: $0["input"] as! String, output: $0["output"] as! String,
+                               columns: $0["columns"] as! Int, rows: $0["rows"] as! Int) }
+    }()
+
+    static func pixels(_ name: String) throws -> PixelArray {
+        let (shape, samples) = try NPYFile.read(FixturePath.url("resample/" + name))
+        return PixelArray(rows: shape[0], columns: shape[1], samplesPerPixel: shape.count > 2 ? shape[2] : 1, samples: samples)
+    }
+
+    @Test func casesExist() { #expect(Self.cases.count == 15) }
+
+    /// 8-bit: bit-exact (Pillow's fixed-point arithmetic); 16-bit: within 1 level.
+    @Test(arguments: cases)
+    func matchesPillow(_ c: Case) throws {
+        let input = try Self.pixels(c.input)
+        let want = try Self.pixels(c.output)
+        let got = Resample.bicubic(input, columns: c.columns, rows: c.rows)
+        #expect(got.rows == want.rows && got.columns == want.columns && got.samplesPerPixel == want.samplesPerPixel)
+        let a = got.samples.floats(), b = want.samples.floats()
+        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+        if input.sampleType == .uint8 {
+            #expect(got.samples == want.samples, "max difference \(worst)")
+        } else {
+            #expect(worst <= 1)
+        }
+    }
+
+    @Test func identitySizeIsUnchanged() throws {
+        let input = try Self.pixels("gray_in.npy")
+        #expect(Resample.bicubic(input, columns: input.columns, rows: input.rows) == input)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import TestSupport
+import Zarr
+
+@Suite struct ZarrTests {
+    static func temporaryStore() throws -> FileStore {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("zarr-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return FileStore(root: url)
+    }
+
+    @Test func crc32cCheckValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8]()) == 0)
+    }
+
+    @Test func zstdRoundTripAndRefusesWrongSize() {
+        let raw = (0 ..< 5000).map { UInt8(truncatingIfNeeded: $0 * 7 / 3) }
+        let packed = Zstd.compress(raw, level: 3)
+        #expect(packed.count < raw.count)
+        #expect(Zstd.decompress(packed, expected: raw.count) == raw)
+        #expect(Zstd.decompress(packed, expected: raw.count - 1) == nil)
+        #expect(Zstd.decompress(packed.dropLast(3), expected: raw.count) == nil)
+    }
+
+    /// Tile counts around shard boundaries: 0, 1, n−1, n, n+1, 2n+1; raw and zstd.
+    @Test(arguments: [0, 1, 3, 4, 5, 9], [ChunkCompression.none, .zstd(level: 3)])
+    func tileArrayRoundTrip(count: Int, compression: ChunkCompression) throws {
+        let store = try Self.temporaryStore()
+        defer { try? FileManager.default.removeItem(at: store.root) }
+        var writer = TileArrayWriter(store: store, path: "a/hr", tileShape: [2, 3, 5], dataType: .uint16, tilesPerShard: 4,
+                                     compression: compression)
+        var tiles = [[UInt8]]()
+        for i in 0 ..< count {
+            let tile = (0 ..< 60).map { UInt8(truncatingIfNeeded: $0 * 31 + i * 7) }
+            tiles.append(tile)
+            try writer.append(encoded: writer.metadata.encode(chunk: tile))
+        }
+        try writer.finish()
+        let shards = (try? FileManager.default.contentsOfDirectory(atPath: store.url("a/hr/c").path)) ?? []
+        #expect(shards.count == (count + 3) / 4)
+        let reader = try TileArrayReader(store: store, path: "a/hr")
+        #expect(reader.count == count)
+        #expect(reader.tileShape == [2, 3, 5])
+        for i in 0 ..< count { #expect(try reader.tile(i) == tiles[i]) }
+    }
+
+    @Test func shardIndexLayoutAndEmptyChunks() throws {
+        var shard = ShardBuilder(chunkCount: 3)
+        shard.set(2, encoded: [1, 2, 3])
+        let bytes = shard.finished()
+        #expect(bytes.count == 3 + 3 * 16 + 4)
+        let index = try ShardBuilder.index(of: bytes, chunkCount: 3, path: "x")
+        #expect(index[0] == nil && index[1] == nil && index[2] == 0 ..< 3)
+        // An empty entry is 2^64−1 twice.
+        #expect(bytes[3 ..< 19].allSatisfy { $0 == 0xFF })
+    }
+
+    @Test func damagedShardIsRefused() throws {
+        var shard = ShardBuilder(chunkCount: 2)
+        shard.set(0, encoded: [9, 9])
+        var bytes = shard.finished()
+        bytes[bytes.count - 10] ^= 0x40
+        #expect(throws: StoreError.self) { try ShardBuilder.index(of: bytes, chunkCount: 2, path: "x") }
+        #expect(throws: StoreError.self) { try ShardBuilder.index(of: Array(bytes.prefix(10)), chunkCount: 2, path: "x") }
+    }
+
+    @Test func jsonRoundTripKeepsOrderAndValues() throws {
+        let value = JSONValue.object([("z", .int(3)), ("a", .array([.double(0.1), .bool(true), .null])),
+                                      ("s", .string("quote \" slash \\ tab \t é"))])
+        let text = value.serialized()
+        let parsed = try #require(JSONValue.parse(Data(text.utf8)))
+        #expect(parsed == value)
+        #expect(JSONValue.parse(Data("{\"a\": [1, 2".utf8)) == nil)
+        #expect(JSONValue.parse(Data(String(repeating: "[", count: 10000).utf8)) == nil)
+    }
+}
