@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release test demo conformance bench clean
+.PHONY: deps build release test demo conformance check-dataset check-resume bench bench-build clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -37,11 +37,24 @@ demo: release
 conformance: build
 	bash Tools/reference/run_conformance.sh .build/debug/medsr
 
+## Datasets built from the fixtures, read back by zarr-python 3 (needs PyPI; makes its own venv).
+check-dataset: build
+	bash Tools/reference/run_dataset_check.sh .build/debug/medsr
+
+## kill -9 a build at random moments, --resume, compare with an uninterrupted build (RUNS=N).
+RUNS ?= 10
+check-resume: build
+	bash Tools/kill_resume_check.sh .build/debug/medsr $(RUNS)
+
 ## Speed against the Python peers (pydicom+pylibjpeg, h5py, Pillow, tifffile), side by side.
 bench: release
 	@command -v dcmcjpeg >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dcmtk >/dev/null; }
 	bash Tools/bench/run.sh
+
+## Dataset build speed: medsr build vs a Pillow + numpy + zarr-python pipeline, side by side.
+bench-build: release
+	bash Tools/bench/run_build.sh
 
 clean:
 	rm -rf .build $(DEMO_OUT)

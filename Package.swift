@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "CPNG", cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
                 linkerSettings: [.linkedLibrary("png16")]),
         .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+        .target(name: "CMalloc"),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -56,14 +57,14 @@ let package = Package(
         .executableTarget(
             name: "medsr",
             dependencies: [
-                "MedImage", "MedIO", "MedDataset", "Zarr",
+                "MedImage", "MedIO", "MedDataset", "Zarr", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
 
         // Benchmark driver (Tools/bench): times our readers in-process.
-        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage"], swiftSettings: swiftSettings),
+        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "CMalloc"], swiftSettings: swiftSettings),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["MedImage"], path: "Tests/TestSupport",

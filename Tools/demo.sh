@@ -26,7 +26,11 @@ say "a tiled pyramidal slide (JPEG tiles, SubIFD pyramid): one region of level 1
 
 say "NIH ChestX-ray14-style PNGs (one RGBA, forced to one channel)"
 "$medsr" inspect "$fx/png/nih/images/00000002_000.png"
+set +e
 "$medsr" convert "$fx/png/nih/images" "$out/nih" --format npy --gray
+status=$?
+set -e
+echo "(exit status $status: 00000007_000.png is a truncated download on purpose and is reported, not converted)"
 
 say "DICOM conformance files (every transfer syntax MedSR decodes), to PNG"
 set +e
@@ -35,6 +39,19 @@ status=$?
 set -e
 echo "(exit status $status: MR_truncated.dcm is truncated on purpose and is reported, not converted)"
 
+say "datasets: figshare-style .mat files, NIH-style PNGs and a DICOM series, tiled with masks and x2/x4 LR tiles"
+export MEDSR_MANIFESTS="$fx/../Manifests"
+"$medsr" build figshare-brain-tumour --input "$fx/mat/figshare" --out "$out/datasets/figshare" --tile 128
+set +e
+"$medsr" build nih-chestxray14 --input "$fx/png/nih" --out "$out/datasets/nih" --tile 256
+status=$?
+set -e
+echo "(exit status $status: the miniature holds a truncated download and an unlisted image on purpose)"
+"$medsr" build dicom-folder --input "$fx/dicom/series" --out "$out/datasets/dicom" --tile 32
+"$medsr" inspect "$out/datasets/figshare"
+"$medsr" export "$out/datasets/figshare" --split val --format png --out "$out/datasets/figshare-val-png"
+
 say "outputs"
-find "$out" -type f | sort | sed "s|^$out/|  $out/|" | head -60
+find "$out" -type f -not -path "*/datasets/*" | sort | sed "s|^$out/|  $out/|" | head -50
+echo "  datasets: $(ls "$out/datasets" | tr '\n' ' ')"
 echo "  ($(find "$out" -type f | wc -l) files in $out)"

@@ -13,7 +13,10 @@ struct BuildState {
     var stateURL: URL { folder.appendingPathComponent("state.json") }
     var unitsFolder: URL { folder.appendingPathComponent("units") }
     var lockURL: URL { folder.appendingPathComponent("lock") }
+    /// A unit with its chunks (written by `--shard` parts, read by `merge`).
     func unitURL(_ u: Int) -> URL { unitsFolder.appendingPathComponent(String(format: "u%07d.bin", u)) }
+    /// A unit's header only: the journal of a one-process build, whose chunks went into shards.
+    func headerURL(_ u: Int) -> URL { unitsFolder.appendingPathComponent(String(format: "u%07d.hdr", u)) }
 
     /// What every part of one build must agree on.
     struct Facts: Equatable {

@@ -15,6 +15,8 @@ public struct BuildOptions: Sendable {
     /// The pseudonym secret; nil derives one from the seed (see `Pseudonymizer`).
     public var pseudonymKey: [UInt8]?
     public var maxBytes = 4 << 30
+    /// Tests only: stop as if killed after this many units of a one-process build.
+    var interruptAfterUnits: Int?
 
     public init(recipe: Recipe, input: URL, output: URL) {
         self.recipe = recipe
@@ -40,7 +42,7 @@ public struct BuildSummary: Sendable {
 /// group, so the result is byte-identical whatever the thread or shard count.
 public enum DatasetBuilder {
     /// - Parameter progress: called with the number of items just finished and their tile count.
-    public static func build(_ options: BuildOptions, progress: @Sendable (Int, Int) -> Void = { _, _ in }) throws -> BuildSummary {
+    public static func build(_ options: BuildOptions, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> BuildSummary {
         let recipe = options.recipe
         let problems = recipe.problems()
         guard problems.isEmpty else { throw RecipeError(path: recipe.name, problems.joined(separator: "; ")) }
@@ -87,42 +89,48 @@ public enum DatasetBuilder {
         }
         try state.write(facts: facts, recipe: recipe)
 
-        let done = state.finishedUnits()
-        let todo = (0 ..< units).filter { $0 % shards == shard && !done.contains($0) }
         let processor = ItemProcessor(recipe: recipe, input: options.input, pseudonyms: pseudonyms,
                                       tiler: Tiler(recipe: recipe), maxBytes: options.maxBytes)
-        let failure = Mutex<(any Error)?>(nil)
-        let next = Atomic<Int>(0)
-        let store = FileStore(root: state.folder)
+        var summary = BuildSummary(report: nil, unitsBuilt: 0, unitsTotal: units, itemsTotal: listing.items.count,
+                                   skipped: listing.skipped, notes: listing.notes)
         let items = listing.items
-        DispatchQueue.concurrentPerform(iterations: max(1, min(options.jobs, todo.count))) { _ in
-            let compressor = Zstd.Compressor()
-            while failure.withLock({ $0 == nil }) {
-                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard k < todo.count else { return }
-                let u = todo[k]
-                let range = u * recipe.unitSize ..< min((u + 1) * recipe.unitSize, items.count)
-                var results = [ItemResult]()
-                for i in range {
-                    let r = processor.process(items[i], compressor: compressor)
-                    progress(1, r.tiles.count)
-                    results.append(r)
-                }
-                do {
-                    try store.set("units/" + state.unitURL(u).lastPathComponent, UnitFile.encode(unit: u, results: results))
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
-                }
+        let unitSize = recipe.unitSize
+        let run: @Sendable (Int, Zstd.Compressor) -> [ItemResult] = { u, compressor in
+            (u * unitSize ..< min((u + 1) * unitSize, items.count)).map { i in
+                let r = processor.process(items[i], compressor: compressor)
+                progress(1, r.tiles.count)
+                return r
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
 
-        var summary = BuildSummary(report: nil, unitsBuilt: todo.count, unitsTotal: units, itemsTotal: listing.items.count,
-                                   skipped: listing.skipped, notes: listing.notes)
-        if options.shard != nil { return summary }
-        let assembled = try DatasetAssembler.assemble(recipe: recipe, facts: facts, parts: [state], output: options.output)
-        summary.report = assembled
-        summary.skipped = assembled.skipped
+        if options.shard != nil {
+            // A part: units with their chunks, for `merge`.
+            let done = state.finishedUnits()
+            let todo = (0 ..< units).filter { $0 % shards == shard && !done.contains($0) }
+            let store = FileStore(root: state.folder)
+            try UnitPipeline.run(units: todo, jobs: options.jobs, work: run) { u, results in
+                try store.set("units/" + state.unitURL(u).lastPathComponent, UnitFile.encode(unit: u, results: results))
+            }
+            summary.unitsBuilt = todo.count
+            return summary
+        }
+
+        // One process: units stream in input order straight into the shards; a header-only
+        // journal per unit lets --resume continue after the last shard that reached the disk.
+        let resume = try ResumePoint(state: state, recipe: recipe, units: units, clean: options.output)
+        let writer = DatasetWriter(recipe: recipe, output: options.output, durableShards: resume.durableShards)
+        for items in resume.replayed { for item in items { try writer.add(item, chunk: nil) } }
+        let store = FileStore(root: state.folder)
+        let todo = Array(resume.firstUnit ..< units)
+        try UnitPipeline.run(units: todo, jobs: options.jobs, work: run) { u, results in
+            if let n = options.interruptAfterUnits, u >= n { throw CancellationError() }
+            for r in results { try writer.add(r.stored) { t, c in r.tiles[t].chunks[c] } }
+            try store.set("units/" + state.headerURL(u).lastPathComponent, UnitFile.encode(unit: u, results: results, chunks: false))
+        }
+        summary.unitsBuilt = todo.count
+        let report = try writer.finish(listingSkipped: listing.skipped, notes: listing.notes)
+        summary.report = report
+        summary.skipped = report.skipped
         try? fm.removeItem(at: state.stateURL)
         try? fm.removeItem(at: state.unitsFolder)
         try? fm.removeItem(at: state.folder.appendingPathComponent("recipe.json"))
@@ -158,12 +166,19 @@ public enum DatasetBuilder {
             throw StoreError(path: output.path, "the output exists and is not empty; choose a new folder")
         }
         let recipe = try first.recipe()
-        var merged = facts[0]
-        merged.shard = 0
-        merged.shards = 1
         let own = BuildState(output: output)
         try own.lock(recover: false)
         defer { try? fm.removeItem(at: own.folder) }
-        return try DatasetAssembler.assemble(recipe: recipe, facts: merged, parts: states, output: output)
+        let writer = DatasetWriter(recipe: recipe, output: output)
+        for u in 0 ..< facts[0].units {
+            guard let url = states.lazy.map({ $0.unitURL(u) }).first(where: { fm.fileExists(atPath: $0.path) }),
+                  let bytes = FileStore.read(url.path) else {
+                throw StoreError(path: output.path, "unit \(u) vanished while merging")
+            }
+            let unit = try UnitFile.decode(bytes, path: url.path)
+            for item in unit.items { try writer.add(item) { t, c in unit.chunk(item, t, c) } }
+        }
+        let skipped = facts[0].skipped.map { ($0.first ?? "", $0.count > 1 ? $0[1] : "") }
+        return try writer.finish(listingSkipped: skipped, notes: facts[0].notes)
     }
 }

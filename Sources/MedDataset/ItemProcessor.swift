@@ -19,7 +19,7 @@ struct ItemResult {
 }
 
 /// Reads one source item, maps its intensities and cuts it into tiles.
-struct ItemProcessor {
+struct ItemProcessor: Sendable {
     let recipe: Recipe
     let input: URL
     let pseudonyms: Pseudonymizer

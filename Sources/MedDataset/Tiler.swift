@@ -16,7 +16,7 @@ struct TileOutput {
 
 /// Cuts mapped images into tiles with masks and LR versions (MedSR's one degradation:
 /// `Resample.bicubic`, Pillow-compatible).
-struct Tiler {
+struct Tiler: Sendable {
     let recipe: Recipe
     let hrArray: ArrayMetadata
     let lrArrays: [ArrayMetadata]

@@ -7,7 +7,8 @@ import Zarr
 enum UnitFile {
     static let magic = Array("MSRUNIT1".utf8)
 
-    static func encode(unit: Int, results: [ItemResult]) -> [UInt8] {
+    /// - Parameter chunks: false for a header-only journal entry (the chunks went into shards).
+    static func encode(unit: Int, results: [ItemResult], chunks includeChunks: Bool = true) -> [UInt8] {
         var blobs = [UInt8]()
         var items = [JSONValue]()
         for r in results {
@@ -23,7 +24,7 @@ enum UnitFile {
             var tiles = [JSONValue]()
             for t in r.tiles {
                 var ranges = [JSONValue]()
-                for chunk in t.chunks {
+                for chunk in t.chunks where includeChunks {
                     ranges.append(.array([.int(blobs.count), .int(chunk.count)]))
                     blobs.append(contentsOf: chunk)
                 }
@@ -53,13 +54,19 @@ enum UnitFile {
         var blobStart: Int
 
         func chunk(_ range: Range<Int>) -> [UInt8] { Array(bytes[blobStart + range.lowerBound ..< blobStart + range.upperBound]) }
+
+        /// Chunk `c` of tile `t` of `item`.
+        func chunk(_ item: StoredItem, _ t: Int, _ c: Int) -> [UInt8] { chunk(item.tiles[t].chunks[c]) }
     }
 
     struct StoredTile {
         var x: Int, y: Int, frame: Int?, level: Int?
         var maskFraction: Double, lo: Double, hi: Double
         var hasMask: Bool
+        /// Where the chunks are in the unit file (empty in a header-only entry).
         var chunks: [Range<Int>]
+        /// How many chunks the tile has (known even when they are not stored here).
+        var chunkCount: Int
     }
 
     struct StoredItem {
@@ -97,7 +104,8 @@ enum UnitFile {
                 }
                 tiles.append(StoredTile(x: x, y: y, frame: t["frame"]?.intValue, level: t["level"]?.intValue,
                                         maskFraction: t["maskFraction"]?.doubleValue ?? 0, lo: t["lo"]?.doubleValue ?? 0,
-                                        hi: t["hi"]?.doubleValue ?? 0, hasMask: t["hasMask"] == .bool(true), chunks: chunks))
+                                        hi: t["hi"]?.doubleValue ?? 0, hasMask: t["hasMask"] == .bool(true), chunks: chunks,
+                                        chunkCount: chunks.count))
             }
             out.append(StoredItem(path: p, error: item["error"]?.stringValue, patient: item["patient"]?.stringValue,
                                   splitKey: item["splitKey"]?.stringValue.flatMap { UInt64($0, radix: 16) },
@@ -106,5 +114,17 @@ enum UnitFile {
                                   images: item["images"]?.intValue ?? 0, tiles: tiles))
         }
         return Decoded(items: out, bytes: bytes, blobStart: 16 + length)
+    }
+}
+
+extension ItemResult {
+    /// The result as the writer takes it (chunks are read from `tiles[t].chunks[c]`).
+    var stored: UnitFile.StoredItem {
+        UnitFile.StoredItem(path: path, error: error, patient: patient, splitKey: splitKey, official: official, fold: fold,
+                            label: label, slice: slice, images: images, tiles: tiles.map { t in
+                                UnitFile.StoredTile(x: t.x, y: t.y, frame: t.frame, level: t.level, maskFraction: t.maskFraction,
+                                                    lo: t.window.lo, hi: t.window.hi, hasMask: t.hasMask, chunks: [],
+                                                    chunkCount: t.chunks.count)
+                            })
     }
 }

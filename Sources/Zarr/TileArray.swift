@@ -9,14 +9,22 @@ public struct TileArrayWriter: Sendable {
     public private(set) var count = 0
     private var shard: ShardBuilder
 
-    /// - Parameter tileShape: the shape of one tile (without the leading axis).
+    /// - Parameters:
+    ///   - tileShape: the shape of one tile (without the leading axis).
+    ///   - durableShards: shards already on disk from an interrupted run; writing resumes after them.
     public init(store: FileStore, path: String, tileShape: [Int], dataType: DataType, tilesPerShard: Int,
-                compression: ChunkCompression, dimensionNames: [String]? = nil) {
+                compression: ChunkCompression, dimensionNames: [String]? = nil, durableShards: Int = 0) {
         self.store = store
         self.path = path
         metadata = ArrayMetadata(shape: [0] + tileShape, dataType: dataType, shardShape: [tilesPerShard] + tileShape,
                                  chunkShape: [1] + tileShape, compression: compression, dimensionNames: dimensionNames)
         shard = ShardBuilder(chunkCount: tilesPerShard)
+        count = durableShards * tilesPerShard
+    }
+
+    /// The store key of shard `index` of the array at `path` (for `rank`-dimensional arrays).
+    public static func shardKey(_ path: String, _ index: Int, rank: Int) -> String {
+        path + "/c/" + ([index] + Array(repeating: 0, count: rank - 1)).map(String.init).joined(separator: "/")
     }
 
     /// Appends one tile, already encoded with `metadata.encode(chunk:)`. Full shards are written at once.

@@ -5,12 +5,14 @@
 //   medsr-bench region X,Y,W,H REPEAT FILE...       one region of level 0
 //   medsr-bench readpar REPEAT FILE...              decode whole files, files spread over all cores
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
+import CMalloc
 import Dispatch
 import Foundation
 import MedIO
 import Synchronization
 import MedImage
 
+msr_tune_allocator()  // as medsr does
 let args = CommandLine.arguments
 guard args.count >= 4 else {
     FileHandle.standardError.write(Data("usage: medsr-bench read|figshare|region [X,Y,W,H] REPEAT FILE...\n".utf8))

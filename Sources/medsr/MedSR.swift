@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import Foundation
 
 /// `medsr`: prepare medical images for super-resolution and audit what it does.
@@ -17,6 +18,7 @@ struct MedSR: ParsableCommand {
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), as the README promises.
     static func main() {
+        msr_tune_allocator()
         do {
             var command = try parseAsRoot()
             try command.run()

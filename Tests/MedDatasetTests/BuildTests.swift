@@ -75,21 +75,42 @@ import Zarr
         #expect(Self.digest(merged) == Self.digest(whole))
     }
 
-    @Test func resumeAfterAnInterruptionGivesTheSameBytes() throws {
-        let (clean, _) = try Self.build(Self.figshare(), input: "mat/figshare")
-        // An "interrupted" build: units written, no dataset assembled.
-        let (broken, _) = try Self.build(Self.figshare(), input: "mat/figshare", shard: (0, 1))
+    /// Interrupted after n units (as by kill -9: journal, some shards, a dead writer's lock,
+    /// a half-written temporary file), then resumed: the same bytes as an uninterrupted build.
+    @Test(arguments: [0, 1, 3, 4])
+    func resumeAfterAnInterruptionGivesTheSameBytes(after n: Int) throws {
+        var recipe = try Self.figshare()
+        recipe.unitSize = 1
+        let (clean, _) = try Self.build(recipe, input: "mat/figshare")
+        let broken = Self.temporary("broken")
         defer { try? FileManager.default.removeItem(at: clean); try? FileManager.default.removeItem(at: broken) }
+        var options = BuildOptions(recipe: recipe, input: FixturePath.url("mat/figshare"), output: broken)
+        options.interruptAfterUnits = n
+        #expect(throws: CancellationError.self) { try DatasetBuilder.build(options) }
         let state = BuildState(output: broken)
-        // Lose a unit, leave a half-written temporary file, half an assembly and a dead writer's lock.
-        try FileManager.default.removeItem(at: state.unitURL(1))
-        try Data([1, 2, 3]).write(to: state.unitsFolder.appendingPathComponent(".u0000001.bin.X.tmp"))
-        try FileManager.default.createDirectory(at: broken.appendingPathComponent("train/hr/c/0/0/0"), withIntermediateDirectories: true)
-        try Data([9]).write(to: broken.appendingPathComponent("train/hr/c/0/0/0/0"))
+        try Data([1, 2, 3]).write(to: broken.appendingPathComponent(".zarr.json.X.tmp"))
         try "999999 \(ProcessInfo.processInfo.hostName)\n".write(to: state.lockURL, atomically: true, encoding: .utf8)
         // Without --resume the existing output is not touched.
-        #expect(throws: StoreError.self) { try Self.build(Self.figshare(), input: "mat/figshare", into: broken) }
-        _ = try Self.build(Self.figshare(), input: "mat/figshare", resume: true, into: broken)
+        #expect(throws: StoreError.self) { try Self.build(recipe, input: "mat/figshare", into: broken) }
+        _ = try Self.build(recipe, input: "mat/figshare", resume: true, into: broken)
+        #expect(Self.digest(broken) == Self.digest(clean))
+    }
+
+    /// The journal says units were written, but their shard never reached the disk.
+    @Test func resumeRebuildsUnitsWhoseShardWasLost() throws {
+        var recipe = try Self.figshare()
+        recipe.unitSize = 1
+        recipe.tilesPerShard = 2
+        let (clean, _) = try Self.build(recipe, input: "mat/figshare")
+        let broken = Self.temporary("lost")
+        defer { try? FileManager.default.removeItem(at: clean); try? FileManager.default.removeItem(at: broken) }
+        var options = BuildOptions(recipe: recipe, input: FixturePath.url("mat/figshare"), output: broken)
+        options.interruptAfterUnits = 4
+        #expect(throws: CancellationError.self) { try DatasetBuilder.build(options) }
+        let shards = try FileManager.default.contentsOfDirectory(atPath: broken.appendingPathComponent("train/lr_x2/c").path)
+        #expect(!shards.isEmpty)
+        try FileManager.default.removeItem(at: broken.appendingPathComponent("train/lr_x2/c/0"))
+        _ = try Self.build(recipe, input: "mat/figshare", resume: true, into: broken)
         #expect(Self.digest(broken) == Self.digest(clean))
     }
 
@@ -162,17 +183,16 @@ import Zarr
                                     images: 1, tiles: [])
             }
         }
-        var report = SplitReport()
-        let small = try DatasetAssembler.assignSplits(items(1000), Recipe.Split(), report: &report)
-        let large = try DatasetAssembler.assignSplits(items(3000), Recipe.Split(), report: &report)
+        let small = items(1000).map { DatasetWriter.split(of: $0, Recipe.Split()) }
+        let large = items(3000).map { DatasetWriter.split(of: $0, Recipe.Split()) }
         for i in 0 ..< 1000 { #expect(small[i] == large[i]) }
-        let train = large.values.filter { $0 == "train" }.count
+        let train = large.filter { $0 == "train" }.count
         #expect(abs(Double(train) / 3000 - 0.70) < 0.04)
         #expect(p.pseudonym("00042") == p.pseudonym("42"))
         #expect(p.pseudonym("42") != Pseudonymizer(key: Array("another secret key".utf8), seed: "s1").pseudonym("42"))
     }
 
-    @Test func officialListsThatShareAPatientAreRefused() {
+    @Test func officialListsThatShareAPatientAreRefused() throws {
         let p = Pseudonymizer(key: nil, seed: "s")
         var a = UnitFile.StoredItem(path: "a", patient: p.pseudonym("7"), splitKey: p.splitKey("7"), images: 1, tiles: [])
         a.official = "test"
@@ -180,8 +200,15 @@ import Zarr
         b.official = "trainval"
         var split = Recipe.Split()
         split.policy = .official
-        var report = SplitReport()
-        #expect(throws: StoreError.self) { try DatasetAssembler.assignSplits([a, b], split, report: &report) }
+        var recipe = Recipe(name: "t", source: .nih)
+        recipe.split = split
+        let out = BuildTests.temporary("overlap")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let writer = DatasetWriter(recipe: recipe, output: out)
+        try writer.add(a, chunk: nil)
+        try writer.add(b, chunk: nil)
+        #expect(throws: StoreError.self) { try writer.finish(listingSkipped: [], notes: []) }
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("zarr.json").path))
     }
 }
 

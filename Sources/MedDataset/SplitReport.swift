@@ -1,0 +1,42 @@
+import Foundation
+import Zarr
+
+/// Per-split counts and the checks that a split is sound.
+public struct SplitReport: Sendable {
+    public struct Counts: Sendable {
+        public var patients = 0
+        public var images = 0
+        public var tiles = 0
+        /// Images per label.
+        public var labels: [String: Int] = [:]
+    }
+
+    public static let splitNames = ["train", "val", "test"]
+    public var counts: [String: Counts] = [:]
+    public var skipped: [(String, String)] = []
+    public var warnings: [String] = []
+    public var policy: String = ""
+
+    /// The report as lines a person reads.
+    public func lines() -> [String] {
+        var out = ["split   patients   images    tiles  labels (images)"]
+        for name in Self.splitNames {
+            let c = counts[name] ?? Counts()
+            let labels = c.labels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            out.append(name.padding(toLength: 6, withPad: " ", startingAt: 0)
+                + String(format: "%10d %8d %8d  ", c.patients, c.images, c.tiles) + labels)
+        }
+        out.append("split policy: \(policy); no patient is in two splits")
+        out += warnings.map { "warning: " + $0 }
+        return out
+    }
+
+    var json: JSONValue {
+        .object(Self.splitNames.map { name in
+            let c = counts[name] ?? Counts()
+            return (name, .object([("patients", .int(c.patients)), ("images", .int(c.images)), ("tiles", .int(c.tiles)),
+                                   ("labels", .object(c.labels.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))]))
+        })
+    }
+}
+
