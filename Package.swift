@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "MedIO", targets: ["MedIO"]),
         .library(name: "MedDataset", targets: ["MedDataset"]),
         .library(name: "Zarr", targets: ["Zarr"]),
+        .library(name: "MedMetrics", targets: ["MedMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -54,22 +55,25 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),
+        .target(name: "MedMetrics", dependencies: ["MedImage"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "medsr",
             dependencies: [
-                "MedImage", "MedIO", "MedDataset", "Zarr", "CMalloc",
+                "MedImage", "MedIO", "MedDataset", "MedMetrics", "Zarr", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
 
         // Benchmark driver (Tools/bench): times our readers in-process.
-        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "CMalloc"], swiftSettings: swiftSettings),
+        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "MedMetrics", "CMalloc"], swiftSettings: swiftSettings),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["MedImage"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
         .testTarget(name: "MedImageTests", dependencies: ["MedImage", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport"],

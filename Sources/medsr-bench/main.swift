@@ -4,11 +4,13 @@
 //   medsr-bench figshare REPEAT FILE...             figshare record: image, mask, label, PID
 //   medsr-bench region X,Y,W,H REPEAT FILE...       one region of level 0
 //   medsr-bench readpar REPEAT FILE...              decode whole files, files spread over all cores
+//   medsr-bench ssim REPEAT RANGE X.npy Y.npy       SSIM (map + mean) of two float planes; prints seconds and SSIM
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
 import CMalloc
 import Dispatch
 import Foundation
 import MedIO
+import MedMetrics
 import Synchronization
 import MedImage
 
@@ -19,6 +21,25 @@ guard args.count >= 4 else {
     exit(2)
 }
 let task = args[1]
+if task == "ssim" {
+    let repeatCount = Int(args[2]) ?? 1, range = Double(args[3]) ?? 1
+    func plane(_ path: String) -> Plane {
+        guard let (shape, samples) = try? NPYFile.read(URL(fileURLWithPath: path)), shape.count == 2 else {
+            FileHandle.standardError.write(Data("medsr-bench: \(path) is not a 2-D .npy\n".utf8))
+            exit(1)
+        }
+        return Plane(rows: shape[0], columns: shape[1], values: samples.floats())
+    }
+    let x = plane(args[4]), y = plane(args[5])
+    var best = Double.infinity, value = 0.0
+    for _ in 0 ..< repeatCount {
+        let start = DispatchTime.now().uptimeNanoseconds
+        value = (try? SSIM(dataRange: range).compute(x, y, map: true).mean) ?? .nan
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    print(best, value)
+    exit(0)
+}
 var rest = Array(args.dropFirst(2))
 var options = ReadOptions()
 if task == "region" {
