@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release test demo conformance check-dataset check-resume bench bench-build clean
+.PHONY: deps build release test demo conformance check-dataset check-resume bench bench-build report-shot clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -51,6 +51,10 @@ bench: release
 	@command -v dcmcjpeg >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dcmtk >/dev/null; }
 	bash Tools/bench/run.sh
+
+## Render the demo's report.html in headless Chromium to demo-out/report.png (installs chromium if missing).
+report-shot: demo
+	bash Tools/report_screenshot.sh $(DEMO_OUT)/report.html $(DEMO_OUT)/report.png
 
 ## Dataset build speed: medsr build vs a Pillow + numpy + zarr-python pipeline, side by side.
 bench-build: release

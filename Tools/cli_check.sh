@@ -71,7 +71,25 @@ check "each skipped input is one line naming it" 'grep -q "00000007_000.png" "$w
 "$medsr" build dicom-folder --input "$fx/dicom/series" --out "$work/dcm" --tile 32 > /dev/null 2>&1
 check "no patient identifiers in any dataset byte" '! grep -rqaE "PHI-CANARY|Canary|Phileas" "$work/ds" "$work/dcm" "$work/build.txt" "$work/card.txt"'
 
-for cmd in "" inspect convert build merge export; do
+# Evaluation and audit on the figshare dataset, and plain-file pairs.
+"$medsr" evaluate --dataset "$work/ds" --split train --scale 4 --csv "$work/scores.csv" --json "$work/summary.json" --report "$work/report.html" > "$work/eval.txt" 2>&1; status=$?
+check "evaluate → exit 0 (got $status)" '[ $status -eq 0 ]'
+check "the CSV has the promised columns" '[ "$(head -1 "$work/scores.csv")" = "name,method,psnr,ssim,mse,ssim_mask,ssim_background" ]'
+tiles=$(grep -c "^train," "$work/ds/tiles.csv")
+check "one CSV row per tile and method" '[ "$(($(wc -l < "$work/scores.csv") - 1))" -eq $((tiles * 2)) ]'
+check "the JSON summary has bootstrap intervals" 'grep -q "ci95" "$work/summary.json" && grep -q "by_label" "$work/summary.json"'
+check "the report is self-contained" '[ -s "$work/report.html" ] && ! grep -qE "(src|href)=\"https?:" "$work/report.html" && grep -q "data:image/png;base64" "$work/report.html"'
+"$medsr" audit --dataset "$work/ds" --split train --scale 4 > "$work/audit.txt" 2>&1; status=$?
+check "audit → exit 0 and lists the worst tiles (got $status)" '[ $status -eq 0 ] && grep -q "worst tiles" "$work/audit.txt"'
+"$medsr" audit --dataset "$work/nih" --split train --scale 4 > /dev/null 2>&1; status=$?
+check "audit of a split without usable masks still answers (got $status)" '[ $status -eq 0 ]'
+"$medsr" evaluate --pred "$work/exp/train/hr" --ref "$work/exp/train/hr" --csv "$work/same.csv" > "$work/same.txt" 2>&1; status=$?
+check "identical pairs: exit 0, infinite PSNR, SSIM 1" '[ $status -eq 0 ] && grep -q ",inf,1.000000,0.000000" "$work/same.csv"'
+mkdir -p "$work/p16" "$work/r16"; cp "$fx/png/types/gray16.png" "$work/p16/a.png"; cp "$fx/png/types/gray16.png" "$work/r16/a.png"
+"$medsr" evaluate --pred "$work/p16" --ref "$work/r16" > /dev/null 2> "$work/range.err"; status=$?
+check "16-bit pairs without --data-range are refused, not guessed (got $status)" '[ $status -eq 1 ] && grep -q "data-range" "$work/range.err"'
+
+for cmd in "" inspect convert build merge export evaluate audit; do
   "$medsr" $cmd --help > "$work/help" 2>&1
   check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'
 done

@@ -51,7 +51,13 @@ echo "(exit status $status: the miniature holds a truncated download and an unli
 "$medsr" inspect "$out/datasets/figshare"
 "$medsr" export "$out/datasets/figshare" --split val --format png --out "$out/datasets/figshare-val-png"
 
+say "evaluation: bicubic and sharpening baselines on the figshare demo dataset, in the tumour region too"
+"$medsr" evaluate --dataset "$out/datasets/figshare" --split train --scale 4 --csv "$out/scores.csv" --json "$out/summary.json" --report "$out/report.html"
+"$medsr" audit --dataset "$out/datasets/figshare" --split train --scale 4 --worst 5
+echo "(the demo set has 5 images of 3 patients, so train is the split with tiles)"
+
 say "outputs"
 find "$out" -type f -not -path "*/datasets/*" | sort | sed "s|^$out/|  $out/|" | head -50
 echo "  datasets: $(ls "$out/datasets" | tr '\n' ' ')"
 echo "  ($(find "$out" -type f | wc -l) files in $out)"
+echo "  open $out/report.html in a browser (self-contained: no network)"

@@ -112,4 +112,15 @@ public enum PNGCodec {
             }
         }
     }
+
+    /// The PNG file bytes of frame 0 (for reports that inline images).
+    public static func encode(_ pixels: PixelArray, compressionLevel: Int = 6) throws -> [UInt8] {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-\(UUID().uuidString).png")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try write(pixels, to: url, compressionLevel: compressionLevel)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw PNGError(.writeFailed, path: url.path, "the encoded PNG vanished")
+        }
+        return [UInt8](data)
+    }
 }

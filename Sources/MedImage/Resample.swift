@@ -201,3 +201,20 @@ public enum Resample {
         return out
     }
 }
+
+extension Resample {
+    /// Nearest-neighbour enlargement (for showing LR tiles beside HR ones, never for metrics).
+    public static func nearest(_ pixels: PixelArray, columns: Int, rows: Int) -> PixelArray {
+        let spp = pixels.samplesPerPixel
+        var order = [Int]()
+        order.reserveCapacity(rows * columns * spp)
+        for y in 0 ..< rows {
+            let sy = min(y * pixels.rows / rows, pixels.rows - 1)
+            for x in 0 ..< columns {
+                let sx = min(x * pixels.columns / columns, pixels.columns - 1)
+                for s in 0 ..< spp { order.append((sy * pixels.columns + sx) * spp + s) }
+            }
+        }
+        return PixelArray(rows: rows, columns: columns, samplesPerPixel: spp, samples: pixels.frame(0).samples.gathered(order))
+    }
+}

@@ -175,26 +175,29 @@ struct SSIMKernel: @unchecked Sendable {
         for row in band {
             horizontal(row + r)
             let rowsAt = (-r ... r).map { slot(row + $0) }
-            @inline(__always) func vertical(_ m: Int, _ j: Int) -> V {
-                let o = m * n + j
-                var acc = w0 * Self.load(rowsAt[5], o)
-                acc += w1 * (Self.load(rowsAt[4], o) + Self.load(rowsAt[6], o))
-                acc += w2 * (Self.load(rowsAt[3], o) + Self.load(rowsAt[7], o))
-                acc += w3 * (Self.load(rowsAt[2], o) + Self.load(rowsAt[8], o))
-                acc += w4 * (Self.load(rowsAt[1], o) + Self.load(rowsAt[9], o))
-                acc += w5 * (Self.load(rowsAt[0], o) + Self.load(rowsAt[10], o))
+            // The 11 ring rows, as plain pointers (no array access in the hot loop).
+            let q0 = UnsafePointer(rowsAt[0]), q1 = UnsafePointer(rowsAt[1]), q2 = UnsafePointer(rowsAt[2])
+            let q3 = UnsafePointer(rowsAt[3]), q4 = UnsafePointer(rowsAt[4]), q5 = UnsafePointer(rowsAt[5])
+            let q6 = UnsafePointer(rowsAt[6]), q7 = UnsafePointer(rowsAt[7]), q8 = UnsafePointer(rowsAt[8])
+            let q9 = UnsafePointer(rowsAt[9]), q10 = UnsafePointer(rowsAt[10])
+            @inline(__always) func vertical(_ o: Int) -> V {
+                var acc = w0 * Self.load(q5, o)
+                acc += w1 * (Self.load(q4, o) + Self.load(q6, o))
+                acc += w2 * (Self.load(q3, o) + Self.load(q7, o))
+                acc += w3 * (Self.load(q2, o) + Self.load(q8, o))
+                acc += w4 * (Self.load(q1, o) + Self.load(q9, o))
+                acc += w5 * (Self.load(q0, o) + Self.load(q10, o))
                 return acc
             }
-            @inline(__always) func ssim(_ ux: V, _ uy: V, _ uxx: V, _ uyy: V, _ uxy: V) -> V {
+            var j = 0
+            while j + V.scalarCount <= n {
+                let ux = vertical(j), uy = vertical(n + j), uxx = vertical(2 * n + j)
+                let uyy = vertical(3 * n + j), uxy = vertical(4 * n + j)
                 let mx = ux + s, my = uy + s
                 let vx = uxx - ux * ux, vy = uyy - uy * uy, vxy = uxy - ux * uy
                 let a1 = two * mx * my + vc1, a2 = two * vxy + vc2
                 let b1 = mx * mx + my * my + vc1, b2 = vx + vy + vc2
-                return (a1 * a2) / (b1 * b2)
-            }
-            var j = 0
-            while j + V.scalarCount <= n {
-                Self.store(ssim(vertical(0, j), vertical(1, j), vertical(2, j), vertical(3, j), vertical(4, j)), line, j)
+                Self.store((a1 * a2) / (b1 * b2), line, j)
                 j += V.scalarCount
             }
             while j < n {  // scalar tail

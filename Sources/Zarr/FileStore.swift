@@ -29,6 +29,11 @@ public struct FileStore: Sendable {
         }
     }
 
+    /// Writes `bytes` to `url` atomically (a temporary file beside it, then a rename).
+    public static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
+        try FileStore(root: url.deletingLastPathComponent()).set(url.lastPathComponent, bytes)
+    }
+
     /// Writes `bytes` to a new file with plain POSIX calls (no intermediate copy).
     static func write(_ bytes: [UInt8], to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

@@ -11,3 +11,5 @@ if [ ! -x "$work/venv/bin/python" ]; then
 fi
 [ -x .build/release/medsr-bench ] || swift build -c release --product medsr-bench
 "$work/venv/bin/python" Tools/bench/bench.py .build/release/medsr-bench "$work/data"
+"$work/venv/bin/pip" show -q scikit-image >/dev/null 2>&1 || "$work/venv/bin/pip" install -q scikit-image
+"$work/venv/bin/python" Tools/bench/ssim_bench.py .build/release/medsr-bench "$work/ssim"

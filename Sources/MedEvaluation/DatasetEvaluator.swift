@@ -1,0 +1,117 @@
+public import Foundation
+import Dispatch
+public import MedDataset
+public import MedImage
+public import MedMetrics
+import Synchronization
+import Zarr
+
+/// Scores the baselines (and, once training lands, a model) on the tiles of a dataset split:
+/// bicubic upscaling of the LR tile with the dataset's own degradation kernel, and an unsharp
+/// mask on top of it, both against the HR tile, with SSIM inside and outside the tile's mask.
+public struct DatasetEvaluator: Sendable {
+    public var dataset: Dataset
+    public var split: String
+    public var scale: Int
+    public var sharpen = UnsharpMask()
+    /// Colour tiles: luminance (BT.601 Y) when true, else per channel.
+    public var luminance = true
+    /// Crop `scale` pixels from every side before scoring (the SR convention).
+    public var cropBorder = false
+    public var wholeWindows = false
+    public var limit: Int?
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    public init(dataset: Dataset, split: String, scale: Int) {
+        self.dataset = dataset
+        self.split = split
+        self.scale = scale
+    }
+
+    /// The images of one tile, as the report shows them.
+    public struct TileImages: Sendable {
+        public var lr: PixelArray
+        public var hr: PixelArray
+        public var candidates: [(String, PixelArray)]
+        public var mask: [UInt8]?
+    }
+
+    public var maxValue: Double { dataset.card["dtype"]?.stringValue == "uint16" ? 65535 : 255 }
+    public var methods: [String] { ["bicubic", "sharpen"] }
+
+    /// The LR, HR, baseline images and mask of tile `index`.
+    public func images(_ index: Int) throws -> TileImages {
+        let hr = try dataset.tilePixels(try dataset.array(split, "hr"), index)
+        let lr = try dataset.tilePixels(try dataset.array(split, "lr_x\(scale)"), index)
+        let bicubic = Resample.bicubic(lr, columns: hr.columns, rows: hr.rows)
+        var sharpened = bicubic
+        let spp = bicubic.samplesPerPixel, n = bicubic.rows * bicubic.columns
+        let v = bicubic.samples.floats()
+        var out = [Float](repeating: 0, count: v.count)
+        for c in 0 ..< spp {
+            let plane = (0 ..< n).map { v[$0 * spp + c] }
+            let s = sharpen.apply(plane, rows: bicubic.rows, columns: bicubic.columns, maxValue: maxValue)
+            for i in 0 ..< n { out[i * spp + c] = s[i] }
+        }
+        sharpened.samples = maxValue == 255
+            ? .uint8(out.map { UInt8(min(max($0.rounded(), 0), 255)) })
+            : .uint16(out.map { UInt16(min(max($0.rounded(), 0), 65535)) })
+        var mask: [UInt8]?
+        if dataset.hasMasks, case .uint8(let m) = try dataset.tilePixels(try dataset.array(split, "mask"), index).samples {
+            mask = m
+        }
+        return TileImages(lr: lr, hr: hr, candidates: [("bicubic", bicubic), ("sharpen", sharpened)], mask: mask)
+    }
+
+    /// Scores every tile (in parallel, results in index order).
+    public func run(progress: @Sendable () -> Void = {}) throws -> [TileResult] {
+        guard dataset.scales.contains(scale) else {
+            throw MetricsError("the dataset has LR scales \(dataset.scales.map(String.init).joined(separator: ", ")), not \(scale)")
+        }
+        let rows = try dataset.manifest(split: split)
+        let count = min(try dataset.array(split, "hr").count, limit ?? .max)
+        let results = Mutex([TileResult?](repeating: nil, count: count))
+        let failure = Mutex<(any Error)?>(nil)
+        let next = Atomic<Int>(0)
+        let evaluator = self
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
+            while failure.withLock({ $0 == nil }) {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < count else { return }
+                do {
+                    let row = i < rows.count ? rows[i] : [:]
+                    let r = try evaluator.score(i, row: row)
+                    results.withLock { $0[i] = r }
+                    progress()
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        return results.withLock { $0.compactMap { $0 } }
+    }
+
+    func score(_ index: Int, row: [String: String]) throws -> TileResult {
+        let images = try images(index)
+        let border = cropBorder ? scale : 0
+        let reference = MetricPlanes.planes(images.hr, luminance: luminance, border: border)
+        let maskPlane = images.mask.map { Plane(rows: images.hr.rows, columns: images.hr.columns, values: $0.map(Float.init)) }
+        let mask = maskPlane.map { $0.cropped(border: border).values.map { $0 != 0 ? UInt8(1) : 0 } }
+        let lo = Double(row["lo"] ?? "") ?? 0, hi = Double(row["hi"] ?? "") ?? maxValue
+        let top = maxValue
+        let toSource: (Double) -> Double = { lo + $0 / top * (hi - lo) }
+        var result = TileResult(name: "\(split)/\(String(format: "%06d", index))", split: split, index: index,
+                                label: row["label"] ?? "", methods: methods, scores: [:], referenceInMask: nil, inMask: [:],
+                                maskFraction: Double(row["mask_fraction"] ?? "") ?? 0)
+        let hasMask = mask.map { $0.contains(1) } ?? false
+        if hasMask, let mask { result.referenceInMask = Scoring.maskStatistics(reference[0], mask: mask, toSource: toSource) }
+        for (name, pixels) in images.candidates {
+            let planes = MetricPlanes.planes(pixels, luminance: luminance, border: border)
+            result.scores[name] = try Scoring.score(reference: reference, candidate: planes, dataRange: maxValue,
+                                                    mask: hasMask ? mask : nil, wholeWindows: wholeWindows)
+            if hasMask, let mask { result.inMask[name] = Scoring.maskStatistics(planes[0], mask: mask, toSource: toSource) }
+        }
+        return result
+    }
+}
