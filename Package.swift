@@ -78,6 +78,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "MedEvaluationTests", dependencies: ["MedEvaluation", "MedMetrics"], swiftSettings: swiftSettings),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport"],
                     swiftSettings: swiftSettings),

@@ -16,6 +16,19 @@ public struct TileResult: Sendable {
     public var referenceInMask: (mean: Double, std: Double)?
     public var inMask: [String: (mean: Double, std: Double)]
     public var maskFraction: Double
+
+    public init(name: String, split: String, index: Int, label: String, methods: [String], scores: [String: Score],
+                referenceInMask: (mean: Double, std: Double)?, inMask: [String: (mean: Double, std: Double)], maskFraction: Double) {
+        self.name = name
+        self.split = split
+        self.index = index
+        self.label = label
+        self.methods = methods
+        self.scores = scores
+        self.referenceInMask = referenceInMask
+        self.inMask = inMask
+        self.maskFraction = maskFraction
+    }
 }
 
 extension TileResult {

@@ -6,6 +6,12 @@ public struct RegionValue: Sendable, Equatable {
     /// Why `value` is NaN (nil when it is a number).
     public var reason: String?
 
+    public init(value: Double, pixels: Int, reason: String?) {
+        self.value = value
+        self.pixels = pixels
+        self.reason = reason
+    }
+
     public static func undefined(_ reason: String) -> RegionValue { RegionValue(value: .nan, pixels: 0, reason: reason) }
 
     public static func == (a: RegionValue, b: RegionValue) -> Bool {

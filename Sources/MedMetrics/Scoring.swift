@@ -9,6 +9,16 @@ public struct Score: Sendable {
     public var ssimBackground: RegionValue?
     /// The SSIM map (of the first plane), for reports.
     public var map: Plane?
+
+    public init(psnr: Double, ssim: Double, mse: Double, ssimMask: RegionValue? = nil, ssimBackground: RegionValue? = nil,
+                map: Plane? = nil) {
+        self.psnr = psnr
+        self.ssim = ssim
+        self.mse = mse
+        self.ssimMask = ssimMask
+        self.ssimBackground = ssimBackground
+        self.map = map
+    }
 }
 
 public enum Scoring {

@@ -1,0 +1,40 @@
+import MedImage
+import MedMetrics
+import Testing
+
+@Suite struct SummaryTests {
+    @Test func meanStdAndAReproducibleInterval() {
+        let values = (0 ..< 200).map { Double($0 % 17) / 4 }
+        let a = Summary(values), b = Summary(values)
+        let mean = values.reduce(0, +) / 200
+        #expect(abs(a.mean - mean) < 1e-12)
+        #expect(a.ciLow < a.mean && a.mean < a.ciHigh)
+        #expect(a.ciLow == b.ciLow && a.ciHigh == b.ciHigh)
+        let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 199).squareRoot()
+        #expect(abs(a.std - sd) < 1e-12)
+    }
+
+    @Test func nanAndInfinityAreLeftOut() {
+        let s = Summary([1, 2, .nan, .infinity, 3])
+        #expect(s.count == 3 && s.mean == 2)
+        #expect(Summary([]).mean.isNaN)
+    }
+}
+
+@Suite struct UnsharpMaskTests {
+    @Test func flatImagesAreUnchangedAndEdgesGetSteeper() {
+        let flat = [Float](repeating: 100, count: 32 * 32)
+        #expect(UnsharpMask().apply(flat, rows: 32, columns: 32, maxValue: 255) == flat)
+        let edge = (0 ..< 32 * 32).map { Float($0 % 32 < 16 ? 50 : 200) }
+        let out = UnsharpMask().apply(edge, rows: 32, columns: 32, maxValue: 255)
+        #expect(out[10 * 32 + 15] < 50 && out[10 * 32 + 16] > 200)   // overshoot on both sides
+        #expect(out.allSatisfy { $0 >= 0 && $0 <= 255 })
+    }
+
+    @Test func gaussianKeepsTheMean() {
+        let v = (0 ..< 40 * 30).map { Float(($0 * 37) % 101) }
+        let g = UnsharpMask.gaussian(v, rows: 30, columns: 40, sigma: 2)
+        let a = v.reduce(0, +) / Float(v.count), b = g.reduce(0, +) / Float(g.count)
+        #expect(abs(a - b) < 0.5)
+    }
+}
