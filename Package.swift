@@ -56,13 +56,16 @@ let package = Package(
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),
         .target(name: "MedMetrics", dependencies: ["MedImage"], swiftSettings: swiftSettings),
+        .target(name: "MedNN", dependencies: ["MedImage", "CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "MedTraining", dependencies: ["MedNN", "MedDataset", "MedMetrics", "MedReport", "MedImage", "Zarr"],
+                swiftSettings: swiftSettings),
         .target(name: "MedReport", dependencies: ["MedImage", "MedMetrics"], swiftSettings: swiftSettings),
-        .target(name: "MedEvaluation", dependencies: ["MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "Zarr"],
+        .target(name: "MedEvaluation", dependencies: ["MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedNN", "Zarr"],
                 swiftSettings: swiftSettings),
         .executableTarget(
             name: "medsr",
             dependencies: [
-                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "Zarr", "CMalloc",
+                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "MedNN", "MedTraining", "Zarr", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -79,6 +82,7 @@ let package = Package(
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedEvaluationTests", dependencies: ["MedEvaluation", "MedMetrics"], swiftSettings: swiftSettings),
+        .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedMetrics", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport"],
                     swiftSettings: swiftSettings),

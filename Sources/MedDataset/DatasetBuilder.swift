@@ -41,8 +41,9 @@ public struct BuildSummary: Sendable {
 /// (resumable, distributable with `--shard`), then assembled in input order into a Zarr v3
 /// group, so the result is byte-identical whatever the thread or shard count.
 public enum DatasetBuilder {
-    /// - Parameter progress: called with the number of items just finished and their tile count.
-    public static func build(_ options: BuildOptions, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> BuildSummary {
+    /// - Parameter progress: called with the number of items just finished, their tile count, and
+    ///   the number of items this run processes in all.
+    public static func build(_ options: BuildOptions, progress: @escaping @Sendable (Int, Int, Int) -> Void = { _, _, _ in }) throws -> BuildSummary {
         let recipe = options.recipe
         let problems = recipe.problems()
         guard problems.isEmpty else { throw RecipeError(path: recipe.name, problems.joined(separator: "; ")) }
@@ -95,18 +96,23 @@ public enum DatasetBuilder {
                                    skipped: listing.skipped, notes: listing.notes)
         let items = listing.items
         let unitSize = recipe.unitSize
+        let planned = Mutex(0)
         let run: @Sendable (Int, Zstd.Compressor) -> [ItemResult] = { u, compressor in
             (u * unitSize ..< min((u + 1) * unitSize, items.count)).map { i in
                 let r = processor.process(items[i], compressor: compressor)
-                progress(1, r.tiles.count)
+                progress(1, r.tiles.count, planned.withLock { $0 })
                 return r
             }
+        }
+        func plan(_ units: [Int]) {
+            planned.withLock { $0 = units.reduce(0) { $0 + min(unitSize, items.count - $1 * unitSize) } }
         }
 
         if options.shard != nil {
             // A part: units with their chunks, for `merge`.
             let done = state.finishedUnits()
             let todo = (0 ..< units).filter { $0 % shards == shard && !done.contains($0) }
+            plan(todo)
             let store = FileStore(root: state.folder)
             try UnitPipeline.run(units: todo, jobs: options.jobs, work: run) { u, results in
                 try store.set("units/" + state.unitURL(u).lastPathComponent, UnitFile.encode(unit: u, results: results))
@@ -122,6 +128,7 @@ public enum DatasetBuilder {
         for items in resume.replayed { for item in items { try writer.add(item, chunk: nil) } }
         let store = FileStore(root: state.folder)
         let todo = Array(resume.firstUnit ..< units)
+        plan(todo)
         try UnitPipeline.run(units: todo, jobs: options.jobs, work: run) { u, results in
             if let n = options.interruptAfterUnits, u >= n { throw CancellationError() }
             for r in results { try writer.add(r.stored) { t, c in r.tiles[t].chunks[c] } }

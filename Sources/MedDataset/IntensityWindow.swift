@@ -20,7 +20,7 @@ struct IntensityWindow: Equatable {
             let (c, w) = spec.preset.flatMap { Recipe.Intensity.presets[$0] } ?? (spec.center ?? 0, spec.width ?? 1)
             return IntensityWindow(lo: c - w / 2, hi: c + w / 2)
         case .minmax: return minMax(values)
-        case .percentile:
+        case .percentile, .auto:
             let sorted = values.filter { !$0.isNaN }.sorted()
             return IntensityWindow(lo: percentile(sorted, spec.low ?? 0.5), hi: percentile(sorted, spec.high ?? 99.5))
         }

@@ -1,6 +1,6 @@
 import Foundation
 import MedIO
-import MedImage
+public import MedImage
 import Zarr
 
 /// What one source item became: its tiles, or why it was skipped. Holds the patient only
@@ -91,6 +91,14 @@ struct ItemProcessor: Sendable {
                             patient: image.patient?.id, label: image.metadata.modality,
                             frame: image.pixels.frames > 1 ? f : nil)
             }
+        case .images:
+            var options = ReadOptions()
+            options.forceGray = recipe.channels == 1
+            options.maxBytes = maxBytes
+            options.frames = .index(0)
+            let image = try ImageFiles.read(url, options: options)
+            return [SourceImage(pixels: image.pixels.frame(0), rescale: image.metadata.rescale,
+                                mask: image.masks.sorted { $0.key < $1.key }.first?.value, label: image.metadata.modality)]
         case .slides:
             preconditionFailure("slides are read region by region")
         }
@@ -127,14 +135,27 @@ struct ItemProcessor: Sendable {
     }
 
     func map(_ pixels: PixelArray, rescale: Rescale) -> (PixelArray, IntensityWindow) {
+        let m = IntensityMapper.map(pixels, rescale: rescale, intensity: recipe.intensity, bits: recipe.bits)
+        return (m.pixels, IntensityWindow(lo: m.lo, hi: m.hi))
+    }
+}
+
+/// The dataset's intensity mapping as a public function, so inference (`medsr upscale`) maps
+/// new images exactly as the training tiles were mapped.
+public enum IntensityMapper {
+    /// Maps one frame to `bits`-bit values; returns them and the (lo, hi) source window.
+    public static func map(_ pixels: PixelArray, rescale: Rescale, intensity: Recipe.Intensity,
+                           bits: Int) -> (pixels: PixelArray, lo: Double, hi: Double) {
         let type = pixels.sampleType
-        if recipe.intensity.mode == .identity && rescale.isIdentity
-            && ((type == .uint8 && recipe.bits == 8) || (type == .uint16 && recipe.bits == 16)) {
-            return (pixels, IntensityWindow(lo: 0, hi: recipe.bits == 8 ? 255 : 65535))
+        let native = rescale.isIdentity && ((type == .uint8 && bits == 8) || (type == .uint16 && bits == 16))
+        if native && (intensity.mode == .identity || intensity.mode == .auto) {
+            return (pixels, 0, bits == 8 ? 255 : 65535)
         }
+        var spec = intensity
+        if spec.mode == .auto { spec.mode = .percentile }
         let values = IntensityMapping.modalityValues(pixels, rescale: rescale).samples.floats()
-        let window = IntensityWindow.choose(recipe.intensity, values: values, type: rescale.isIdentity ? type : .float32)
+        let window = IntensityWindow.choose(spec, values: values, type: rescale.isIdentity ? type : .float32)
         return (PixelArray(rows: pixels.rows, columns: pixels.columns, samplesPerPixel: pixels.samplesPerPixel,
-                           samples: window.apply(values, bits: recipe.bits)), window)
+                           samples: window.apply(values, bits: bits)), window.lo, window.hi)
     }
 }

@@ -25,6 +25,7 @@ public struct Listing: Sendable {
         case .nih: return try NIHMetadata.listing(recipe: recipe, input: input)
         case .dicom: return dicom(recipe: recipe, input: input)
         case .slides: return slides(recipe: recipe, input: input)
+        case .images: return images(recipe: recipe, input: input)
         }
     }
 
@@ -88,6 +89,23 @@ public struct Listing: Sendable {
                 listing.items.append(item)
             }
             if !s.gapsAfter.isEmpty { listing.notes.append("a series of \(s.files.count) slices has \(s.gapsAfter.count) gap(s)") }
+        }
+        return listing
+    }
+
+    /// Image folders: every file whose format MedSR recognises, by path; the patient is the
+    /// first folder under the input, or the file's name at the top level.
+    static func images(recipe: Recipe, input: URL) -> Listing {
+        var listing = Listing()
+        for url in ImageFiles.files(under: imagesFolder(recipe, input)) {
+            guard (try? ImageFormat.detect(url)) != nil else {
+                listing.skipped.append((relative(url, to: input), "not an image format MedSR reads"))
+                continue
+            }
+            var item = SourceItem(path: relative(url, to: input))
+            let parts = item.path.split(separator: "/")
+            item.patient = parts.count > 1 ? String(parts[0]) : url.deletingPathExtension().lastPathComponent
+            listing.items.append(item)
         }
         return listing
     }

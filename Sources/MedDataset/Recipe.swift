@@ -13,6 +13,9 @@ public struct Recipe: Codable, Sendable, Equatable {
         case dicom
         /// Pyramidal TIFF microscope slides.
         case slides
+        /// Any folder of 2-D images MedSR reads (PNG, TIFF, DICOM, MATLAB): the patient is the
+        /// first folder under the input (or the file name for files at the top).
+        case images
     }
 
     public var name: String
@@ -52,6 +55,9 @@ public struct Recipe: Codable, Sendable, Equatable {
             case window
             /// Per image: minimum and maximum.
             case minmax
+            /// `identity` for images already in the tile type (8-bit for 8-bit tiles), else
+            /// `percentile` with `low`/`high` (default 0.5/99.5).
+            case auto
         }
 
         public var mode: Mode

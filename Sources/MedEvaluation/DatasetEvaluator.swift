@@ -3,6 +3,7 @@ import Dispatch
 public import MedDataset
 public import MedImage
 public import MedMetrics
+public import MedNN
 import Synchronization
 import Zarr
 
@@ -21,6 +22,8 @@ public struct DatasetEvaluator: Sendable {
     public var wholeWindows = false
     public var limit: Int?
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// A trained model, scored as `model` beside the baselines.
+    public var model: SRModel?
 
     public init(dataset: Dataset, split: String, scale: Int) {
         self.dataset = dataset
@@ -37,7 +40,7 @@ public struct DatasetEvaluator: Sendable {
     }
 
     public var maxValue: Double { dataset.card["dtype"]?.stringValue == "uint16" ? 65535 : 255 }
-    public var methods: [String] { ["bicubic", "sharpen"] }
+    public var methods: [String] { ["bicubic", "sharpen"] + (model == nil ? [] : ["model"]) }
 
     /// The LR, HR, baseline images and mask of tile `index`.
     public func images(_ index: Int) throws -> TileImages {
@@ -60,13 +63,21 @@ public struct DatasetEvaluator: Sendable {
         if dataset.hasMasks, case .uint8(let m) = try dataset.tilePixels(try dataset.array(split, "mask"), index).samples {
             mask = m
         }
-        return TileImages(lr: lr, hr: hr, candidates: [("bicubic", bicubic), ("sharpen", sharpened)], mask: mask)
+        var candidates = [("bicubic", bicubic), ("sharpen", sharpened)]
+        if let model { candidates.append(("model", model.upscale(lr))) }
+        return TileImages(lr: lr, hr: hr, candidates: candidates, mask: mask)
     }
 
     /// Scores every tile (in parallel, results in index order).
     public func run(progress: @Sendable () -> Void = {}) throws -> [TileResult] {
         guard dataset.scales.contains(scale) else {
             throw MetricsError("the dataset has LR scales \(dataset.scales.map(String.init).joined(separator: ", ")), not \(scale)")
+        }
+        if let model {
+            let channels = dataset.card["channels"]?.intValue ?? 1
+            guard model.scale == scale, model.channels == channels, model.dataMax == maxValue else {
+                throw MetricsError("the model is ×\(model.scale) for \(model.channels) channel(s) of range \(Int(model.dataMax)); the dataset has ×\(scale), \(channels) channel(s), range \(Int(maxValue))")
+            }
         }
         let rows = try dataset.manifest(split: split)
         let count = min(try dataset.array(split, "hr").count, limit ?? .max)

@@ -34,8 +34,10 @@ public struct Summary: Sendable, Equatable {
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator for reproducible resampling.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The generator's whole state (checkpoints save it to continue the same sequence).
+    public private(set) var state: UInt64
     public init(seed: UInt64) { state = seed }
+    public init(state: UInt64) { self.state = state }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -93,3 +93,37 @@ public enum SVGPlot {
         return svg + "</svg>"
     }
 }
+
+extension SVGPlot {
+    /// Line plot of several series over a shared x axis (e.g. loss and PSNR against step).
+    public static func lines(title: String, x: [Double], series: [(name: String, y: [Double])], logY: Bool = false,
+                             width: Int = 760, height: Int = 260) -> String {
+        let ys = series.flatMap { $0.y.filter { $0.isFinite && (!logY || $0 > 0) } }
+        guard let x0 = x.first, let x1 = x.last, let lo0 = ys.min(), let hi0 = ys.max() else {
+            return "<svg width=\"\(width)\" height=\"40\"><text x=\"10\" y=\"25\">no data</text></svg>"
+        }
+        let t: (Double) -> Double = logY ? { log10($0) } : { $0 }
+        let lo = t(lo0), hi = t(hi0) > t(lo0) ? t(hi0) : t(lo0) + 1e-9
+        let left = 60.0, right = 20.0, top = 30.0, bottom = 50.0
+        let pw = Double(width) - left - right, ph = Double(height) - top - bottom
+        func px(_ v: Double) -> Double { left + pw * (x1 > x0 ? (v - x0) / (x1 - x0) : 0) }
+        func py(_ v: Double) -> Double { top + ph * (1 - (t(v) - lo) / (hi - lo)) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-size=\"12\">"
+        svg += "<text x=\"\(Int(left))\" y=\"18\" font-weight=\"bold\">\(HTMLReport.escape(title))</text>"
+        for k in 0 ... 4 {
+            let v = lo + (hi - lo) * Double(k) / 4, y = top + ph * (1 - Double(k) / 4)
+            svg += "<line x1=\"\(left)\" x2=\"\(left + pw)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(format(logY ? pow(10, v) : v))</text>"
+        }
+        svg += "<text x=\"\(left)\" y=\"\(top + ph + 16)\">\(format(x0))</text><text x=\"\(left + pw)\" y=\"\(top + ph + 16)\" text-anchor=\"end\">\(format(x1))</text>"
+        for (s, line) in series.enumerated() {
+            let pts = zip(x, line.y).filter { $0.1.isFinite && (!logY || $0.1 > 0) }.map { "\(px($0.0)),\(py($0.1))" }
+            guard !pts.isEmpty else { continue }
+            svg += "<polyline fill=\"none\" stroke=\"\(palette[s % palette.count])\" stroke-width=\"1.5\" points=\"\(pts.joined(separator: " "))\"/>"
+            let lx = left + Double(s) * 160
+            svg += "<rect x=\"\(lx)\" y=\"\(Double(height) - 18)\" width=\"12\" height=\"12\" fill=\"\(palette[s % palette.count])\"/>"
+            svg += "<text x=\"\(lx + 16)\" y=\"\(Double(height) - 8)\">\(HTMLReport.escape(line.name))</text>"
+        }
+        return svg + "</svg>"
+    }
+}

@@ -36,10 +36,13 @@ public struct ShardBuilder: Sendable {
 
     /// The (offset, nbytes) index of a shard file of `chunkCount` inner chunks, checked
     /// against its CRC-32C and the file's size; nil entries are empty chunks.
-    public static func index(of shard: [UInt8], chunkCount: Int, path: String) throws -> [Range<Int>?] {
+    /// - Parameter dataSize: when `shard` holds only the index (read from the end of a file),
+    ///   the size of the chunk data before it; entries are checked against it.
+    public static func index(of shard: [UInt8], chunkCount: Int, path: String, dataSize: Int? = nil) throws -> [Range<Int>?] {
         let indexBytes = chunkCount * 16
         guard shard.count >= indexBytes + 4 else { throw StoreError(path: path, "shard is shorter than its index: truncated") }
         let start = shard.count - indexBytes - 4
+        let limit = UInt64(dataSize ?? start)
         let table = shard[start ..< start + indexBytes]
         let stored = shard[(shard.count - 4)...].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
         guard CRC32C.checksum(table) == stored else { throw StoreError(path: path, "shard index checksum mismatch: damaged") }
@@ -49,7 +52,7 @@ public struct ShardBuilder: Sendable {
         return try (0 ..< chunkCount).map { i in
             let offset = u64(i * 16), count = u64(i * 16 + 8)
             if offset == .max && count == .max { return nil }
-            guard offset <= UInt64(start), count <= UInt64(start) - offset else {
+            guard offset <= limit, count <= limit - offset else {
                 throw StoreError(path: path, "shard index entry \(i) points outside the shard")
             }
             return Int(offset) ..< Int(offset + count)

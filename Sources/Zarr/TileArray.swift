@@ -71,16 +71,26 @@ public struct TileArrayReader: Sendable {
     public var count: Int { metadata.shape[0] }
     public var tileShape: [Int] { Array(metadata.shape.dropFirst()) }
 
-    /// The raw little-endian bytes of tile `index` (zeros if the chunk is absent: the fill value).
+    /// The raw little-endian bytes of tile `index` (zeros if the chunk is absent: the fill
+    /// value). Reads only the shard's index and the one chunk, not the whole shard.
     public func tile(_ index: Int) throws -> [UInt8] {
         precondition(index >= 0 && index < count, "tile \(index) out of 0..<\(count)")
         let perShard = metadata.shardShape[0]
         let key = metadata.shardKey(path, [index / perShard] + Array(repeating: 0, count: tileShape.count))
-        guard let shard = store.get(key) else { return [UInt8](repeating: 0, count: metadata.chunkByteCount) }
-        let entries = try ShardBuilder.index(of: shard, chunkCount: perShard, path: store.url(key).path)
-        guard let range = entries[index % perShard] else { return [UInt8](repeating: 0, count: metadata.chunkByteCount) }
-        guard let raw = metadata.decode(chunk: shard[range]) else {
-            throw StoreError(path: store.url(key).path, "inner chunk \(index % perShard) does not decode: damaged")
+        let zeros = { [UInt8](repeating: 0, count: metadata.chunkByteCount) }
+        guard let size = store.size(key) else { return zeros() }
+        let indexBytes = perShard * 16 + 4
+        let filePath = store.url(key).path
+        guard size >= indexBytes, let tail = store.get(key, offset: size - indexBytes, length: indexBytes) else {
+            throw StoreError(path: filePath, "shard is shorter than its index: truncated")
+        }
+        // Parse the index as if it were a whole shard made of just the index (offsets are then
+        // checked against the real size below).
+        let entries = try ShardBuilder.index(of: tail, chunkCount: perShard, path: filePath, dataSize: size - indexBytes)
+        guard let range = entries[index % perShard] else { return zeros() }
+        guard let encoded = store.get(key, offset: range.lowerBound, length: range.count),
+              let raw = metadata.decode(chunk: encoded) else {
+            throw StoreError(path: filePath, "inner chunk \(index % perShard) does not decode: damaged")
         }
         return raw
     }

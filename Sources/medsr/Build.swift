@@ -120,7 +120,7 @@ struct Build: ParsableCommand {
         let bar = TileProgress()
         let summary: BuildSummary
         do {
-            summary = try DatasetBuilder.build(options) { items, tiles in bar.advance(items: items, tiles: tiles) }
+            summary = try DatasetBuilder.build(options) { items, tiles, total in bar.advance(items: items, tiles: tiles, total: total) }
         } catch {
             bar.finish()
             report("medsr: \(error)")
@@ -150,7 +150,7 @@ final class TileProgress: Sendable {
     private let state = Mutex((items: 0, tiles: 0, lastDraw: 0.0))
     private let enabled = isatty(2) == 1
 
-    func advance(items: Int, tiles: Int) {
+    func advance(items: Int, tiles: Int, total: Int) {
         guard enabled else { return }
         let line: String? = state.withLock { s in
             s.items += items
@@ -158,7 +158,9 @@ final class TileProgress: Sendable {
             let now = Date().timeIntervalSince(start)
             guard now - s.lastDraw > 0.2 else { return nil }
             s.lastDraw = now
-            return String(format: "\r%d sources, %d tiles  %.1f tiles/s ", s.items, s.tiles, Double(s.tiles) / max(now, 1e-9))
+            let eta = s.items > 0 ? Double(max(total - s.items, 0)) * now / Double(s.items) : 0
+            return String(format: "\r%d/%d sources, %d tiles  %.1f tiles/s  ETA %.0fs ", s.items, total, s.tiles,
+                          Double(s.tiles) / max(now, 1e-9), eta)
         }
         if let line { FileHandle.standardError.write(Data(line.utf8)) }
     }

@@ -4,6 +4,7 @@ import MedDataset
 import MedEvaluation
 import MedImage
 import MedMetrics
+import MedNN
 import MedReport
 import Synchronization
 import Zarr
@@ -20,15 +21,11 @@ struct DatasetScoringOptions: ParsableArguments {
     @Option(name: .customLong("sharpen-radius"), help: "Unsharp mask Gaussian σ in pixels.") var sharpenRadius = 2.0
     @Option(name: .customLong("sharpen-amount"), help: "Unsharp mask amount (1.5 = 150%).") var sharpenAmount = 1.5
     @Option(name: .customLong("sharpen-threshold"), help: "Unsharp mask threshold in 8-bit levels.") var sharpenThreshold = 3.0
-    @Option(help: "A model from medsr train (.safetensors).") var model: String?
+    @Option(help: "A model from medsr train (.safetensors, or its run folder), scored as 'model'.") var model: String?
     @Option(name: .shortAndLong, help: "Threads (default: cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     func evaluator() throws -> DatasetEvaluator {
         guard let dataset else { throw ValidationError("--dataset is required") }
-        if model != nil {
-            report("medsr: --model: models come with `medsr train`, which this build does not have yet; evaluate the baselines without --model")
-            throw ExitCode(2)
-        }
         let ds = try withCleanError { try Dataset(root: URL(fileURLWithPath: dataset)) }
         var e = DatasetEvaluator(dataset: ds, split: split, scale: scale)
         e.luminance = !perChannel
@@ -39,6 +36,7 @@ struct DatasetScoringOptions: ParsableArguments {
         e.sharpen.radius = sharpenRadius
         e.sharpen.amount = sharpenAmount
         e.sharpen.threshold = sharpenThreshold
+        if let model { e.model = try withCleanError { try SRModel(path: model) } }
         return e
     }
 
@@ -77,7 +75,8 @@ struct Evaluate: ParsableCommand {
         reads); the data range is never guessed from a 16-bit type: give --data-range (8-bit images
         use 255, DICOM uses Bits Stored).
 
-        Models: --model needs `medsr train`, which is not in this build yet.
+        --model M adds the trained model (the model.safetensors that medsr train writes, or its
+        run folder) as a third method, `model`.
 
         Examples:
           medsr evaluate --dataset ds/ --split test --scale 4 --csv scores.csv --report report.html

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Adam (Kingma & Ba 2015) with PyTorch's defaults and update rule (bias-corrected moments,
+/// ε added to the corrected √v); `weightDecay` > 0 makes it AdamW (decoupled decay).
+public final class Adam<T: NNScalar> {
+    public var learningRate: Double
+    public var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
+    public var weightDecay = 0.0
+    public private(set) var step = 0
+    /// First and second moments, by parameter name (saved in checkpoints).
+    public var m: [String: [T]] = [:]
+    public var v: [String: [T]] = [:]
+
+    public init(learningRate: Double) { self.learningRate = learningRate }
+
+    /// One update of every parameter from its gradient, at learning rate `lr` (for schedules).
+    public func update(_ parameters: [Parameter<T>], lr: Double? = nil) {
+        step += 1
+        let rate = lr ?? learningRate
+        let c1 = 1 - pow(beta1, Double(step)), c2 = 1 - pow(beta2, Double(step))
+        for p in parameters {
+            var mm = m[p.name] ?? Array(repeating: 0, count: p.value.count)
+            var vv = v[p.name] ?? Array(repeating: 0, count: p.value.count)
+            for i in p.value.indices {
+                let g = Double(p.gradient[i])
+                let mi = beta1 * Double(mm[i]) + (1 - beta1) * g
+                let vi = beta2 * Double(vv[i]) + (1 - beta2) * g * g
+                mm[i] = T(mi)
+                vv[i] = T(vi)
+                var w = Double(p.value[i])
+                if weightDecay > 0 { w -= rate * weightDecay * w }
+                w -= rate * (mi / c1) / ((vi / c2).squareRoot() + epsilon)
+                p.value[i] = T(w)
+            }
+            m[p.name] = mm
+            v[p.name] = vv
+        }
+    }
+
+    /// Restores the step count (with moments set through `m` and `v`) when resuming.
+    public func restore(step: Int) { self.step = step }
+}
+
+/// Learning-rate schedules.
+public enum Schedule: String, Sendable, CaseIterable {
+    case constant, cosine, step
+
+    /// The rate at `step` of `total` (cosine to 0; step halves every third of the run).
+    public func rate(_ base: Double, step: Int, total: Int) -> Double {
+        switch self {
+        case .constant: return base
+        case .cosine: return base * 0.5 * (1 + cos(Double.pi * Double(min(step, total)) / Double(max(total, 1))))
+        case .step: return base * pow(0.5, Double(step / max(total / 3, 1)))
+        }
+    }
+}

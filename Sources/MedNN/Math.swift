@@ -1,0 +1,6 @@
+import Foundation
+
+extension Double {
+    static func tanhImpl(_ x: Double) -> Double { Foundation.tanh(x) }
+    static func expImpl(_ x: Double) -> Double { Foundation.exp(x) }
+}

@@ -1,0 +1,30 @@
+/// A trainable tensor with its gradient, under its PyTorch `state_dict` name and shape.
+public final class Parameter<T: NNScalar>: @unchecked Sendable {
+    // A parameter belongs to one model, used by one thread at a time.
+    public let name: String
+    public let shape: [Int]
+    public var value: [T]
+    public var gradient: [T]
+
+    public init(name: String, shape: [Int], value: [T]) {
+        precondition(value.count == shape.reduce(1, *))
+        self.name = name
+        self.shape = shape
+        self.value = value
+        gradient = Array(repeating: 0, count: value.count)
+    }
+
+    public func zeroGradient() {
+        for i in gradient.indices { gradient[i] = 0 }
+    }
+}
+
+/// Anything with parameters, forward and backward.
+public protocol Layer<Scalar>: AnyObject {
+    associatedtype Scalar: NNScalar
+    var parameters: [Parameter<Scalar>] { get }
+    /// Computes the output and keeps what `backward` needs.
+    func forward(_ x: Tensor<Scalar>) -> Tensor<Scalar>
+    /// Given dLoss/dOutput, accumulates parameter gradients and returns dLoss/dInput.
+    func backward(_ gradOutput: Tensor<Scalar>) -> Tensor<Scalar>
+}

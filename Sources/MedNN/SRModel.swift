@@ -1,0 +1,105 @@
+public import Foundation
+public import MedImage
+
+/// A trained super-resolution model as a file: the network, its scale and channels, and the
+/// value range its inputs were divided by. Loads what `medsr train` writes and what PyTorch
+/// writes with `safetensors.torch.save_file(model.state_dict(), …)` (then give the metadata).
+public final class SRModel: @unchecked Sendable {
+    // Inference runs the network's layers, which keep per-call caches: one thread at a time.
+    public let architecture: String
+    public let scale: Int
+    public let channels: Int
+    /// Inputs are divided by this (255 for 8-bit tiles, 65535 for 16-bit).
+    public let dataMax: Double
+    public let metadata: [String: String]
+    let network: ESPCN<Float>
+    private let lock = NSLock()
+
+    public struct LoadError: Error, CustomStringConvertible, Sendable {
+        public var path: String, message: String
+        public var description: String { "\(path): model: \(message)" }
+    }
+
+    public init(network: ESPCN<Float>, dataMax: Double, metadata: [String: String] = [:]) {
+        self.network = network
+        architecture = "espcn"
+        scale = network.scale
+        channels = network.channels
+        self.dataMax = dataMax
+        self.metadata = metadata
+    }
+
+    /// Loads a `.safetensors` model, or `model.safetensors` inside a run folder.
+    /// - Parameters: `scale`, `channels`, `architecture` override missing metadata (PyTorch files).
+    public convenience init(path: String, scale: Int? = nil, channels: Int? = nil, dataMax: Double? = nil) throws {
+        var url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            url = url.appendingPathComponent("model.safetensors")
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw LoadError(path: url.path, message: "missing or unreadable")
+        }
+        let file = try SafeTensors.decode([UInt8](data), path: url.path)
+        let meta = file.metadata
+        let arch = meta["architecture"] ?? "espcn"
+        guard arch == "espcn" else {
+            throw LoadError(path: url.path, message: "architecture '\(arch)' is not in this build (ESPCN is; SRResNet/SRGAN/Swift-SRGAN come later)")
+        }
+        guard let s = scale ?? meta["scale"].flatMap(Int.init), [2, 3, 4].contains(s) else {
+            throw LoadError(path: url.path, message: "no scale in the metadata; pass --scale")
+        }
+        let c = channels ?? meta["channels"].flatMap(Int.init) ?? file.tensors["conv1.weight"]?.shape[1] ?? 1
+        var rng = SystemRandomNumberGenerator()
+        let network = ESPCN<Float>(channels: c, scale: s, rng: &rng)
+        try network.load(file, path: url.path)
+        self.init(network: network, dataMax: dataMax ?? meta["data_max"].flatMap(Double.init) ?? 255, metadata: meta)
+    }
+
+    /// Runs the network on values already divided by `dataMax` (`[C, B, H, W]`).
+    public func run(_ x: Tensor<Float>) -> Tensor<Float> {
+        lock.lock()
+        defer { lock.unlock() }
+        return network.forward(x)
+    }
+
+    /// Upscales a single-frame image of `channels` samples per pixel (stored values, uint8 or
+    /// uint16 in `dataMax` units), tile by tile: each tile is computed with a margin of real
+    /// context wider than the network's receptive field and only its centre is kept, so the
+    /// result equals whole-image inference exactly while memory stays bounded.
+    /// - Returns: the image `scale` times larger, in the input's sample type.
+    public func upscale(_ pixels: PixelArray, tile: Int = 128) -> PixelArray {
+        precondition(pixels.samplesPerPixel == channels && pixels.frames == 1)
+        let rows = pixels.rows, cols = pixels.columns, s = scale, c = channels
+        let margin = 2 * ESPCN<Float>.receptiveRadius
+        let values = pixels.samples.floats()
+        var out = [Float](repeating: 0, count: rows * s * cols * s * c)
+        let scaleIn = Float(1 / dataMax)
+        for y0 in Swift.stride(from: 0, to: rows, by: tile) {
+            for x0 in Swift.stride(from: 0, to: cols, by: tile) {
+                let th = min(tile, rows - y0), tw = min(tile, cols - x0)
+                let ry0 = max(0, y0 - margin), rx0 = max(0, x0 - margin)
+                let ry1 = min(rows, y0 + th + margin), rx1 = min(cols, x0 + tw + margin)
+                let h = ry1 - ry0, w = rx1 - rx0
+                var input = Tensor<Float>(channels: c, batch: 1, rows: h, columns: w)
+                for ch in 0 ..< c { for yy in 0 ..< h { for xx in 0 ..< w {
+                    input.data[(ch * h + yy) * w + xx] = values[((ry0 + yy) * cols + rx0 + xx) * c + ch] * scaleIn
+                } } }
+                let y = run(input)
+                for ch in 0 ..< c {
+                    for yy in (y0 - ry0) * s ..< (y0 - ry0 + th) * s {
+                        for xx in (x0 - rx0) * s ..< (x0 - rx0 + tw) * s {
+                            let oy = ry0 * s + yy, ox = rx0 * s + xx
+                            out[(oy * cols * s + ox) * c + ch] = y.data[(ch * y.rows + yy) * y.columns + xx]
+                        }
+                    }
+                }
+            }
+        }
+        let top = Float(dataMax)
+        let samples: Samples = pixels.sampleType == .uint16
+            ? .uint16(out.map { UInt16(min(max(($0 * top).rounded(), 0), 65535)) })
+            : .uint8(out.map { UInt8(min(max(($0 * top).rounded(), 0), 255)) })
+        return PixelArray(rows: rows * s, columns: cols * s, samplesPerPixel: c, samples: samples)
+    }
+}

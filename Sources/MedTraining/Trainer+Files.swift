@@ -1,0 +1,107 @@
+import Foundation
+import MedDataset
+import MedMetrics
+import MedNN
+import MedReport
+import Zarr
+
+extension Trainer {
+    func metadata() -> [String: String] {
+        [
+            "data_max": String(Int(train.dataMax)), "dataset_recipe": dataset.card["recipe"]?.stringValue ?? "",
+            "dataset_intensity": dataset.card["intensity"]?.serialized().trimmingCharacters(in: .whitespacesAndNewlines) ?? "",
+            "steps": String(step), "trained_by": "medsr \(MedSRVersion.string)", "patch": String(config.patch),
+            "batch": String(config.batch), "seed": String(config.seed),
+        ]
+    }
+
+    /// Model, optimiser moments, step and generator state: enough to continue exactly.
+    func saveCheckpoint() throws {
+        var file = SafeTensors.File()
+        for p in network.parameters {
+            file.tensors[p.name] = (p.shape, p.value)
+            file.tensors["adam.m." + p.name] = (p.shape, optimizer.m[p.name] ?? Array(repeating: 0, count: p.value.count))
+            file.tensors["adam.v." + p.name] = (p.shape, optimizer.v[p.name] ?? Array(repeating: 0, count: p.value.count))
+        }
+        file.metadata = metadata().merging([
+            "format": "pt", "architecture": "espcn", "scale": String(config.scale), "channels": String(train.channels),
+            "checkpoint_step": String(step), "rng_state": String(rng.state, radix: 16),
+            "adam_step": String(optimizer.step), "steps_total": String(config.steps), "lr": String(config.learningRate),
+            "schedule": config.schedule.rawValue,
+        ]) { _, new in new }
+        try FileStore.writeAtomically(SafeTensors.encode(file), to: checkpointURL)
+        try writeMetricsCSV()
+    }
+
+    /// Restores a checkpoint written by `saveCheckpoint` (and the metrics recorded up to it).
+    public func resume(from path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrainingError(message: "\(path): checkpoint missing or unreadable")
+        }
+        let file = try SafeTensors.decode([UInt8](data), path: path)
+        guard let s = file.metadata["checkpoint_step"].flatMap(Int.init), let state = file.metadata["rng_state"].flatMap({ UInt64($0, radix: 16) }),
+              let adamStep = file.metadata["adam_step"].flatMap(Int.init) else {
+            throw TrainingError(message: "\(path): not a MedSR checkpoint (no step, generator or optimiser state)")
+        }
+        guard file.metadata["scale"] == String(config.scale) else {
+            throw TrainingError(message: "\(path): a ×\(file.metadata["scale"] ?? "?") checkpoint cannot resume a ×\(config.scale) run")
+        }
+        try network.load(file, path: path)
+        for p in network.parameters {
+            optimizer.m[p.name] = file.tensors["adam.m." + p.name]?.values
+            optimizer.v[p.name] = file.tensors["adam.v." + p.name]?.values
+        }
+        optimizer.restore(step: adamStep)
+        rng = SplitMix64(state: state)
+        step = s
+        records = Self.readMetrics(run.appendingPathComponent("metrics.csv")).filter { $0.step <= s }
+    }
+
+    func writeMetricsCSV() throws {
+        var lines = ["step,loss,lr,val_psnr,val_ssim,bicubic_psnr,bicubic_ssim,seconds"]
+        for r in records {
+            func f(_ v: Double?) -> String { v.map { String(format: "%.6f", $0) } ?? "" }
+            lines.append("\(r.step),\(String(format: "%.8f", r.loss)),\(String(format: "%.8g", r.learningRate)),\(f(r.valPSNR)),\(f(r.valSSIM)),"
+                + "\(r.valPSNR != nil ? f(bicubic?.psnr) : ""),\(r.valPSNR != nil ? f(bicubic?.ssim) : ""),\(String(format: "%.3f", r.seconds))")
+        }
+        try FileStore.writeAtomically(Array((lines.joined(separator: "\n") + "\n").utf8), to: run.appendingPathComponent("metrics.csv"))
+    }
+
+    static func readMetrics(_ url: URL) -> [TrainingRecord] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").dropFirst().compactMap { line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 8, let step = Int(f[0]), let loss = Double(f[1]), let lr = Double(f[2]), let s = Double(f[7]) else { return nil }
+            return TrainingRecord(step: step, loss: loss, learningRate: lr, valPSNR: Double(f[3]), valSSIM: Double(f[4]), seconds: s)
+        }
+    }
+
+    func writeOutputs() throws {
+        try FileStore.writeAtomically(network.safetensors(metadata: metadata()), to: modelURL)
+        try writeMetricsCSV()
+        var page = HTMLReport(title: "MedSR training run: ESPCN ×\(config.scale)")
+        page.addText(heading: nil, "Dataset recipe \(dataset.card["recipe"]?.stringValue ?? "?"), \(train.count) training tiles, "
+            + "patches \(config.patch)² LR / \(config.patch * config.scale)² HR, batch \(config.batch), \(config.steps) steps, "
+            + "Adam lr \(config.learningRate) (\(config.schedule.rawValue)), seed \(config.seed). Validation: "
+            + (validationSplit.map { "\(min(validation?.count ?? 0, config.validationTiles)) tiles of the \($0) split." } ?? "none (no val or test tiles)."))
+        let steps = records.map { Double($0.step) }
+        page.addFigure(heading: "Loss", svg: SVGPlot.lines(title: "MSE loss (log scale)", x: steps, series: [("train loss", records.map(\.loss))], logY: true),
+                       caption: "Training loss per step.")
+        let validated = records.filter { $0.valPSNR != nil }
+        if !validated.isEmpty {
+            let vx = validated.map { Double($0.step) }
+            var series: [(name: String, y: [Double])] = [("ESPCN", validated.map { $0.valPSNR! })]
+            if let b = bicubic { series.append(("bicubic", Array(repeating: b.psnr, count: validated.count))) }
+            page.addFigure(heading: "Validation", svg: SVGPlot.lines(title: "PSNR (dB)", x: vx, series: series), caption: "Mean PSNR on the validation tiles.")
+            var ssimSeries: [(name: String, y: [Double])] = [("ESPCN", validated.map { $0.valSSIM! })]
+            if let b = bicubic { ssimSeries.append(("bicubic", Array(repeating: b.ssim, count: validated.count))) }
+            page.addFigure(heading: nil, svg: SVGPlot.lines(title: "SSIM", x: vx, series: ssimSeries), caption: "Mean SSIM on the validation tiles.")
+            if let last = validated.last {
+                page.addTable(heading: "Final validation", header: ["method", "PSNR (dB)", "SSIM"],
+                              rows: [["ESPCN", String(format: "%.2f", last.valPSNR!), String(format: "%.4f", last.valSSIM!)]]
+                                + (bicubic.map { [["bicubic", String(format: "%.2f", $0.psnr), String(format: "%.4f", $0.ssim)]] } ?? []))
+            }
+        }
+        try page.write(to: run.appendingPathComponent("report.html"))
+    }
+}

@@ -1,0 +1,163 @@
+public import Foundation
+public import MedDataset
+import MedImage
+public import MedMetrics
+public import MedNN
+import MedReport
+import Zarr
+
+/// What `medsr train` is asked to do.
+public struct TrainingConfig: Sendable {
+    public var model = "espcn"
+    public var scale = 4
+    /// Side of the LR patch (the HR patch is `patch × scale`).
+    public var patch = 32
+    public var batch = 16
+    public var steps = 1000
+    public var learningRate = 1e-3
+    public var schedule = Schedule.cosine
+    public var seed: UInt64 = 1
+    public var validateEvery = 100
+    public var validationTiles = 32
+    public var checkpointEvery = 500
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    public init() {}
+}
+
+/// One row of `metrics.csv`.
+public struct TrainingRecord: Sendable {
+    public var step: Int
+    public var loss: Double
+    public var learningRate: Double
+    public var valPSNR: Double?
+    public var valSSIM: Double?
+    public var seconds: Double
+}
+
+/// Trains an SR model on a dataset's train split with MSE on random aligned patches, Adam and
+/// a schedule; validates on the val split (bicubic alongside); writes checkpoints that resume
+/// exactly, `metrics.csv`, `model.safetensors` and `report.html` into the run folder.
+public final class Trainer {
+    public let config: TrainingConfig
+    public let dataset: Dataset
+    public let run: URL
+    let network: ESPCN<Float>
+    let optimizer: Adam<Float>
+    var rng: SplitMix64
+    var step = 0
+    public internal(set) var records: [TrainingRecord] = []
+    /// Bicubic on the validation tiles (the reference line).
+    public private(set) var bicubic: (psnr: Double, ssim: Double)?
+    let train: TileSource
+    let validation: TileSource?
+    let validationSplit: String?
+
+    public struct TrainingError: Error, CustomStringConvertible, Sendable {
+        public var message: String
+        public var description: String { "train: \(message)" }
+    }
+
+    public init(config: TrainingConfig, dataset: Dataset, run: URL) throws {
+        guard config.model == "espcn" else {
+            throw TrainingError(message: "model '\(config.model)' is not in this build yet; ESPCN is (SRResNet, SRGAN and Swift-SRGAN come next)")
+        }
+        guard dataset.scales.contains(config.scale) else {
+            throw TrainingError(message: "the dataset has LR scales \(dataset.scales.map(String.init).joined(separator: ", ")), not ×\(config.scale)")
+        }
+        self.config = config
+        self.dataset = dataset
+        self.run = run
+        train = try TileSource(dataset: dataset, split: "train", scale: config.scale)
+        guard train.count > 0 else { throw TrainingError(message: "the train split has no tiles") }
+        guard config.patch >= 4, config.patch <= train.lrTile else {
+            throw TrainingError(message: "--patch \(config.patch) must be 4…\(train.lrTile) (the LR tile side)")
+        }
+        var split: String?
+        var source: TileSource?
+        for name in ["val", "test"] {
+            if let s = try? TileSource(dataset: dataset, split: name, scale: config.scale), s.count > 0 { split = name; source = s; break }
+        }
+        validation = source
+        validationSplit = split
+        BLASThreads.set(config.threads)
+        var initRNG = SplitMix64(seed: config.seed)
+        network = ESPCN<Float>(channels: train.channels, scale: config.scale, rng: &initRNG)
+        optimizer = Adam<Float>(learningRate: config.learningRate)
+        rng = SplitMix64(seed: config.seed ^ 0x5EED_DA7A)
+    }
+
+    public var modelURL: URL { run.appendingPathComponent("model.safetensors") }
+    public var checkpointURL: URL { run.appendingPathComponent("checkpoint.safetensors") }
+    public var currentStep: Int { step }
+    public var validationSplitName: String? { validationSplit }
+
+    /// Trains until `config.steps`, calling `progress(step, loss)` after each step.
+    public func train(progress: (Int, Double) -> Void = { _, _ in }) throws {
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        let start = Date()
+        let offset = records.last?.seconds ?? 0
+        if bicubic == nil, let validation { bicubic = try Self.bicubicScores(validation, limit: config.validationTiles, scale: config.scale) }
+        while step < config.steps {
+            let (x, y) = try Patches.batch(train, size: config.batch, patch: config.patch, scale: config.scale, rng: &rng)
+            network.zeroGradients()
+            let (loss, g) = Loss.mse(network.forward(x), y)
+            guard loss.isFinite else { throw TrainingError(message: "the loss became \(loss) at step \(step + 1); lower --lr") }
+            network.backward(g)
+            let lr = config.schedule.rate(config.learningRate, step: step, total: config.steps)
+            optimizer.update(network.parameters, lr: lr)
+            step += 1
+            var record = TrainingRecord(step: step, loss: loss, learningRate: lr, seconds: offset + Date().timeIntervalSince(start))
+            if step % config.validateEvery == 0 || step == config.steps, let validation {
+                let (p, s) = try validate(validation)
+                record.valPSNR = p
+                record.valSSIM = s
+            }
+            records.append(record)
+            progress(step, loss)
+            if step % config.checkpointEvery == 0 || step == config.steps { try saveCheckpoint() }
+        }
+        try writeOutputs()
+    }
+
+    /// Mean PSNR and SSIM of the model on whole validation tiles (values in [0, 1]).
+    func validate(_ source: TileSource) throws -> (Double, Double) {
+        var psnr = 0.0, ssim = 0.0
+        let n = min(source.count, config.validationTiles)
+        for i in 0 ..< n {
+            let (hr, lr) = try source.pair(i)
+            let x = Tensor<Float>(channels: source.channels, batch: 1, rows: source.lrTile, columns: source.lrTile, data: lr)
+            let y = network.forward(x).data.map { min(max($0, 0), 1) }
+            let (p, s) = try Self.score(y, hr, channels: source.channels, side: source.tile)
+            psnr += p
+            ssim += s
+        }
+        return (psnr / Double(n), ssim / Double(n))
+    }
+
+    static func score(_ a: [Float], _ b: [Float], channels: Int, side: Int) throws -> (Double, Double) {
+        let planeSize = side * side
+        let pa = (0 ..< channels).map { Plane(rows: side, columns: side, values: Array(a[$0 * planeSize ..< ($0 + 1) * planeSize])) }
+        let pb = (0 ..< channels).map { Plane(rows: side, columns: side, values: Array(b[$0 * planeSize ..< ($0 + 1) * planeSize])) }
+        let s = try Scoring.score(reference: pb, candidate: pa, dataRange: 1)
+        return (s.psnr.isFinite ? s.psnr : 100, s.ssim)
+    }
+
+    static func bicubicScores(_ source: TileSource, limit: Int, scale: Int) throws -> (psnr: Double, ssim: Double) {
+        var psnr = 0.0, ssim = 0.0
+        let n = min(source.count, limit)
+        for i in 0 ..< n {
+            let (hr, lr) = try source.pair(i)
+            var up = [Float]()
+            for c in 0 ..< source.channels {
+                let plane = Array(lr[c * source.lrTile * source.lrTile ..< (c + 1) * source.lrTile * source.lrTile])
+                let p = PixelArray(rows: source.lrTile, columns: source.lrTile, samples: .float32(plane))
+                up += Resample.bicubic(p, columns: source.tile, rows: source.tile).samples.floats().map { min(max($0, 0), 1) }
+            }
+            let (p, s) = try score(up, hr, channels: source.channels, side: source.tile)
+            psnr += p
+            ssim += s
+        }
+        return (psnr / Double(n), ssim / Double(n))
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import MedDataset
+import MedNN
+import MedTraining
+import Zarr
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a super-resolution model on the CPU from a dataset built by medsr build.",
+        discussion: """
+        Random LR patches (--patch is the LR side; HR patches are --patch × --scale) with their
+        aligned HR patches from the train split, flips and 90° rotations, MSE loss, Adam with a
+        cosine (or step, or constant) schedule. Every --validate-every steps: PSNR and SSIM on up to
+        --val-tiles tiles of the val split (test if val is empty), bicubic alongside. Writes into
+        --out: model.safetensors (PyTorch state_dict names, see README), checkpoint.safetensors
+        (weights, Adam moments, step, generator state: --resume continues exactly), metrics.csv
+        and report.html. Deterministic for a fixed --seed and --threads.
+
+        Models in this build: espcn (Shi et al. 2016), scales 2, 3, 4. srresnet, srgan and
+        swift-srgan are not built yet. No pretrained feature weights (e.g. VGG for a perceptual
+        loss) can be downloaded here; none are used.
+
+        Examples:
+          medsr train --dataset ds/ --model espcn --scale 4 --steps 2000 --out runs/espcn-x4
+          medsr train --dataset ds/ --model espcn --scale 4 --steps 4000 --resume runs/espcn-x4/checkpoint.safetensors --out runs/espcn-x4
+        """
+    )
+
+    @Option(help: "Dataset folder built by medsr build.") var dataset: String
+    @Option(help: "espcn (srresnet, srgan, swift-srgan: not in this build).") var model = "espcn"
+    @Option(help: "Upscaling factor (the dataset must have lr_x<scale>).") var scale = 4
+    @Option(help: "LR patch side in pixels.") var patch = 32
+    @Option(help: "Patches per step.") var batch = 16
+    @Option(help: "Training steps.") var steps: Int?
+    @Option(help: "Epochs (passes over the train tiles' worth of patches), instead of --steps.") var epochs: Int?
+    @Option(help: "Adam learning rate.") var lr = 1e-3
+    @Option(help: "cosine, step or constant.") var schedule = "cosine"
+    @Option(help: "Seed for initialisation and patch sampling.") var seed: UInt64 = 1
+    @Option(name: .customLong("validate-every"), help: "Validate every this many steps.") var validateEvery = 100
+    @Option(name: .customLong("val-tiles"), help: "Validation tiles.") var valTiles = 32
+    @Option(name: .customLong("checkpoint-every"), help: "Checkpoint every this many steps.") var checkpointEvery = 500
+    @Option(help: "Resume from this checkpoint.") var resume: String?
+    @Option(help: "BLAS threads (default: cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Run folder to write.") var out: String
+
+    func validate() throws {
+        if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+        if Schedule(rawValue: schedule) == nil { throw ValidationError("--schedule is cosine, step or constant") }
+        if patch < 4 || batch < 1 || (steps ?? 1) < 1 || (epochs ?? 1) < 1 || !(lr > 0) || threads < 1 || validateEvery < 1 {
+            throw ValidationError("--patch ≥ 4; --batch, --steps, --epochs, --threads, --validate-every ≥ 1; --lr > 0")
+        }
+    }
+
+    func run() throws {
+        let ds = try withCleanError { try Dataset(root: URL(fileURLWithPath: dataset)) }
+        var config = TrainingConfig()
+        config.model = model
+        config.scale = scale
+        config.patch = patch
+        config.batch = batch
+        config.learningRate = lr
+        config.schedule = Schedule(rawValue: schedule) ?? .cosine
+        config.seed = seed
+        config.validateEvery = validateEvery
+        config.validationTiles = valTiles
+        config.checkpointEvery = checkpointEvery
+        config.threads = threads
+        if let epochs {
+            let tiles = (try? ds.array("train", "hr").count) ?? 0
+            // One epoch ≈ as many patches as the train tiles hold LR pixels / patch².
+            let lrSide = ds.card["tile"]?.intValue.map { $0 / scale } ?? patch
+            let perEpoch = max(1, tiles * (lrSide * lrSide) / (patch * patch) / batch)
+            config.steps = epochs * perEpoch
+        } else {
+            config.steps = steps ?? 1000
+        }
+        let runURL = URL(fileURLWithPath: out)
+        let trainer = try withCleanError { try Trainer(config: config, dataset: ds, run: runURL) }
+        if let resume { try withCleanError { try trainer.resume(from: resume) } }
+        print("training ESPCN ×\(scale) for \(config.steps) steps (from step \(trainer.currentStep)); validation on "
+            + (trainer.validationSplitName.map { "the \($0) split" } ?? "nothing (no val or test tiles)"))
+        let bar = Progress(total: config.steps - trainer.currentStep, unit: "steps")
+        let start = Date()
+        var last = 0.0
+        try withCleanError {
+            try trainer.train { step, loss in
+                last = loss
+                bar.advance()
+                if isatty(2) != 1 && (step % max(1, config.validateEvery) == 0) {
+                    print(String(format: "step %d  loss %.6f  %.1f steps/s", step, loss, Double(step) / Date().timeIntervalSince(start)))
+                }
+            }
+        }
+        bar.finish()
+        if let r = trainer.records.last(where: { $0.valPSNR != nil }) {
+            let b = trainer.bicubic
+            print(String(format: "validation: ESPCN PSNR %.2f dB SSIM %.4f", r.valPSNR!, r.valSSIM!)
+                + (b.map { String(format: "; bicubic PSNR %.2f dB SSIM %.4f", $0.psnr, $0.ssim) } ?? ""))
+        }
+        print(String(format: "final loss %.6f; wrote %@, %@, metrics.csv, report.html", last, trainer.modelURL.path, trainer.checkpointURL.path))
+    }
+}

@@ -1,0 +1,110 @@
+import MedMetrics
+@testable import MedNN
+import Testing
+
+/// Every layer's backward against central finite differences, in double precision.
+@Suite struct GradientTests {
+    static func random(_ n: Int, _ rng: inout SplitMix64) -> [Double] {
+        (0 ..< n).map { _ in Double.random(in: -1 ... 1, using: &rng) }
+    }
+
+    /// Checks dL/dx and dL/dθ of `forward` for L = Σ w ⊙ forward(x) with random w.
+    static func check(_ layer: some Layer<Double>, input: Tensor<Double>, tolerance: Double = 1e-6) {
+        var rng = SplitMix64(seed: 99)
+        let out = layer.forward(input)
+        let w = random(out.count, &rng)
+        func loss(_ x: Tensor<Double>) -> Double { zip(layer.forward(x).data, w).reduce(0) { $0 + $1.0 * $1.1 } }
+        _ = layer.forward(input)
+        for p in layer.parameters { p.zeroGradient() }
+        let g = layer.backward(Tensor(channels: out.channels, batch: out.batch, rows: out.rows, columns: out.columns, data: w))
+        let h = 1e-6
+        var worst = 0.0
+        for i in Swift.stride(from: 0, to: input.count, by: max(1, input.count / 40)) {
+            var a = input, b = input
+            a.data[i] += h
+            b.data[i] -= h
+            worst = max(worst, abs((loss(a) - loss(b)) / (2 * h) - g.data[i]))
+        }
+        #expect(worst < tolerance, "input gradient off by \(worst)")
+        for p in layer.parameters {
+            let analytic = p.gradient
+            var worstP = 0.0
+            for i in Swift.stride(from: 0, to: p.value.count, by: max(1, p.value.count / 40)) {
+                let v = p.value[i]
+                p.value[i] = v + h
+                let up = loss(input)
+                p.value[i] = v - h
+                let down = loss(input)
+                p.value[i] = v
+                worstP = max(worstP, abs((up - down) / (2 * h) - analytic[i]))
+            }
+            #expect(worstP < tolerance, "\(p.name) gradient off by \(worstP)")
+        }
+    }
+
+    static func tensor(_ c: Int, _ b: Int, _ h: Int, _ w: Int, seed: UInt64) -> Tensor<Double> {
+        var rng = SplitMix64(seed: seed)
+        return Tensor(channels: c, batch: b, rows: h, columns: w, data: random(c * b * h * w, &rng))
+    }
+
+    @Test(arguments: [(3, 1), (5, 2), (1, 0), (3, 0)])
+    func conv2d(kernel: Int, padding: Int) {
+        var rng = SplitMix64(seed: 1)
+        Self.check(Conv2d<Double>("c", in: 3, out: 4, kernel: kernel, padding: padding, rng: &rng),
+                   input: Self.tensor(3, 2, 7, 6, seed: 2))
+    }
+
+    @Test func tanh() { Self.check(Tanh<Double>(), input: Self.tensor(2, 2, 4, 5, seed: 3)) }
+
+    @Test(arguments: [2, 3])
+    func pixelShuffle(r: Int) { Self.check(PixelShuffle<Double>(r), input: Self.tensor(2 * r * r, 2, 3, 4, seed: 4)) }
+
+    @Test func mseGradient() {
+        let p = Self.tensor(1, 2, 3, 3, seed: 5), t = Self.tensor(1, 2, 3, 3, seed: 6)
+        let (_, g) = Loss.mse(p, t)
+        for i in Swift.stride(from: 0, to: p.count, by: 3) {
+            var a = p, b = p
+            a.data[i] += 1e-6
+            b.data[i] -= 1e-6
+            #expect(abs((Loss.mse(a, t).value - Loss.mse(b, t).value) / 2e-6 - g.data[i]) < 1e-7)
+        }
+    }
+
+    @Test func wholeESPCN() {
+        var rng = SplitMix64(seed: 7)
+        let model = ESPCN<Double>(channels: 1, scale: 2, rng: &rng)
+        let x = Self.tensor(1, 2, 6, 5, seed: 8), target = Self.tensor(1, 2, 12, 10, seed: 9)
+        func loss() -> Double { Loss.mse(model.forward(x), target).value }
+        model.zeroGradients()
+        let (_, g) = Loss.mse(model.forward(x), target)
+        model.backward(g)
+        for p in model.parameters {
+            for i in Swift.stride(from: 0, to: p.value.count, by: max(1, p.value.count / 10)) {
+                let v = p.value[i], analytic = p.gradient[i]
+                p.value[i] = v + 1e-6
+                let up = loss()
+                p.value[i] = v - 1e-6
+                let down = loss()
+                p.value[i] = v
+                #expect(abs((up - down) / 2e-6 - analytic) < 1e-7, "\(p.name)[\(i)]")
+            }
+        }
+    }
+
+    /// The GEMM convolution equals a naive one (PyTorch's cross-correlation, zero padding).
+    @Test func convEqualsNaive() {
+        var rng = SplitMix64(seed: 10)
+        let conv = Conv2d<Double>("c", in: 2, out: 3, kernel: 3, padding: 1, rng: &rng)
+        let x = Self.tensor(2, 2, 5, 4, seed: 11)
+        let y = conv.forward(x)
+        for o in 0 ..< 3 { for b in 0 ..< 2 { for r in 0 ..< 5 { for c in 0 ..< 4 {
+            var s = conv.bias.value[o]
+            for i in 0 ..< 2 { for ky in 0 ..< 3 { for kx in 0 ..< 3 {
+                let sr = r + ky - 1, sc = c + kx - 1
+                guard sr >= 0, sr < 5, sc >= 0, sc < 4 else { continue }
+                s += conv.weight.value[((o * 2 + i) * 3 + ky) * 3 + kx] * x.data[((i * 2 + b) * 5 + sr) * 4 + sc]
+            } } }
+            #expect(abs(s - y.data[((o * 2 + b) * 5 + r) * 4 + c]) < 1e-12)
+        } } } }
+    }
+}
