@@ -72,7 +72,7 @@ let package = Package(
         ),
 
         // Benchmark driver (Tools/bench): times our readers in-process.
-        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "MedMetrics", "CMalloc"], swiftSettings: swiftSettings),
+        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "MedMetrics", "MedNN", "CMalloc"], swiftSettings: swiftSettings),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["MedImage"], path: "Tests/TestSupport",
@@ -82,7 +82,10 @@ let package = Package(
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedEvaluationTests", dependencies: ["MedEvaluation", "MedMetrics"], swiftSettings: swiftSettings),
-        .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedMetrics", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedMetrics", "MedIO", "MedImage", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedDataset", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport"],
                     swiftSettings: swiftSettings),

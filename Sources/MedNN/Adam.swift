@@ -14,6 +14,8 @@ public final class Adam<T: NNScalar> {
     public init(learningRate: Double) { self.learningRate = learningRate }
 
     /// One update of every parameter from its gradient, at learning rate `lr` (for schedules).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func update(_ parameters: [Parameter<T>], lr: Double? = nil) {
         step += 1
         let rate = lr ?? learningRate

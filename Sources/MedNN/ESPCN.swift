@@ -31,17 +31,24 @@ public final class ESPCN<T: NNScalar> {
     public var parameters: [Parameter<T>] { conv1.parameters + conv2.parameters + conv3.parameters }
     var layers: [any Layer<T>] { [conv1, act1, conv2, act2, conv3, shuffle] }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         layers.reduce(x) { $1.forward($0) }
     }
 
     /// Back-propagates dLoss/dOutput through the last `forward`; gradients accumulate.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     @discardableResult
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         layers.reversed().reduce(g) { $1.backward($0) }
     }
 
     public func zeroGradients() { for p in parameters { p.zeroGradient() } }
+
+    /// Inference only: convolutions stop keeping their columns for a backward pass.
+    public func setInference(_ inference: Bool) { for c in [conv1, conv2, conv3] { c.keepsColumns = !inference } }
 
     /// Pixels of the input that influence each output pixel beyond the tile (for tiled inference).
     public static var receptiveRadius: Int { 2 + 1 + 1 }

@@ -4,16 +4,30 @@ public final class Tanh<T: NNScalar>: Layer {
     public var parameters: [Parameter<T>] { [] }
     public init() {}
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         var y = x
-        for i in y.data.indices { y.data[i] = T.tanh(y.data[i]) }
+        if T.self == Float.self {
+            y.data.withUnsafeMutableBufferPointer { buffer in
+                buffer.withMemoryRebound(to: Float.self) { FastMath.tanh($0) }
+            }
+        } else {
+            for i in y.data.indices { y.data[i] = T.tanh(y.data[i]) }
+        }
         output = y.data
         return y
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         var d = g
-        for i in d.data.indices { d.data[i] *= 1 - output[i] * output[i] }
+        output.withUnsafeBufferPointer { o in
+            d.data.withUnsafeMutableBufferPointer { dd in
+                for i in 0 ..< dd.count { dd[i] *= 1 - o[i] * o[i] }
+            }
+        }
         return d
     }
 }
@@ -25,6 +39,8 @@ public final class PixelShuffle<T: NNScalar>: Layer {
     public var parameters: [Parameter<T>] { [] }
     public init(_ factor: Int) { self.factor = factor }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         let r = factor, c = x.channels / (r * r)
         precondition(c * r * r == x.channels, "PixelShuffle(\(r)) needs channels divisible by \(r * r)")
@@ -39,6 +55,8 @@ public final class PixelShuffle<T: NNScalar>: Layer {
         return y
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         let r = factor, rows = g.rows / r, cols = g.columns / r
         var d = Tensor<T>(channels: g.channels * r * r, batch: g.batch, rows: rows, columns: cols)
@@ -56,6 +74,8 @@ public final class PixelShuffle<T: NNScalar>: Layer {
 /// Losses as plain functions: the value and dLoss/dPrediction.
 public enum Loss {
     /// Mean squared error over every element (PyTorch `MSELoss(reduction="mean")`).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func mse<T: NNScalar>(_ prediction: Tensor<T>, _ target: Tensor<T>) -> (value: Double, gradient: Tensor<T>) {
         precondition(prediction.count == target.count)
         var g = prediction

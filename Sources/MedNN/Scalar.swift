@@ -18,8 +18,8 @@ extension Float: NNScalar {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
-    public static func tanh(_ x: Float) -> Float { Float(Double.tanh(Double(x))) }
-    public static func exp(_ x: Float) -> Float { Float(Double.exp(Double(x))) }
+    public static func tanh(_ x: Float) -> Float { Float.tanhImpl(x) }
+    public static func exp(_ x: Float) -> Float { Float.expImpl(x) }
 }
 
 extension Double: NNScalar {

@@ -92,8 +92,9 @@ public final class Trainer {
     public var currentStep: Int { step }
     public var validationSplitName: String? { validationSplit }
 
-    /// Trains until `config.steps`, calling `progress(step, loss)` after each step.
-    public func train(progress: (Int, Double) -> Void = { _, _ in }) throws {
+    /// Trains until `config.steps` (or stops after step `until`, leaving a checkpoint, as an
+    /// interrupted run would), calling `progress(step, loss)` after each step.
+    public func train(until: Int? = nil, progress: (Int, Double) -> Void = { _, _ in }) throws {
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         let start = Date()
         let offset = records.last?.seconds ?? 0
@@ -115,7 +116,8 @@ public final class Trainer {
             }
             records.append(record)
             progress(step, loss)
-            if step % config.checkpointEvery == 0 || step == config.steps { try saveCheckpoint() }
+            if step % config.checkpointEvery == 0 || step == config.steps || step == until { try saveCheckpoint() }
+            if step == until { return }
         }
         try writeOutputs()
     }

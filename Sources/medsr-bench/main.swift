@@ -5,12 +5,15 @@
 //   medsr-bench region X,Y,W,H REPEAT FILE...       one region of level 0
 //   medsr-bench readpar REPEAT FILE...              decode whole files, files spread over all cores
 //   medsr-bench ssim REPEAT RANGE X.npy Y.npy       SSIM (map + mean) of two float planes; prints seconds and SSIM
+//   medsr-bench espcn-train STEPS BATCH PATCH SCALE THREADS   seconds per training step (forward, backward, Adam)
+//   medsr-bench espcn-infer SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
 import CMalloc
 import Dispatch
 import Foundation
 import MedIO
 import MedMetrics
+import MedNN
 import Synchronization
 import MedImage
 
@@ -21,6 +24,44 @@ guard args.count >= 4 else {
     exit(2)
 }
 let task = args[1]
+if task == "espcn-train" || task == "espcn-infer" {
+    var rng = SplitMix64(seed: 1)
+    let a = args.dropFirst(2).compactMap { Int($0) }
+    if task == "espcn-train" {
+        let (steps, batch, patch, scale, threads) = (a[0], a[1], a[2], a[3], a[4])
+        BLASThreads.set(threads)
+        let net = ESPCN<Float>(channels: 1, scale: scale, rng: &rng)
+        let adam = Adam<Float>(learningRate: 1e-3)
+        let x = Tensor<Float>(channels: 1, batch: batch, rows: patch, columns: patch,
+                              data: (0 ..< batch * patch * patch).map { _ in Float.random(in: 0 ... 1, using: &rng) })
+        let y = Tensor<Float>(channels: 1, batch: batch, rows: patch * scale, columns: patch * scale,
+                              data: (0 ..< batch * patch * patch * scale * scale).map { _ in Float.random(in: 0 ... 1, using: &rng) })
+        var times = [Double]()
+        for _ in 0 ..< steps + 2 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            net.zeroGradients()
+            let (_, g) = Loss.mse(net.forward(x), y)
+            net.backward(g)
+            adam.update(net.parameters)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        print(times.dropFirst(2).sorted()[steps / 2])  // median after two warm-up steps
+    } else {
+        let (size, scale, threads, repeatCount) = (a[0], a[1], a[2], a[3])
+        BLASThreads.set(threads)
+        let net = ESPCN<Float>(channels: 1, scale: scale, rng: &rng)
+        let x = Tensor<Float>(channels: 1, batch: 1, rows: size, columns: size,
+                              data: (0 ..< size * size).map { _ in Float.random(in: 0 ... 1, using: &rng) })
+        var best = Double.infinity
+        for _ in 0 ..< repeatCount {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = net.forward(x)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        print(best)
+    }
+    exit(0)
+}
 if task == "ssim" {
     let repeatCount = Int(args[2]) ?? 1, range = Double(args[3]) ?? 1
     func plane(_ path: String) -> Plane {

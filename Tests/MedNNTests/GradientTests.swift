@@ -108,3 +108,11 @@ import Testing
         } } } }
     }
 }
+
+import MedImage
+
+enum PixelArrayFixture {
+    static func gray(rows: Int, columns: Int, _ values: [UInt8]) -> PixelArray {
+        PixelArray(rows: rows, columns: columns, samples: .uint8(values))
+    }
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""MedNN against PyTorch on the CPU, side by side in one run, same shapes and thread counts.
+
+usage: nn_bench.py MEDSR_BENCH [ROUNDS]
+
+- training step (forward, backward, Adam) of ESPCN x4 on a batch of 16 LR patches 32x32
+  (HR 128x128), 1 and 2 threads (MedSR: BLAS threads; PyTorch: torch.set_num_threads);
+- inference of ESPCN x4 on one 256x256 image.
+Each round runs MedSR (medsr-bench, median of 10 steps / best of 5 inferences) and then
+PyTorch the same way; rounds alternate, medians are printed with the ratio (>1: MedSR faster).
+Needs torch (`pip install torch`); the weights are random (speed does not depend on them).
+Also prints the machine's measured sgemm peak (OpenBLAS via numpy is not used: MedSR's own
+BLAS through medsr-bench is what counts, so the share is reported from torch.mm as a proxy).
+"""
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+bench = sys.argv[1]
+rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+
+
+class ESPCN(nn.Module):
+    def __init__(self, channels=1, scale=4):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, 64, 5, padding=2)
+        self.conv2 = nn.Conv2d(64, 32, 3, padding=1)
+        self.conv3 = nn.Conv2d(32, channels * scale * scale, 3, padding=1)
+        self.shuffle = nn.PixelShuffle(scale)
+
+    def forward(self, x):
+        return self.shuffle(self.conv3(torch.tanh(self.conv2(torch.tanh(self.conv1(x))))))
+
+
+def torch_train(threads):
+    torch.set_num_threads(threads)
+    m = ESPCN()
+    opt = torch.optim.Adam(m.parameters(), 1e-3)
+    x, y = torch.rand(16, 1, 32, 32), torch.rand(16, 1, 128, 128)
+    times = []
+    for _ in range(12):
+        t = time.perf_counter()
+        opt.zero_grad()
+        nn.functional.mse_loss(m(x), y).backward()
+        opt.step()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times[2:])
+
+
+def torch_infer(threads):
+    torch.set_num_threads(threads)
+    m = ESPCN().eval()
+    x = torch.rand(1, 1, 256, 256)
+    best = float("inf")
+    with torch.no_grad():
+        for _ in range(5):
+            t = time.perf_counter()
+            m(x)
+            best = min(best, time.perf_counter() - t)
+    return best
+
+
+# FLOPs of one training step (forward + backward ≈ 3× forward GEMM work).
+def conv_flops(cin, cout, k, n):
+    return 2 * cin * cout * k * k * n
+
+
+fwd = conv_flops(1, 64, 5, 16 * 32 * 32) + conv_flops(64, 32, 3, 16 * 32 * 32) + conv_flops(32, 16, 3, 16 * 32 * 32)
+step_flops = 3 * fwd
+torch.set_num_threads(1)
+a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
+peak = []
+for _ in range(5):
+    t = time.perf_counter()
+    torch.mm(a, b)
+    peak.append(2 * 1024 ** 3 / (time.perf_counter() - t))
+peak1 = max(peak)
+results = {}
+for name, ours_args, theirs in [
+    ("train step, 1 thread", ["espcn-train", "10", "16", "32", "4", "1"], lambda: torch_train(1)),
+    ("train step, 2 threads", ["espcn-train", "10", "16", "32", "4", "2"], lambda: torch_train(2)),
+    ("inference 256², 1 thread", ["espcn-infer", "256", "4", "1", "5"], lambda: torch_infer(1)),
+    ("inference 256², 2 threads", ["espcn-infer", "256", "4", "2", "5"], lambda: torch_infer(2)),
+]:
+    o, p = [], []
+    for _ in range(rounds):
+        o.append(float(subprocess.run([bench, *ours_args], capture_output=True, text=True, check=True).stdout.split()[0]))
+        p.append(theirs())
+    results[name] = (statistics.median(o), statistics.median(p))
+print(f"machine: one-thread sgemm peak {peak1 / 1e9:.1f} GFLOP/s (torch.mm 1024², best of 5)")
+for name, (o, p) in results.items():
+    extra = ""
+    if name.startswith("train") and "1 thread" in name:
+        extra = f"   MedSR at {step_flops / o / 1e9:.1f} GFLOP/s = {100 * step_flops / o / peak1:.0f}% of the sgemm peak"
+    print(f"ESPCN x4 {name:26s} MedSR {o * 1000:7.1f} ms   PyTorch {torch.__version__} {p * 1000:7.1f} ms   ratio {p / o:4.2f}x{extra}")
