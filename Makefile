@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release test demo conformance check-dataset check-resume bench bench-build report-shot clean
+.PHONY: deps build release test demo conformance check-dataset check-resume bench bench-build bench-nn report-shot clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -55,6 +55,10 @@ bench: release
 ## Render the demo's report.html in headless Chromium to demo-out/report.png (installs chromium if missing).
 report-shot: demo
 	bash Tools/report_screenshot.sh $(DEMO_OUT)/report.html $(DEMO_OUT)/report.png
+
+## ESPCN against PyTorch: speed side by side, and training quality (makes a venv with torch).
+bench-nn: release
+	bash Tools/bench/run_nn.sh
 
 ## Dataset build speed: medsr build vs a Pillow + numpy + zarr-python pipeline, side by side.
 bench-build: release

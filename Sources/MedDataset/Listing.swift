@@ -97,7 +97,12 @@ public struct Listing: Sendable {
     /// first folder under the input, or the file's name at the top level.
     static func images(recipe: Recipe, input: URL) -> Listing {
         var listing = Listing()
+        var documents = 0
         for url in ImageFiles.files(under: imagesFolder(recipe, input)) {
+            if ["txt", "md", "csv", "json", "xml", "html", "pdf"].contains(url.pathExtension.lowercased()) {
+                documents += 1  // READMEs and metadata beside the images are not inputs
+                continue
+            }
             guard (try? ImageFormat.detect(url)) != nil else {
                 listing.skipped.append((relative(url, to: input), "not an image format MedSR reads"))
                 continue
@@ -107,6 +112,7 @@ public struct Listing: Sendable {
             item.patient = parts.count > 1 ? String(parts[0]) : url.deletingPathExtension().lastPathComponent
             listing.items.append(item)
         }
+        if documents > 0 { listing.notes.append("\(documents) document file(s) (txt, csv, json, …) ignored") }
         return listing
     }
 

@@ -63,7 +63,7 @@ public struct HTMLReport: Sendable {
         tr.flag td { background: #ffe3e0; }
         figure { display: inline-block; margin: 4px 8px 4px 0; vertical-align: top; text-align: center; }
         figcaption { font-size: .85em; color: #555; }
-        .tile img { width: 160px; height: 160px; image-rendering: pixelated; border: 1px solid #bbb; }
+        .tile img { width: 140px; height: 140px; image-rendering: pixelated; border: 1px solid #bbb; }
         .note { font-size: .85em; color: #555; margin: 0 0 1em; }
         </style></head><body>
         <h1>\(Self.escape(title))</h1>

@@ -63,6 +63,7 @@ struct Upscale: ParsableCommand {
         let up = m.upscale(mapped.pixels, tile: tile)
         let url = URL(fileURLWithPath: output)
         try withCleanError {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             if url.pathExtension.lowercased() == "png" { try PNGCodec.write(up, to: url) } else { try TIFFCodec.writePyramid(up, to: url) }
         }
         print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(mapped.lo)…\(mapped.hi)")

@@ -1,3 +1,4 @@
+import Foundation
 import MedMetrics
 @testable import MedNN
 import Testing
@@ -114,5 +115,16 @@ import MedImage
 enum PixelArrayFixture {
     static func gray(rows: Int, columns: Int, _ values: [UInt8]) -> PixelArray {
         PixelArray(rows: rows, columns: columns, samples: .uint8(values))
+    }
+}
+
+@Suite struct FastMathTests {
+    /// The vectorised tanh against double-precision tanh over the range that matters.
+    @Test func tanhIsAccurate() {
+        var values = (-2000 ... 2000).map { Float($0) / 200 } + [1e-6, -1e-6, 0.004, 30, -30, 90, -90]
+        let want = values.map { Foundation.tanh(Double($0)) }
+        values.withUnsafeMutableBufferPointer { FastMath.tanh($0) }
+        let worst = zip(values, want).map { abs(Double($0) - $1) }.max() ?? 1
+        #expect(worst < 3e-7, "largest error \(worst)")
     }
 }
