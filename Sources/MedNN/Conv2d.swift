@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// 2-D convolution (PyTorch `nn.Conv2d`, stride 1, zero padding `padding`, weights OIHW).
 ///
 /// im2col + GEMM in bands of image rows: each band's columns (`C·k·k × rows·W`, about 2048
@@ -8,12 +11,14 @@ public final class Conv2d<T: NNScalar>: Layer {
     public let weight: Parameter<T>
     public let bias: Parameter<T>
     private var input: Tensor<T>?
-    private var buffer: [T] = []
-    private var dcol: [T] = []
+    /// Worker threads for this layer's own parallelism (BLAS then runs single-threaded).
+    public var workers = 1
+    private var partials: [T] = []
+    private var scratch: [(col: ColumnBuffer<T>, dcol: ColumnBuffer<T>)] = []
+    private var saved: [ColumnBuffer<T>] = []
     /// Each band's columns from the last forward, reused by backward (training); off for
     /// inference, where nothing flows back.
     public var keepsColumns = true
-    private var saved: [[T]] = []
 
     public var parameters: [Parameter<T>] { [weight, bias] }
 
@@ -50,23 +55,23 @@ public final class Conv2d<T: NNScalar>: Layer {
         var out = Tensor<T>(channels: outChannels, batch: x.batch, rows: x.rows, columns: x.columns)
         for c in 0 ..< outChannels { let b = bias.value[c]; for i in 0 ..< hw { out.data[c * hw + i] = b } }
         let allBands = bands(x)
-        if keepsColumns {
-            // One buffer per band, reused from step to step (swapped in, never copied).
-            if saved.count > allBands.count { saved.removeLast(saved.count - allBands.count) }
-            while saved.count < allBands.count { saved.append([]) }
-        } else {
-            saved.removeAll()
-        }
-        for (band, (b, y0, y1)) in allBands.enumerated() {
-            let n = (y1 - y0) * x.columns, j0 = b * x.plane + y0 * x.columns
-            if keepsColumns { swap(&buffer, &saved[band]) }
-            defer { if keepsColumns { swap(&buffer, &saved[band]) } }
-            im2col(x, b, y0, y1)
-            out.data.withUnsafeMutableBufferPointer { o in
+        // Training keeps one column buffer per band (reused from step to step); inference one
+        // scratch buffer per worker.
+        let buffers = keepsColumns ? allBands.count : min(workers, allBands.count)
+        if saved.count > buffers { saved.removeLast(saved.count - buffers) }
+        while saved.count < buffers { saved.append(ColumnBuffer()) }
+        let boxes = saved
+        out.data.withUnsafeMutableBufferPointer { o in
+            let output = SendablePointer(o.baseAddress!)
+            parallelFor(allBands.count, workers: workers) { band, worker in
+                let (b, y0, y1) = allBands[band]
+                let n = (y1 - y0) * x.columns, j0 = b * x.plane + y0 * x.columns
+                let box = boxes[keepsColumns ? band : worker]
+                im2col(x, b, y0, y1, into: &box.values)
                 weight.value.withUnsafeBufferPointer { w in
-                    buffer.withUnsafeBufferPointer { col in
+                    box.values.withUnsafeBufferPointer { col in
                         T.gemm(transA: false, transB: false, m: outChannels, n: n, k: k, alpha: 1, a: w.baseAddress!, lda: k,
-                               b: col.baseAddress!, ldb: n, beta: 1, c: o.baseAddress! + j0, ldc: hw)
+                               b: col.baseAddress!, ldb: n, beta: 1, c: output.pointer + j0, ldc: hw)
                     }
                 }
             }
@@ -87,28 +92,52 @@ public final class Conv2d<T: NNScalar>: Layer {
             }
         }
         var dx = Tensor<T>(channels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
-        for (band, (b, y0, y1)) in bands(x).enumerated() {
-            let n = (y1 - y0) * x.columns, j0 = b * x.plane + y0 * x.columns
-            if band < saved.count { swap(&buffer, &saved[band]) } else { im2col(x, b, y0, y1) }
-            defer { if band < saved.count { swap(&buffer, &saved[band]) } }
-            if dcol.count < k * n { dcol = Array(repeating: 0, count: k * n) }
-            g.data.withUnsafeBufferPointer { dy in
-                buffer.withUnsafeBufferPointer { col in
-                    weight.gradient.withUnsafeMutableBufferPointer { dw in
-                        // dW[O, K] += dY[O, band] · col[K, band]ᵀ
-                        T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
-                               b: col.baseAddress!, ldb: n, beta: 1, c: dw.baseAddress!, ldc: k)
-                    }
-                }
-                weight.value.withUnsafeBufferPointer { w in
-                    dcol.withUnsafeMutableBufferPointer { dc in
-                        // dcol[K, band] = Wᵀ[K, O] · dY[O, band]
-                        T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
-                               b: dy.baseAddress! + j0, ldb: hw, beta: 0, c: dc.baseAddress!, ldc: n)
+        let allBands = bands(x)
+        // Work is split by batch item (their input gradients do not overlap); each item's
+        // weight gradient is summed on its own and the items are added in order, so the result
+        // does not depend on the number of workers.
+        if partials.count < x.batch * outChannels * k { partials = Array(repeating: 0, count: x.batch * outChannels * k) }
+        while scratch.count < min(workers, x.batch) { scratch.append((ColumnBuffer(), ColumnBuffer())) }
+        let boxes = saved, scratchBoxes = scratch
+        partials.withUnsafeMutableBufferPointer { part in
+            dx.data.withUnsafeMutableBufferPointer { d in
+                let partial = SendablePointer(part.baseAddress!), dxs = SendablePointer(d.baseAddress!)
+                parallelFor(x.batch, workers: min(workers, x.batch)) { b, worker in
+                    let dw = partial.pointer + b * outChannels * k
+                    dw.update(repeating: 0, count: outChannels * k)
+                    let (colBox, dcolBox) = scratchBoxes[worker]
+                    for (band, (bb, y0, y1)) in allBands.enumerated() where bb == b {
+                        let n = (y1 - y0) * x.columns, j0 = b * x.plane + y0 * x.columns
+                        let columns: ColumnBuffer<T>
+                        if keepsColumns && band < boxes.count {
+                            columns = boxes[band]
+                        } else {
+                            im2col(x, b, y0, y1, into: &colBox.values)
+                            columns = colBox
+                        }
+                        if dcolBox.values.count < k * n { dcolBox.values = Array(repeating: 0, count: k * n) }
+                        g.data.withUnsafeBufferPointer { dy in
+                            columns.values.withUnsafeBufferPointer { col in
+                                // dW[O, K] += dY[O, band] · col[K, band]ᵀ
+                                T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
+                                       b: col.baseAddress!, ldb: n, beta: 1, c: dw, ldc: k)
+                            }
+                            weight.value.withUnsafeBufferPointer { w in
+                                dcolBox.values.withUnsafeMutableBufferPointer { dc in
+                                    // dcol[K, band] = Wᵀ[K, O] · dY[O, band]
+                                    T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
+                                           b: dy.baseAddress! + j0, ldb: hw, beta: 0, c: dc.baseAddress!, ldc: n)
+                                }
+                            }
+                        }
+                        col2im(dcolBox.values, into: dxs.pointer, batch: x.batch, rows: x.rows, columns: x.columns, b, y0, y1)
                     }
                 }
             }
-            col2im(into: &dx, b, y0, y1)
+            for b in 0 ..< x.batch {
+                let dw = part.baseAddress! + b * outChannels * k
+                for i in 0 ..< outChannels * k { weight.gradient[i] += dw[i] }
+            }
         }
         return dx
     }
@@ -117,7 +146,7 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// x[c, b, y+ky−p, x+kx−p], or 0 outside the image.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func im2col(_ x: Tensor<T>, _ b: Int, _ y0: Int, _ y1: Int) {
+    func im2col(_ x: Tensor<T>, _ b: Int, _ y0: Int, _ y1: Int, into buffer: inout [T]) {
         let cols = x.columns, n = (y1 - y0) * cols, p = padding, kk = kernel
         if buffer.count < inChannels * kk * kk * n { buffer = Array(repeating: 0, count: inChannels * kk * kk * n) }
         x.data.withUnsafeBufferPointer { src in
@@ -147,11 +176,12 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// The adjoint of `im2col` for one band: adds `dcol` back into the input positions.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func col2im(into dx: inout Tensor<T>, _ b: Int, _ y0: Int, _ y1: Int) {
-        let cols = dx.columns, n = (y1 - y0) * cols, p = padding, kk = kernel, batch = dx.batch, planeSize = dx.plane
-        let rows = dx.rows
+    func col2im(_ dcol: [T], into out: UnsafeMutablePointer<T>, batch: Int, rows: Int, columns cols: Int,
+                _ b: Int, _ y0: Int, _ y1: Int) {
+        let n = (y1 - y0) * cols, p = padding, kk = kernel, planeSize = rows * cols
         dcol.withUnsafeBufferPointer { src in
-            dx.data.withUnsafeMutableBufferPointer { dst in
+            do {
+                let dst = UnsafeMutableBufferPointer(start: out, count: inChannels * batch * planeSize)
                 for c in 0 ..< inChannels {
                     let plane = (c * batch + b) * planeSize
                     for ky in 0 ..< kk { for kx in 0 ..< kk {
@@ -170,4 +200,40 @@ public final class Conv2d<T: NNScalar>: Layer {
             }
         }
     }
+}
+
+/// A pointer handed to worker threads that write disjoint parts of one buffer.
+struct SendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
+    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}
+
+/// A growable scratch buffer owned by one band or one worker (a class, so workers can fill
+/// their own without touching a shared array).
+final class ColumnBuffer<T>: @unchecked Sendable {
+    var values: [T] = []
+}
+
+/// Runs `body(index, worker)` for every index on up to `workers` threads (`worker` < workers
+/// names the thread's own scratch). Callers guarantee that indices touch disjoint memory.
+func parallelFor(_ count: Int, workers: Int, _ body: (Int, Int) -> Void) {
+    if workers <= 1 || count <= 1 {
+        for i in 0 ..< count { body(i, 0) }
+        return
+    }
+    withoutActuallyEscaping(body) { escapable in
+        let task = UncheckedBody(run: escapable)
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(workers, count)) { worker in
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < count else { return }
+                task.run(i, worker)
+            }
+        }
+    }
+}
+
+struct UncheckedBody: @unchecked Sendable {
+    let run: (Int, Int) -> Void
 }

@@ -47,6 +47,14 @@ public final class ESPCN<T: NNScalar> {
 
     public func zeroGradients() { for p in parameters { p.zeroGradient() } }
 
+    /// Threads: the convolutions split their bands (forward) and batch items (backward) over
+    /// `n` workers and BLAS runs single-threaded — one level of parallelism. Results do not
+    /// depend on `n`.
+    public func setThreads(_ n: Int) {
+        BLASThreads.set(1)
+        for c in [conv1, conv2, conv3] { c.workers = max(1, n) }
+    }
+
     /// Inference only: convolutions stop keeping their columns for a backward pass.
     public func setInference(_ inference: Bool) { for c in [conv1, conv2, conv3] { c.keepsColumns = !inference } }
 

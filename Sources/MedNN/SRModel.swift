@@ -23,6 +23,7 @@ public final class SRModel: @unchecked Sendable {
     public init(network: ESPCN<Float>, dataMax: Double, metadata: [String: String] = [:]) {
         self.network = network
         network.setInference(true)
+        network.setThreads(ProcessInfo.processInfo.activeProcessorCount)
         architecture = "espcn"
         scale = network.scale
         channels = network.channels

@@ -80,9 +80,9 @@ public final class Trainer {
         }
         validation = source
         validationSplit = split
-        BLASThreads.set(config.threads)
         var initRNG = SplitMix64(seed: config.seed)
         network = ESPCN<Float>(channels: train.channels, scale: config.scale, rng: &initRNG)
+        network.setThreads(config.threads)
         optimizer = Adam<Float>(learningRate: config.learningRate)
         rng = SplitMix64(seed: config.seed ^ 0x5EED_DA7A)
     }

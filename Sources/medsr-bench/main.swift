@@ -29,8 +29,8 @@ if task == "espcn-train" || task == "espcn-infer" {
     let a = args.dropFirst(2).compactMap { Int($0) }
     if task == "espcn-train" {
         let (steps, batch, patch, scale, threads) = (a[0], a[1], a[2], a[3], a[4])
-        BLASThreads.set(threads)
         let net = ESPCN<Float>(channels: 1, scale: scale, rng: &rng)
+        net.setThreads(threads)
         let adam = Adam<Float>(learningRate: 1e-3)
         let x = Tensor<Float>(channels: 1, batch: batch, rows: patch, columns: patch,
                               data: (0 ..< batch * patch * patch).map { _ in Float.random(in: 0 ... 1, using: &rng) })
@@ -48,8 +48,9 @@ if task == "espcn-train" || task == "espcn-infer" {
         print(times.dropFirst(2).sorted()[steps / 2])  // median after two warm-up steps
     } else {
         let (size, scale, threads, repeatCount) = (a[0], a[1], a[2], a[3])
-        BLASThreads.set(threads)
         let net = ESPCN<Float>(channels: 1, scale: scale, rng: &rng)
+        net.setThreads(threads)
+        net.setInference(true)
         let x = Tensor<Float>(channels: 1, batch: 1, rows: size, columns: size,
                               data: (0 ..< size * size).map { _ in Float.random(in: 0 ... 1, using: &rng) })
         var best = Double.infinity

@@ -128,3 +128,25 @@ enum PixelArrayFixture {
         #expect(worst < 3e-7, "largest error \(worst)")
     }
 }
+
+@Suite struct ThreadingTests {
+    /// Own parallelism (bands forward, batch items backward) gives the same numbers as one thread.
+    @Test func resultsDoNotDependOnTheThreadCount() {
+        func run(_ threads: Int) -> ([Float], [[Float]]) {
+            var rng = SplitMix64(seed: 3)
+            let net = ESPCN<Float>(channels: 1, scale: 2, rng: &rng)
+            net.setThreads(threads)
+            let x = Tensor<Float>(channels: 1, batch: 4, rows: 40, columns: 70,
+                                  data: (0 ..< 4 * 40 * 70).map { _ in Float.random(in: 0 ... 1, using: &rng) })
+            let y = Tensor<Float>(channels: 1, batch: 4, rows: 80, columns: 140,
+                                  data: (0 ..< 4 * 80 * 140).map { _ in Float.random(in: 0 ... 1, using: &rng) })
+            net.zeroGradients()
+            let out = net.forward(x)
+            net.backward(Loss.mse(out, y).gradient)
+            return (out.data, net.parameters.map(\.gradient))
+        }
+        let one = run(1), two = run(2)
+        #expect(one.0 == two.0)
+        #expect(one.1 == two.1)
+    }
+}
