@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release test demo conformance check-dataset check-resume bench bench-build bench-nn report-shot clean
+.PHONY: deps build release test demo conformance check-dataset check-resume check-hostile bench bench-build bench-nn report-shot clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -40,6 +40,10 @@ conformance: build
 ## Datasets built from the fixtures, read back by zarr-python 3 (needs PyPI; makes its own venv).
 check-dataset: build
 	bash Tools/reference/run_dataset_check.sh .build/debug/medsr
+
+## Hostile headers and bombs under a 1 GiB address-space limit: one clear line, exit 1, no crash.
+check-hostile: build
+	bash Tools/hostile/check.sh .build/debug/medsr
 
 ## kill -9 a build at random moments, --resume, compare with an uninterrupted build (RUNS=N).
 RUNS ?= 10

@@ -13,8 +13,12 @@ struct DICOMFile: ~Copyable {
         var err = [CChar](repeating: 0, count: 512)
         let status = msr_dcm_open(path, &handle, &err, err.count)
         guard status == MSR_DCM_OK, let handle else {
-            throw DICOMError(.unreadable, path: path, "not a readable DICOM file",
-                             underlying: String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            let why = String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if why.contains("Virtual Memory exhausted") {
+                throw DICOMError(.tooLarge, path: path,
+                                 "the data set expands beyond the memory available (a deflate bomb, or a damaged length)", underlying: why)
+            }
+            throw DICOMError(.unreadable, path: path, "not a readable DICOM file", underlying: why)
         }
         self.handle = handle
         self.path = path

@@ -88,10 +88,17 @@ public enum SafeTensors {
             case "F16", "BF16": size = 2
             default: throw fail("tensor '\(name)' has dtype \(dtype); MedSR reads F32, F64, F16 and BF16")
             }
-            let count = shape.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize,
-                  offsets[1] - offsets[0] == count * size, count * 4 <= maxBytes
-            else { throw fail("tensor '\(name)' does not fit its shape or the file") }
+            // Sizes from a header are checked with overflow-reporting arithmetic before any use.
+            var count = 1, overflow = false
+            for d in shape {
+                let (p, o) = count.multipliedReportingOverflow(by: max(d, 0))
+                count = p
+                overflow = overflow || o || d < 0
+            }
+            let (bytesNeeded, o2) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, !o2, count <= maxBytes / 4, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize,
+                  offsets[1] - offsets[0] == bytesNeeded
+            else { throw fail("tensor '\(name)' has shape \(shape), which does not fit the file or the \(maxBytes >> 20) MiB limit") }
             let start = headerEnd + offsets[0]
             var values = [Float](repeating: 0, count: count)
             bytes.withUnsafeBytes { raw in

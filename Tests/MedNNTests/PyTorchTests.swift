@@ -70,6 +70,10 @@ import TestSupport
         try again.load(file, path: "memory")
         #expect(again.safetensors(metadata: ["x": "a \"quoted\"\nline"]) == bytes)
         #expect(throws: SafeTensors.FormatError.self) { try SafeTensors.decode(Array(bytes.prefix(40)), path: "cut") }
+        // Regression (found by Tools/hostile/check.sh): a shape whose byte count overflows Int.
+        let header = Array(#"{"w":{"dtype":"F32","shape":[2147483648,2147483648],"data_offsets":[0,16]}}"#.utf8)
+        let hostile = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header + [UInt8](repeating: 0, count: 16)
+        #expect(throws: SafeTensors.FormatError.self) { try SafeTensors.decode(hostile, path: "hostile") }
         var wrong = ESPCN<Float>(channels: 1, scale: 4, rng: &rng)
         #expect(throws: SafeTensors.FormatError.self) { try wrong.load(file, path: "memory") }
         wrong = again

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Hostile headers and bombs fail fast with one clear line under a 1 GiB address-space limit:
+# exit status 1, no crash, no hang (10 s each), nothing written.
+# usage: check.sh MEDSR
+set -u
+medsr=$(realpath "$1")
+here=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+python3 "$here/Tools/hostile/make_hostile.py" "$work/in" > /dev/null
+pass=0 fail=0
+run() {  # name, command...
+  local name=$1; shift
+  ( ulimit -v 1048576; timeout 10 "$@" > "$work/out.txt" 2> "$work/err.txt" ); local status=$?
+  if [ $status -eq 1 ] && [ "$(wc -l < "$work/err.txt")" -eq 1 ] && ! grep -q "runtime failure\|Backtrac" "$work/err.txt"; then
+    pass=$((pass + 1)); echo "ok   $name: $(cut -c1-150 "$work/err.txt")"
+  else
+    fail=$((fail + 1)); echo "FAIL $name: exit $status"; head -3 "$work/err.txt"
+  fi
+}
+run "PNG claiming 2^31 x 2^31" "$medsr" convert "$work/in/huge.png" "$work/o1.png"
+run "TIFF claiming 2^31 x 2^31 in tiles" "$medsr" convert "$work/in/tiles.tif" "$work/o2.png"
+run "DICOM 65535 x 65535 x 10000 frames" "$medsr" convert "$work/in/huge.dcm" "$work/o3.png"
+run "DICOM deflate bomb (1 GiB of zeros)" "$medsr" convert "$work/in/bomb.dcm" "$work/o4.png"
+run "safetensors claiming a 2^31 x 2^31 tensor" "$medsr" upscale --model "$work/in/shapes.safetensors" "$work/in/huge.png" "$work/o5.png"
+ls "$work"/o*.png > /dev/null 2>&1 && { fail=$((fail + 1)); echo "FAIL: an output was written"; }
+echo "hostile: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

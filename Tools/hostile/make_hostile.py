@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Hostile inputs for the resource-bound check (standard library only).
+
+usage: make_hostile.py OUT
+
+- huge.png: IHDR claims 2^31-1 x 2^31-1 pixels;
+- tiles.tif: a tiled TIFF claiming 2^31-1 x 2^31-1 pixels in 256x256 tiles (2^30+ tiles);
+- huge.dcm: explicit VR little endian, Rows = Columns = 65535, 10000 frames, 4 bytes of pixel data;
+- bomb.dcm: deflated explicit VR little endian whose 1 MB of zeros inflates to 1 GiB;
+- shapes.safetensors: a header claiming a [2^31, 2^31] F32 tensor;
+- a Zarr dataset whose one chunk is a zstd frame declaring 1 GiB (a decompression bomb).
+"""
+import json
+import os
+import struct
+import sys
+import zlib
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+
+
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+
+
+open(os.path.join(out, "huge.png"), "wb").write(
+    b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2**31 - 1, 2**31 - 1, 8, 0, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+# TIFF (little endian): one IFD, tiled, huge.
+entries = [(256, 4, 1, 2**31 - 1), (257, 4, 1, 2**31 - 1), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+           (277, 3, 1, 1), (322, 3, 1, 256), (323, 3, 1, 256), (324, 4, 1, 8), (325, 4, 1, 16)]
+ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", *e) for e in entries) + struct.pack("<I", 0)
+open(os.path.join(out, "tiles.tif"), "wb").write(b"II*\x00" + struct.pack("<I", 8) + ifd)
+
+
+def element(group, elem, vr, value):
+    if vr in (b"OB", b"OW", b"SQ", b"UN", b"UT"):
+        return struct.pack("<HH", group, elem) + vr + b"\0\0" + struct.pack("<I", len(value)) + value
+    return struct.pack("<HH", group, elem) + vr + struct.pack("<H", len(value)) + value
+
+
+def uid(s):
+    b = s.encode()
+    return b + (b"\0" if len(b) % 2 else b"")
+
+
+def dicom(ts, dataset):
+    meta = element(0x0002, 0x0001, b"OB", b"\0\1") + element(0x0002, 0x0002, b"UI", uid("1.2.840.10008.5.1.4.1.1.7")) \
+        + element(0x0002, 0x0003, b"UI", uid("1.2.3.4.5")) + element(0x0002, 0x0010, b"UI", uid(ts))
+    meta = element(0x0002, 0x0000, b"UL", struct.pack("<I", len(meta))) + meta
+    return b"\0" * 128 + b"DICM" + meta + dataset
+
+
+ds = element(0x0008, 0x0016, b"UI", uid("1.2.840.10008.5.1.4.1.1.7")) + element(0x0008, 0x0018, b"UI", uid("1.2.3.4.5")) \
+    + element(0x0028, 0x0002, b"US", struct.pack("<H", 1)) + element(0x0028, 0x0004, b"CS", b"MONOCHROME2 ") \
+    + element(0x0028, 0x0008, b"IS", b"10000 ") + element(0x0028, 0x0010, b"US", struct.pack("<H", 65535)) \
+    + element(0x0028, 0x0011, b"US", struct.pack("<H", 65535)) + element(0x0028, 0x0100, b"US", struct.pack("<H", 16)) \
+    + element(0x0028, 0x0101, b"US", struct.pack("<H", 16)) + element(0x0028, 0x0102, b"US", struct.pack("<H", 15)) \
+    + element(0x0028, 0x0103, b"US", struct.pack("<H", 0)) + element(0x7FE0, 0x0010, b"OW", b"\0\0\0\0")
+open(os.path.join(out, "huge.dcm"), "wb").write(dicom("1.2.840.10008.1.2.1", ds))
+# Deflate bomb: a dataset whose pixel data element claims 1 GiB of zeros, deflated.
+small = ds[: ds.index(struct.pack("<HH", 0x7FE0, 0x0010))]
+bomb_ds = small + struct.pack("<HH", 0x7FE0, 0x0010) + b"OW\0\0" + struct.pack("<I", 1 << 30)
+z = zlib.compressobj(9, zlib.DEFLATED, -15)
+body = z.compress(bomb_ds)
+zero = b"\0" * (1 << 20)
+for _ in range(1024):
+    body += z.compress(zero)
+body += z.flush()
+open(os.path.join(out, "bomb.dcm"), "wb").write(dicom("1.2.840.10008.1.2.1.99", body))
+
+header = json.dumps({"conv1.weight": {"dtype": "F32", "shape": [2**31, 2**31], "data_offsets": [0, 16]},
+                     "__metadata__": {"architecture": "espcn", "scale": "4"}}).encode()
+open(os.path.join(out, "shapes.safetensors"), "wb").write(struct.pack("<Q", len(header)) + header + b"\0" * 16)
+print("hostile inputs in", out)
