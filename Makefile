@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release test demo conformance check-dataset check-resume check-hostile bench bench-build bench-nn report-shot clean
+.PHONY: deps build release test demo conformance check-dataset check-resume check-hostile fuzz bench bench-build bench-nn report-shot clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -44,6 +44,11 @@ check-dataset: build
 ## Hostile headers and bombs under a 1 GiB address-space limit: one clear line, exit 1, no crash.
 check-hostile: build
 	bash Tools/hostile/check.sh .build/debug/medsr
+
+## libFuzzer over every reader and parser, FUZZ_SECONDS each (ASan, leak checks); findings in .build-fuzz/findings.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash Tools/fuzz/run.sh $(FUZZ_SECONDS)
 
 ## kill -9 a build at random moments, --resume, compare with an uninterrupted build (RUNS=N).
 RUNS ?= 10

@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 /// Every Swift target is built in Swift 6 mode with the upcoming features STYLE.md asks for.
@@ -94,3 +95,4 @@ let package = Package(
     ],
     cxxLanguageStandard: .cxx17
 )
+

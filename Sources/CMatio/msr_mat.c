@@ -199,7 +199,12 @@ static int read_string_attribute(hid_t object, const char *name, char *out, size
     if (attr < 0) return 2;
     hid_t type = H5Aget_type(attr);
     int status = 2;
-    if (H5Tget_class(type) == H5T_STRING) {
+    /* One string only: reading an array of strings into one slot would write past it (and,
+       for variable-length strings, leak the rest; found by fuzzing). */
+    hid_t space = H5Aget_space(attr);
+    hssize_t points = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0) H5Sclose(space);
+    if (points == 1 && H5Tget_class(type) == H5T_STRING) {
         if (H5Tis_variable_str(type) > 0) {
             hid_t mem = H5Tcopy(H5T_C_S1);
             H5Tset_size(mem, H5T_VARIABLE);

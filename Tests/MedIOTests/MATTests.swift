@@ -72,3 +72,18 @@ struct MATTests {
         #expect(error?.description.contains("1.mat") == true)
     }
 }
+
+@Suite("MATLAB hostile attributes")
+struct MATHostileTests {
+    /// Found by fuzzing: MATLAB_class stored as an array of strings. The file still reads (the
+    /// class comes from the HDF5 type) and nothing is written past a buffer.
+    @Test func classAttributeThatIsAnArray() throws {
+        let url = FixturePath.url("mat/hostile/class_array.mat")
+        let d = try ImageFiles.describe(url)
+        #expect(d.variables?.contains { $0.name == "x" && $0.dimensions == [4, 3] } == true)
+        var options = ReadOptions()
+        options.variable = "x"
+        let image = try ImageFiles.read(url, options: options)
+        #expect(image.pixels.samples.floats().count == 12)
+    }
+}

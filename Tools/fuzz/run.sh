@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Build the libFuzzer harness (Tools/fuzz/Fuzz.swift) against MedSR's library targets compiled
+# with -sanitize=fuzzer,address, then fuzz every target for SECONDS each, seeded from the
+# fixtures. A crash, a hang (> 2 s) or an ASan report stops that target and fails the run;
+# the offending input is kept under .build-fuzz/findings/.
+# usage: run.sh [SECONDS]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-60}
+flags=(-Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address)
+for t in MedIO MedDataset MedNN; do
+  if ! swift build --scratch-path .build-fuzz --target "$t" "${flags[@]}" > .build-fuzz-build.log 2>&1; then
+    grep -E "error" .build-fuzz-build.log | head; exit 1
+  fi
+done
+objects=$(find .build-fuzz/debug/{CDCMTK,CMatio,CPNG,CTIFF,MedImage,MedIO,Zarr,MedDataset,MedNN}.build -name "*.o")
+maps=()
+for m in CDCMTK CMatio CPNG CTIFF; do maps+=(-Xcc -fmodule-map-file=.build-fuzz/debug/$m.build/module.modulemap); done
+if ! swiftc -sanitize=fuzzer,address -parse-as-library -I .build-fuzz/debug/Modules "${maps[@]}" \
+  -Xcc -fmodule-map-file=Sources/CZstd/module.modulemap -Xcc -fmodule-map-file=Sources/CBLAS/module.modulemap \
+  -Xcc -I/usr/include/hdf5/serial -Xcc -I/usr/include/libpng16 -Xcc -I/usr/include/openjpeg-2.5 \
+  Tools/fuzz/Fuzz.swift $objects -o .build-fuzz/fuzz-readers \
+  -L/usr/lib/x86_64-linux-gnu/hdf5/serial -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmdata -loflog -lofstd \
+  -lopenjp2 -lz -lmatio -lhdf5 -lpng16 -ltiff -lzstd -lopenblas -lstdc++ > .build-fuzz-link.log 2>&1; then
+  grep -E "error" .build-fuzz-link.log | head; exit 1
+fi
+mkdir -p .build-fuzz/findings
+status=0
+run() {  # target, seed folders...
+  local target=$1; shift
+  local corpus=.build-fuzz/corpus/$target
+  mkdir -p "$corpus"
+  for seed in "$@"; do find "$seed" -type f -size -256k -exec cp {} "$corpus/" \; 2>/dev/null; done
+  echo "== fuzz $target for ${seconds}s"
+  MEDSR_FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+    LSAN_OPTIONS=suppressions=Tools/fuzz/lsan.supp:print_suppressions=0 \
+    .build-fuzz/fuzz-readers "$corpus" -max_total_time="$seconds" -max_len=262144 -timeout=2 -rss_limit_mb=2048 \
+    -artifact_prefix=.build-fuzz/findings/$target- -print_final_stats=1 > .build-fuzz/$target.log 2>&1
+  local rc=$?
+  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" .build-fuzz/$target.log | tr '\n' ' '; echo
+  if [ $rc -ne 0 ]; then status=1; echo "FINDING in $target:"; grep -E "ERROR|SUMMARY|Test unit written" .build-fuzz/$target.log | head -5; fi
+}
+run dicom Fixtures/dicom
+run png Fixtures/png/types Fixtures/png/reference
+run tiff Fixtures/tiff
+run mat Fixtures/mat
+run recipe Manifests
+run safetensors Fixtures/nn
+run json Fixtures/metrics Fixtures/resample
+exit $status
