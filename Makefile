@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release test demo conformance check-dataset check-resume check-hostile fuzz bench bench-build bench-nn report-shot clean
+.PHONY: deps build release test demo conformance check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn report-shot clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -49,6 +49,11 @@ check-hostile: build
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	bash Tools/fuzz/run.sh $(FUZZ_SECONDS)
+
+## The unit tests under AddressSanitizer and ThreadSanitizer (separate build folders; slow).
+check-sanitizers: deps
+	swift test --scratch-path .build-asan --sanitize=address
+	swift test --scratch-path .build-tsan --sanitize=thread
 
 ## kill -9 a build at random moments, --resume, compare with an uninterrupted build (RUNS=N).
 RUNS ?= 10

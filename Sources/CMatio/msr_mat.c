@@ -88,6 +88,15 @@ static matvar_t *lookup(struct msr_mat *h, const char *path, matvar_t **root, ch
     if (*root == NULL) { fail(err, errlen, "no such variable"); return NULL; }
     if (!dot) return *root;
     if ((*root)->class_type != MAT_C_STRUCT) { fail(err, errlen, "variable is not a struct"); return NULL; }
+    /* matio dereferences a struct's data without checking it: refuse empty or damaged structs
+       first (a crafted v5 file crashed Mat_VarGetStructFieldByName; found by fuzzing). */
+    size_t members = 1;
+    for (int i = 0; i < (*root)->rank; i++) members *= (*root)->dims[i];
+    if ((*root)->data == NULL || (*root)->rank < 1 || members == 0 || Mat_VarGetNumberOfFields(*root) == 0 ||
+        Mat_VarGetStructFieldnames(*root) == NULL || (*root)->nbytes < members * Mat_VarGetNumberOfFields(*root) * sizeof(matvar_t *)) {
+        fail(err, errlen, "struct is empty or damaged");
+        return NULL;
+    }
     matvar_t *field = Mat_VarGetStructFieldByName(*root, dot + 1, 0);
     if (field == NULL) fail(err, errlen, "no such struct field");
     return field;

@@ -86,4 +86,12 @@ struct MATHostileTests {
         let image = try ImageFiles.read(url, options: options)
         #expect(image.pixels.samples.floats().count == 12)
     }
+
+    /// Found by fuzzing (kept as Fixtures/mat/hostile/struct_null_data.mat): a v5 struct whose
+    /// data matio leaves NULL crashed matio's field lookup. Now it is a clear error.
+    @Test func damagedStructIsAnErrorNotACrash() throws {
+        let url = FixturePath.url("mat/hostile/struct_null_data.mat")
+        _ = try? ImageFiles.describe(url)
+        #expect(throws: MATError.self) { try MATReader.figshareRecord(path: url.path) }
+    }
 }
