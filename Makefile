@@ -45,7 +45,8 @@ check-dataset: build
 check-hostile: build
 	bash Tools/hostile/check.sh .build/debug/medsr
 
-## libFuzzer over every reader and parser, FUZZ_SECONDS each (ASan, leak checks); findings in .build-fuzz/findings.
+## libFuzzer over every reader and parser, FUZZ_SECONDS each, or FUZZ_SECONDS=ci for the fixed-seed
+## CI run (ASan, leak checks); findings in .build-fuzz/findings.
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	bash Tools/fuzz/run.sh $(FUZZ_SECONDS)

@@ -2,11 +2,17 @@
 # Build the libFuzzer harness (Tools/fuzz/Fuzz.swift) against MedSR's library targets compiled
 # with -sanitize=fuzzer,address, then fuzz every target for SECONDS each, seeded from the
 # fixtures. A crash, a hang (> 2 s) or an ASan report stops that target and fails the run;
-# the offending input is kept under .build-fuzz/findings/.
-# usage: run.sh [SECONDS]
+# the offending input is kept under .build-fuzz/findings/. Single allocations are allowed up to
+# 4.2 GB: DCMTK reserves (virtual, untouched) memory for any element length a header declares,
+# up to 4 GiB, and fails cleanly when it cannot (make check-hostile proves that under a 1 GiB
+# address-space limit); MedSR's own --max-mb default is 4 GiB.
+# usage: run.sh [SECONDS | ci]
+#   SECONDS: each target for that long (exploration; new findings are expected to appear).
+#   ci: each target for a fixed number of runs from a fixed seed (about 45 s each here), so
+#       CI is reproducible: what passes on this machine passes in CI.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-seconds=${1:-60}
+mode=${1:-60}
 flags=(-Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address -Xcxx -fsanitize=fuzzer-no-link,address)
 for t in MedIO MedDataset MedNN; do
   if ! swift build --scratch-path .build-fuzz --target "$t" "${flags[@]}" > .build-fuzz-build.log 2>&1; then
@@ -26,25 +32,27 @@ if ! swiftc -sanitize=fuzzer,address -parse-as-library -I .build-fuzz/debug/Modu
 fi
 mkdir -p .build-fuzz/findings
 status=0
-run() {  # target, seed folders...
-  local target=$1; shift
+run() {  # target, runs in ci mode, seed folders...
+  local target=$1 runs=$2; shift 2
   local corpus=.build-fuzz/corpus/$target
+  [ "$mode" = ci ] && rm -rf "$corpus"
   mkdir -p "$corpus"
   for seed in "$@"; do find "$seed" -type f -size -256k -exec cp {} "$corpus/" \; 2>/dev/null; done
-  echo "== fuzz $target for ${seconds}s"
+  local budget=(-max_total_time="$mode")
+  if [ "$mode" = ci ]; then budget=(-runs="$runs" -seed=1); echo "== fuzz $target: $runs runs, seed 1"; else echo "== fuzz $target for ${mode}s"; fi
   MEDSR_FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
     LSAN_OPTIONS=suppressions=Tools/fuzz/lsan.supp:print_suppressions=0 \
-    .build-fuzz/fuzz-readers "$corpus" -max_total_time="$seconds" -max_len=262144 -timeout=2 -rss_limit_mb=2048 \
+    .build-fuzz/fuzz-readers "$corpus" "${budget[@]}" -max_len=262144 -timeout=2 -rss_limit_mb=2048 -malloc_limit_mb=4200 \
     -artifact_prefix=.build-fuzz/findings/$target- -print_final_stats=1 > .build-fuzz/$target.log 2>&1
   local rc=$?
   grep -E "stat::number_of_executed_units|stat::peak_rss_mb" .build-fuzz/$target.log | tr '\n' ' '; echo
   if [ $rc -ne 0 ]; then status=1; echo "FINDING in $target:"; grep -E "ERROR|SUMMARY|Test unit written" .build-fuzz/$target.log | head -5; fi
 }
-run dicom Fixtures/dicom
-run png Fixtures/png/types Fixtures/png/reference
-run tiff Fixtures/tiff
-run mat Fixtures/mat
-run recipe Manifests
-run safetensors Fixtures/nn
-run json Fixtures/metrics Fixtures/resample
+run dicom 3000 Fixtures/dicom
+run png 60000 Fixtures/png/types Fixtures/png/reference
+run tiff 4000 Fixtures/tiff
+if [ "$mode" = ci ]; then run mat5 1500 Fixtures/mat; else run mat 0 Fixtures/mat; fi
+run recipe 1000000 Manifests
+run safetensors 100000 Fixtures/nn
+run json 300000 Fixtures/metrics Fixtures/resample
 exit $status
