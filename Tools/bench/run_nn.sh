@@ -14,4 +14,4 @@ if [ ! -f "$itk/KmeansTest_T1UCharRaw.nii.gz" ]; then
   (mkdir -p "$work/itk" && cd "$work/itk" && apt-get download insighttoolkit5-examples >/dev/null && dpkg -x insighttoolkit5-examples_*.deb .)
 fi
 "$work/venv-torch/bin/python" Tools/bench/nn_bench.py .build/release/medsr-bench 3
-"$work/venv-torch/bin/python" Tools/bench/train_quality.py .build/release/medsr "$itk" "$work/quality" "${STEPS:-6000}"
+"$work/venv-torch/bin/python" Tools/bench/train_quality.py .build/release/medsr "$itk" "$work/quality" "${STEPS:-10000}"
