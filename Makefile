@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release test demo conformance check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn report-shot clean
+.PHONY: deps build release test demo conformance check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register report-shot clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -74,6 +74,10 @@ report-shot: demo
 ## ESPCN against PyTorch: speed side by side, and training quality (makes a venv with torch).
 bench-nn: release
 	bash Tools/bench/run_nn.sh
+
+## Registration against OpenCV matchTemplate, side by side (makes a venv with opencv-python-headless).
+bench-register: release
+	bash Tools/bench/run_register.sh
 
 ## Dataset build speed: medsr build vs a Pillow + numpy + zarr-python pipeline, side by side.
 bench-build: release

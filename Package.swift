@@ -57,6 +57,7 @@ let package = Package(
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),
         .target(name: "MedMetrics", dependencies: ["MedImage"], swiftSettings: swiftSettings),
+        .target(name: "MedRegistration", dependencies: ["MedImage"], swiftSettings: swiftSettings),
         .target(name: "MedNN", dependencies: ["MedImage", "CBLAS"], swiftSettings: swiftSettings),
         .target(name: "MedTraining", dependencies: ["MedNN", "MedDataset", "MedMetrics", "MedReport", "MedImage", "Zarr"],
                 swiftSettings: swiftSettings),
@@ -66,14 +67,14 @@ let package = Package(
         .executableTarget(
             name: "medsr",
             dependencies: [
-                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "MedNN", "MedTraining", "Zarr", "CMalloc",
+                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "MedNN", "MedTraining", "MedRegistration", "Zarr", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
 
         // Benchmark driver (Tools/bench): times our readers in-process.
-        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "MedMetrics", "MedNN", "CMalloc"], swiftSettings: swiftSettings),
+        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "MedMetrics", "MedNN", "MedRegistration", "CMalloc"], swiftSettings: swiftSettings),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["MedImage"], path: "Tests/TestSupport",
@@ -86,6 +87,8 @@ let package = Package(
         .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedDataset", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "MedRegistrationTests", dependencies: ["MedRegistration", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport"],

@@ -99,7 +99,13 @@ check "upscale a figshare .mat with the model → 1024² PNG (got $status)" '[ $
 "$medsr" evaluate --dataset "$work/ds" --split train --scale 4 --model "$work/run" --csv "$work/model.csv" > /dev/null 2>&1; status=$?
 check "evaluate --model adds a model row per tile (got $status)" '[ $status -eq 0 ] && [ "$(grep -c ",model," "$work/model.csv")" -eq "$tiles" ]'
 
-for cmd in "" inspect convert build merge export evaluate audit train upscale; do
+# Registration: the ITK pair, and a field that is not in the image.
+"$medsr" register "$fx/registration/BrainProtonDensitySliceShifted13x17y.png" "$fx/registration/BrainProtonDensitySlice.png" --scale 1 --json --overlay "$work/overlay.png" > "$work/reg.json"; status=$?
+check "register finds the ITK slice at (33, 37) and writes an overlay (got $status)" '[ $status -eq 0 ] && python3 -c "import json,sys;r=json.load(open(sys.argv[1]));sys.exit(0 if r[\"found\"] and abs(r[\"x\"]-33)<=0.5 and abs(r[\"y\"]-37)<=0.5 else 1)" "$work/reg.json" && [ -s "$work/overlay.png" ]'
+"$medsr" register "$fx/tiff/slide_jpeg_subifd.tif" "$fx/registration/BrainProtonDensitySlice.png" --scale 1 --json > "$work/notfound.json"; status=$?
+check "a field from another image is not found → exit 1 (got $status)" '[ $status -eq 1 ] && grep -q "\"found\": false" "$work/notfound.json"'
+
+for cmd in "" inspect convert build merge export evaluate audit train upscale register; do
   "$medsr" $cmd --help > "$work/help" 2>&1
   check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'
 done

@@ -9,11 +9,7 @@ public enum MetricPlanes {
         let v = pixels.frame(0).samples.floats()
         var out: [Plane]
         if spp >= 3 && luminance {
-            var y = [Float](repeating: 0, count: n)
-            for i in 0 ..< n {
-                y[i] = Float(0.299 * Double(v[i * spp]) + 0.587 * Double(v[i * spp + 1]) + 0.114 * Double(v[i * spp + 2]))
-            }
-            out = [Plane(rows: pixels.rows, columns: pixels.columns, values: y)]
+            out = [Plane(luminanceOf: pixels)]
         } else {
             let channels = spp == 4 || spp == 2 ? spp - 1 : spp  // alpha is not image content
             out = (0 ..< channels).map { c in

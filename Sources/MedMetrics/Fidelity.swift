@@ -1,3 +1,4 @@
+public import MedImage
 import Foundation
 
 /// Mean squared error and PSNR. The data range is always given by the caller (12-bit data in

@@ -1,3 +1,4 @@
+public import MedImage
 /// A mean over part of an SSIM map: a number, or NaN with the reason it is undefined.
 public struct RegionValue: Sendable, Equatable {
     public var value: Double

@@ -1,3 +1,4 @@
+public import MedImage
 import Dispatch
 import Foundation
 import Synchronization

@@ -1,3 +1,4 @@
+public import MedImage
 import Foundation
 
 /// Every number MedSR reports for one candidate image against its reference.

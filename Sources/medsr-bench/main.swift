@@ -5,6 +5,7 @@
 //   medsr-bench region X,Y,W,H REPEAT FILE...       one region of level 0
 //   medsr-bench readpar REPEAT FILE...              decode whole files, files spread over all cores
 //   medsr-bench ssim REPEAT RANGE X.npy Y.npy       SSIM (map + mean) of two float planes; prints seconds and SSIM
+//   medsr-bench register REPEAT SCALE LOW.npy FIELD.npy [exhaustive]  seconds, x, y, score
 //   medsr-bench espcn-train STEPS BATCH PATCH SCALE THREADS   seconds per training step (forward, backward, Adam)
 //   medsr-bench espcn-infer SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
@@ -14,6 +15,7 @@ import Foundation
 import MedIO
 import MedMetrics
 import MedNN
+import MedRegistration
 import Synchronization
 import MedImage
 
@@ -61,6 +63,25 @@ if task == "espcn-train" || task == "espcn-infer" {
         }
         print(best)
     }
+    exit(0)
+}
+if task == "register" {
+    func plane(_ path: String) -> Plane {
+        guard let (shape, samples) = try? NPYFile.read(URL(fileURLWithPath: path)), shape.count == 2 else { exit(1) }
+        return Plane(rows: shape[0], columns: shape[1], values: samples.floats())
+    }
+    let repeatCount = Int(args[2]) ?? 1, scale = Double(args[3]) ?? 1
+    let low = plane(args[4]), field = plane(args[5])
+    var registration = Registration()
+    if args.count > 6 && args[6] == "exhaustive" { registration.coarsestSide = Int.max; registration.earlyStop = 2 }
+    var best = Double.infinity
+    var result: Registration.Result?
+    for _ in 0 ..< repeatCount {
+        let start = DispatchTime.now().uptimeNanoseconds
+        result = registration.locate(field: field, in: low, scale: scale)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    print(best, result!.x, result!.y, result!.score)
     exit(0)
 }
 if task == "ssim" {

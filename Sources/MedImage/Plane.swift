@@ -1,4 +1,5 @@
-/// One image plane of `Float` samples, row-major, with its shape: the input of every metric.
+/// One image plane of `Float` samples, row-major, with its shape: what metrics and
+/// registration work on.
 public struct Plane: Sendable, Equatable {
     public var rows: Int
     public var columns: Int
@@ -20,5 +21,20 @@ public struct Plane: Sendable, Equatable {
         out.reserveCapacity(r * c)
         for y in border ..< border + r { out.append(contentsOf: values[(y * columns + border) ..< (y * columns + border + c)]) }
         return Plane(rows: r, columns: c, values: out)
+    }
+
+    /// Luminance (BT.601: 0.299 R + 0.587 G + 0.114 B) of frame 0, or its only channel.
+    public init(luminanceOf p: PixelArray) {
+        let spp = p.samplesPerPixel, v = p.frame(0).samples.floats(), n = p.rows * p.columns
+        var values = [Float](repeating: 0, count: n)
+        for i in 0 ..< n {
+            if spp >= 3 {
+                let r = Double(v[i * spp]), g = Double(v[i * spp + 1]), b = Double(v[i * spp + 2])
+                values[i] = Float(0.299 * r + 0.587 * g + 0.114 * b)
+            } else {
+                values[i] = v[i * spp]
+            }
+        }
+        self.init(rows: p.rows, columns: p.columns, values: values)
     }
 }
