@@ -62,6 +62,9 @@ say "training: ESPCN ×4 on real MRI (62 slices of the ITK T1 volume, slabs as p
 "$medsr" evaluate --dataset "$out/datasets/mri-t1" --split test --scale 4 --model "$out/runs/espcn-x4" --csv "$out/model-scores.csv" --report "$out/model-report.html"
 "$medsr" upscale --model "$out/runs/espcn-x4" "$fx/mri-t1/slab05/z030.png" "$out/upscaled/z030_x4.png"
 
+say "registration: where does ITK's brain slice lie in the shifted canvas? (truth: 33, 37)"
+"$medsr" register "$fx/registration/BrainProtonDensitySliceShifted13x17y.png" "$fx/registration/BrainProtonDensitySlice.png" --scale 1 --overlay "$out/registration-overlay.png"
+
 say "outputs"
 find "$out" -type f -not -path "*/datasets/*" | sort | sed "s|^$out/|  $out/|" | head -50
 echo "  datasets: $(ls "$out/datasets" | tr '\n' ' ')"
