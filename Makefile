@@ -53,7 +53,7 @@ fuzz: deps
 
 ## The unit tests under AddressSanitizer and ThreadSanitizer (separate build folders; slow).
 check-sanitizers: deps
-	swift test --scratch-path .build-asan --sanitize=address
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tools/sanitizers/lsan.supp swift test --scratch-path .build-asan --sanitize=address
 	swift test --scratch-path .build-tsan --sanitize=thread
 
 ## kill -9 a build at random moments, --resume, compare with an uninterrupted build (RUNS=N).
