@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 import Dispatch
 public import MedDataset
 public import MedImage
-public import MedMetrics
+import MedMetrics
 public import MedNN
 import Synchronization
 import Zarr
@@ -42,10 +42,26 @@ public struct DatasetEvaluator: Sendable {
     public var maxValue: Double { dataset.card["dtype"]?.stringValue == "uint16" ? 65535 : 255 }
     public var methods: [String] { ["bicubic", "sharpen"] + (model == nil ? [] : ["model"]) }
 
+    /// The split's arrays, opened once (each open parses the array's `zarr.json`).
+    struct Arrays: Sendable {
+        var hr: TileArrayReader
+        var lr: TileArrayReader
+        var mask: TileArrayReader?
+    }
+
+    func arrays() throws -> Arrays {
+        Arrays(hr: try dataset.array(split, "hr"), lr: try dataset.array(split, "lr_x\(scale)"),
+               mask: dataset.hasMasks ? try dataset.array(split, "mask") : nil)
+    }
+
     /// The LR, HR, baseline images and mask of tile `index`.
     public func images(_ index: Int) throws -> TileImages {
-        let hr = try dataset.tilePixels(try dataset.array(split, "hr"), index)
-        let lr = try dataset.tilePixels(try dataset.array(split, "lr_x\(scale)"), index)
+        try images(index, arrays: arrays())
+    }
+
+    func images(_ index: Int, arrays a: Arrays) throws -> TileImages {
+        let hr = try dataset.tilePixels(a.hr, index)
+        let lr = try dataset.tilePixels(a.lr, index)
         let bicubic = Resample.bicubic(lr, columns: hr.columns, rows: hr.rows)
         var sharpened = bicubic
         let spp = bicubic.samplesPerPixel, n = bicubic.rows * bicubic.columns
@@ -60,7 +76,7 @@ public struct DatasetEvaluator: Sendable {
             ? .uint8(out.map { UInt8(min(max($0.rounded(), 0), 255)) })
             : .uint16(out.map { UInt16(min(max($0.rounded(), 0), 65535)) })
         var mask: [UInt8]?
-        if dataset.hasMasks, case .uint8(let m) = try dataset.tilePixels(try dataset.array(split, "mask"), index).samples {
+        if let reader = a.mask, case .uint8(let m) = try dataset.tilePixels(reader, index).samples {
             mask = m
         }
         var candidates = [("bicubic", bicubic), ("sharpen", sharpened)]
@@ -80,7 +96,8 @@ public struct DatasetEvaluator: Sendable {
             }
         }
         let rows = try dataset.manifest(split: split)
-        let count = min(try dataset.array(split, "hr").count, limit ?? .max)
+        let opened = try arrays()
+        let count = min(opened.hr.count, limit ?? .max)
         let results = Mutex([TileResult?](repeating: nil, count: count))
         let failure = Mutex<(any Error)?>(nil)
         let next = Atomic<Int>(0)
@@ -91,7 +108,7 @@ public struct DatasetEvaluator: Sendable {
                 guard i < count else { return }
                 do {
                     let row = i < rows.count ? rows[i] : [:]
-                    let r = try evaluator.score(i, row: row)
+                    let r = try evaluator.score(i, row: row, arrays: opened)
                     results.withLock { $0[i] = r }
                     progress()
                 } catch {
@@ -103,8 +120,8 @@ public struct DatasetEvaluator: Sendable {
         return results.withLock { $0.compactMap { $0 } }
     }
 
-    func score(_ index: Int, row: [String: String]) throws -> TileResult {
-        let images = try images(index)
+    func score(_ index: Int, row: [String: String], arrays: Arrays) throws -> TileResult {
+        let images = try images(index, arrays: arrays)
         let border = cropBorder ? scale : 0
         let reference = MetricPlanes.planes(images.hr, luminance: luminance, border: border)
         let maskPlane = images.mask.map { Plane(rows: images.hr.rows, columns: images.hr.columns, values: $0.map(Float.init)) }

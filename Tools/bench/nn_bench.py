@@ -12,6 +12,7 @@ Needs torch (`pip install torch`); the weights are random (speed does not depend
 Also prints the machine's measured sgemm peak (OpenBLAS via numpy is not used: MedSR's own
 BLAS through medsr-bench is what counts, so the share is reported from torch.mm as a proxy).
 """
+import os
 import statistics
 import subprocess
 import sys
@@ -24,16 +25,8 @@ bench = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 
 
-class ESPCN(nn.Module):
-    def __init__(self, channels=1, scale=4):
-        super().__init__()
-        self.conv1 = nn.Conv2d(channels, 64, 5, padding=2)
-        self.conv2 = nn.Conv2d(64, 32, 3, padding=1)
-        self.conv3 = nn.Conv2d(32, channels * scale * scale, 3, padding=1)
-        self.shuffle = nn.PixelShuffle(scale)
-
-    def forward(self, x):
-        return self.shuffle(self.conv3(torch.tanh(self.conv2(torch.tanh(self.conv1(x))))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from espcn_reference import ESPCN  # noqa: E402
 
 
 def torch_train(threads):

@@ -66,16 +66,8 @@ ours, bicubic = s["model"]["all"]["psnr"]["mean"], s["bicubic"]["all"]["psnr"]["
 
 
 # 3. PyTorch, same tiles and hyper-parameters.
-class ESPCN(nn.Module):
-    def __init__(self, channels=1, scale=4):
-        super().__init__()
-        self.conv1 = nn.Conv2d(channels, 64, 5, padding=2)
-        self.conv2 = nn.Conv2d(64, 32, 3, padding=1)
-        self.conv3 = nn.Conv2d(32, channels * scale * scale, 3, padding=1)
-        self.shuffle = nn.PixelShuffle(scale)
-
-    def forward(self, x):
-        return self.shuffle(self.conv3(torch.tanh(self.conv2(torch.tanh(self.conv1(x))))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from espcn_reference import ESPCN  # noqa: E402
 
 
 torch.manual_seed(7)
