@@ -105,7 +105,16 @@ check "register finds the ITK slice at (33, 37) and writes an overlay (got $stat
 "$medsr" register "$fx/tiff/slide_jpeg_subifd.tif" "$fx/registration/BrainProtonDensitySlice.png" --scale 1 --json > "$work/notfound.json"; status=$?
 check "a field from another image is not found → exit 1 (got $status)" '[ $status -eq 1 ] && grep -q "\"found\": false" "$work/notfound.json"'
 
-for cmd in "" inspect convert build merge export evaluate audit train upscale register; do
+# Registered pairs: three fields of fixtures/pairs are used, one from another image and one
+# truncated file are listed and skipped (exit 3); LR tiles are low.png's own pixels.
+"$medsr" pairs --low "$fx/pairs/low.png" --high "$fx/pairs/fields" --scale-range 3.6:4.4 --factor 4 --tile 64 \
+  --out "$work/pairs" --overlay "$work/pairs.png" > "$work/pairs.out" 2> "$work/pairs.err"; status=$?
+check "pairs registers 3 of 5 fields, lists 2 skipped, exit 3 (got $status)" '[ $status -eq 3 ] && grep -q "^3 of 5 field" "$work/pairs.out" && [ "$(grep -c "skipped$" "$work/pairs.err")" -eq 2 ] && [ "$(wc -l < "$work/pairs.err")" -eq 2 ] && [ -s "$work/pairs.png" ]'
+check "pairs dataset is complete: 48 tiles in tiles.csv and a root zarr.json" '[ "$(tail -n +2 "$work/pairs/tiles.csv" | wc -l)" -eq 48 ] && [ -s "$work/pairs/zarr.json" ] && "$medsr" inspect "$work/pairs" > /dev/null'
+"$medsr" pairs --low "$fx/pairs/low.png" --high "$fx/pairs/fields" --scale 4 --out "$work/pairs" > /dev/null 2> "$work/pairs2.err"; status=$?
+check "pairs refuses an output folder that is not empty (got $status)" '[ $status -eq 1 ] && grep -q "not empty" "$work/pairs2.err"'
+
+for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs; do
   "$medsr" $cmd --help > "$work/help" 2>&1
   check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'
 done

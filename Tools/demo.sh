@@ -65,6 +65,10 @@ say "training: ESPCN ×4 on real MRI (62 slices of the ITK T1 volume, slabs as p
 say "registration: where does ITK's brain slice lie in the shifted canvas? (truth: 33, 37)"
 "$medsr" register "$fx/registration/BrainProtonDensitySliceShifted13x17y.png" "$fx/registration/BrainProtonDensitySlice.png" --scale 1 --overlay "$out/registration-overlay.png"
 
+say "real LR/HR pairs: microscope fields registered to the 4x-coarser slide (one field is from another image, one is truncated: both are listed and skipped)"
+"$medsr" pairs --low "$fx/pairs/low.png" --high "$fx/pairs/fields" --scale-range 3.6:4.4 --factor 4 --tile 64 \
+  --out "$out/datasets/pairs" --overlay "$out/pairs-overlay.png" || [ $? -eq 3 ]
+
 say "outputs"
 find "$out" -type f -not -path "*/datasets/*" | sort | sed "s|^$out/|  $out/|" | head -50
 echo "  datasets: $(ls "$out/datasets" | tr '\n' ' ')"

@@ -18,6 +18,8 @@ final class DatasetWriter {
     private var patients: [String: Set<String>] = [:]
     private var splitsOfPatient: [String: Set<String>] = [:]
     private(set) var report = SplitReport()
+    /// How the LR tiles were made (array attributes and card).
+    let degradation: String
 
     struct Writers {
         var hr: TileArrayWriter
@@ -30,14 +32,16 @@ final class DatasetWriter {
         ["hr"] + recipe.scales.map { "lr_x\($0)" } + (recipe.masks.isEmpty ? [] : ["mask"])
     }
 
-    init(recipe: Recipe, output: URL, durableShards: [String: Int] = [:]) {
+    init(recipe: Recipe, output: URL, durableShards: [String: Int] = [:], degradation: String = DatasetWriter.degradation,
+         policy: String? = nil) {
         self.recipe = recipe
+        self.degradation = degradation
         store = FileStore(root: output)
         let compression = recipe.chunkCompression ?? .none
         let c = recipe.channels, t = recipe.tile
         let type: DataType = recipe.bits == 8 ? .uint8 : .uint16
         zeroMask = Tiler(recipe: recipe).maskArray.encode(chunk: [UInt8](repeating: 0, count: t * t))
-        report.policy = Self.describePolicy(recipe.split)
+        report.policy = policy ?? Self.describePolicy(recipe.split)
         let names = ["tile", "channel", "y", "x"]
         for split in SplitReport.splitNames {
             let d = durableShards[split] ?? 0
@@ -108,7 +112,7 @@ final class DatasetWriter {
             try w.hr.finish()
             for k in w.lr.indices {
                 try w.lr[k].finish(attributes: .object([("scale", .int(recipe.scales[k])),
-                                                        ("degradation", .string(Self.degradation))]))
+                                                        ("degradation", .string(degradation))]))
             }
             try w.mask?.finish()
             try store.createGroup(name)
@@ -120,7 +124,7 @@ final class DatasetWriter {
         let csv = ([header] + SplitReport.splitNames.flatMap { rows[$0] ?? [] }).joined(separator: "\n") + "\n"
         try store.set("tiles.csv", Array(csv.utf8))
         try store.set("recipe.json", [UInt8](recipe.canonicalJSON()) + [0x0A])
-        try store.createGroup("", attributes: .object([("medsr", Self.card(recipe, report: report))]))
+        try store.createGroup("", attributes: .object([("medsr", Self.card(recipe, report: report, degradation: degradation))]))
         return report
     }
 
@@ -158,7 +162,7 @@ final class DatasetWriter {
         }.joined(separator: ",")
     }
 
-    static func card(_ r: Recipe, report: SplitReport) -> JSONValue {
+    static func card(_ r: Recipe, report: SplitReport, degradation: String) -> JSONValue {
         let ints: ([Int]) -> JSONValue = { .array($0.map { .int($0) }) }
         var intensity: [(String, JSONValue)] = [("mode", .string(r.intensity.mode.rawValue))]
         if let v = r.intensity.low { intensity.append(("low", .double(v))) }

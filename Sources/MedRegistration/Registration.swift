@@ -18,6 +18,10 @@ public struct Registration: Sendable {
         public var score: Double
         /// Why not found, when not.
         public var reason: String?
+
+        public init(found: Bool, x: Double, y: Double, scale: Double, score: Double, reason: String? = nil) {
+            (self.found, self.x, self.y, self.scale, self.score, self.reason) = (found, x, y, scale, score, reason)
+        }
     }
 
     /// A peak below this is "not found".
@@ -33,8 +37,9 @@ public struct Registration: Sendable {
 
     /// Locates `field` (finer by `scale`) in `image`.
     public func locate(field: Plane, in image: Plane, scale: Double) -> Result {
-        let w = max(1, Int((Double(field.columns) / scale).rounded())), h = max(1, Int((Double(field.rows) / scale).rounded()))
-        let template = scale == 1 ? field : Self.resize(field, columns: w, rows: h)
+        // The template is the field resampled by exactly `scale` from its top-left corner (whole
+        // coarse pixels only), so the scale is not rounded to a whole template size.
+        let template = scale == 1 ? field : Self.reduce(field, by: scale)
         guard template.columns <= image.columns, template.rows <= image.rows else {
             return Result(found: false, x: 0, y: 0, scale: scale, score: 0,
                           reason: "the field reduced by \(scale) (\(template.columns)×\(template.rows)) is larger than the image (\(image.columns)×\(image.rows))")
@@ -59,16 +64,36 @@ public struct Registration: Sendable {
                       reason: found ? nil : String(format: "best correlation %.3f is below %.2f: the field does not lie in the image", best.score, minimumScore))
     }
 
-    /// Tries scales from `range` (steps of 2%), returns the best.
+    /// Tries scales from `range` in steps of 2%, refines the scale around the best, returns the best.
     public func locate(field: Plane, in image: Plane, scaleRange range: ClosedRange<Double>) -> Result {
-        var best: Result?
+        // A 2% scale step moves a 64-pixel field's edges by more than half a pixel, so the
+        // position needs a refined scale (kept inside the range).
+        var results = [Result]()
         var s = range.lowerBound
         while s <= range.upperBound + 1e-9 {
-            let r = locate(field: field, in: image, scale: s)
-            if best == nil || r.score > best!.score { best = r }
+            results.append(locate(field: field, in: image, scale: s))
             s *= 1.02
         }
-        return best!
+        let i = results.indices.max { results[$0].score < results[$1].score }!
+        var best = results[i]
+        guard best.found else { return best }
+        // Parabolas over log(scale) with shrinking steps (2%, 0.5%, 0.125%) around the best.
+        var step = 1.02
+        for _ in 0 ..< 3 {
+            let centre = best
+            let below = locate(field: field, in: image, scale: max(centre.scale / step, range.lowerBound))
+            let above = locate(field: field, in: image, scale: min(centre.scale * step, range.upperBound))
+            var candidates = [below, above]
+            let d = below.score - 2 * centre.score + above.score
+            if d < 0 {
+                let t = min(max(0.5 * (below.score - above.score) / d, -1), 1)
+                let scale = min(max(centre.scale * pow(step, t), range.lowerBound), range.upperBound)
+                candidates.append(locate(field: field, in: image, scale: scale))
+            }
+            for r in candidates where r.score > best.score { best = r }
+            step = pow(step, 0.25)
+        }
+        return best
     }
 
     // MARK: ZNCC search
@@ -221,10 +246,12 @@ public struct Registration: Sendable {
         return Plane(rows: r, columns: c, values: out)
     }
 
-    static func resize(_ p: Plane, columns: Int, rows: Int) -> Plane {
+    /// `p` reduced by `scale`: the ⌊columns/scale⌋ × ⌊rows/scale⌋ pixels starting at its corner.
+    static func reduce(_ p: Plane, by scale: Double) -> Plane {
+        let w = max(1, Int(Double(p.columns) / scale)), h = max(1, Int(Double(p.rows) / scale))
         let pixels = PixelArray(rows: p.rows, columns: p.columns, samples: .float32(p.values))
-        let r = Resample.bicubic(pixels, columns: columns, rows: rows)
-        return Plane(rows: rows, columns: columns, values: r.samples.floats())
+        let r = Resample.bicubicRegion(pixels, originX: 0, originY: 0, step: scale, columns: w, rows: h)
+        return Plane(rows: h, columns: w, values: r.samples.floats())
     }
 
     static func standardDeviation(_ v: [Float]) -> Double {

@@ -13,7 +13,7 @@ struct MedSR: ParsableCommand {
         Patient identifiers never appear in output unless --show-phi is given.
         """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Convert.self, Build.self, Merge.self, Export.self, Evaluate.self, AuditCommand.self, Train.self, Upscale.self, Register.self]
+        subcommands: [Inspect.self, Convert.self, Build.self, Merge.self, Export.self, Evaluate.self, AuditCommand.self, Train.self, Upscale.self, Register.self, Pairs.self]
     )
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), as the README promises.

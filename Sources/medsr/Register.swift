@@ -4,31 +4,12 @@ import MedIO
 import MedImage
 import MedRegistration
 
-struct Register: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Find where a high-magnification field lies in a low-magnification image.",
-        discussion: """
-        Zero-normalised cross-correlation on luminance, coarse to fine: the field is reduced by
-        --scale, both images are reduced into pyramids, the coarsest level is searched in a spiral
-        from the centre, finer levels refine, and the peak is fitted to sub-pixel. The position is
-        the field's top-left corner in LOW's pixels. A field that does not lie in the image (best
-        correlation below 0.6) or is flat is reported as not found (exit status 1), never placed at
-        a guess. --scale 1 registers two images of the same scale (a translation).
-
-        Examples:
-          medsr register slide_4x.tif field_40x.png --scale 10 --json
-          medsr register slide_4x.tif field_40x.png --scale-range 8:12 --overlay check.png
-          medsr register fixed.png moving.png --scale 1
-        """
-    )
-
-    @Argument(help: "The low-magnification image.") var low: String
-    @Argument(help: "The high-magnification field.") var high: String
+/// How the field's magnification relative to LOW is given (register and pairs).
+struct ScaleOptions: ParsableArguments {
     @Option(help: "Magnification ratio (e.g. 10 for 4x → 40x).") var scale: Double?
-    @Option(name: .customLong("scale-range"), help: "Search scales MIN:MAX (steps of 2%).") var scaleRange: String?
-    @Option(help: "Pyramid level of LOW to search (a slide).") var level = 0
-    @Flag(help: "Print one JSON object.") var json = false
-    @Option(help: "Write LOW with the found field outlined (PNG).") var overlay: String?
+    @Option(name: .customLong("scale-range"), help: "Search scales MIN:MAX (steps of 2%), since nominal objectives are not exact.")
+    var scaleRange: String?
+    @Option(help: "Pyramid level of LOW to use (a slide).") var level = 0
 
     func range() -> ClosedRange<Double>? {
         guard let scaleRange else { return nil }
@@ -40,34 +21,81 @@ struct Register: ParsableCommand {
         if scale == nil && scaleRange == nil { throw ValidationError("give --scale S or --scale-range MIN:MAX") }
         if scaleRange != nil && range() == nil { throw ValidationError("--scale-range takes MIN:MAX with 0 < MIN ≤ MAX") }
         if let scale, !(scale > 0) { throw ValidationError("--scale must be positive") }
+        if level < 0 { throw ValidationError("--level must be 0 or more") }
     }
 
-    func run() throws {
+    /// The nominal ratio: --scale, or the middle of --scale-range.
+    var nominal: Double { scale ?? range().map { ($0.lowerBound + $0.upperBound) / 2 } ?? 1 }
+
+    func readLow(_ path: String) throws -> MedicalImage {
         var options = ReadOptions()
         options.level = level
-        let lowImage = try withCleanError { try ImageFiles.read(URL(fileURLWithPath: low), options: options) }
+        return try ImageFiles.read(URL(fileURLWithPath: path), options: options)
+    }
+
+    func locate(_ field: PixelArray, in image: Plane) -> Registration.Result {
+        let plane = Plane(luminanceOf: field)
+        return range().map { Registration().locate(field: plane, in: image, scaleRange: $0) }
+            ?? Registration().locate(field: plane, in: image, scale: scale!)
+    }
+}
+
+struct Register: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find where a high-magnification field lies in a low-magnification image.",
+        discussion: """
+        Zero-normalised cross-correlation on luminance, coarse to fine: the field is reduced by \
+        --scale, both images are reduced into pyramids, the coarsest level is searched in a spiral \
+        from the centre, finer levels refine, and the peak is fitted to sub-pixel. The position is \
+        the field's top-left corner in LOW's pixels. A field that does not lie in the image (best \
+        correlation below 0.6) or is flat is reported as not found (exit status 1), never placed at \
+        a guess. --scale 1 registers two images of the same scale (a translation).
+
+        Examples:
+          medsr register slide_4x.tif field_40x.png --scale 10 --json
+          medsr register slide_4x.tif field_40x.png --scale-range 8:12 --overlay check.png
+          medsr register fixed.png moving.png --scale 1
+        """
+    )
+
+    @Argument(help: "The low-magnification image.") var low: String
+    @Argument(help: "The high-magnification field.") var high: String
+    @OptionGroup var scaleOptions: ScaleOptions
+    @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "Write LOW with the found field outlined (PNG).") var overlay: String?
+
+    func run() throws {
+        let lowImage = try withCleanError { try scaleOptions.readLow(low) }
         let highImage = try withCleanError { try ImageFiles.read(URL(fileURLWithPath: high)) }
-        let image = Plane(luminanceOf: lowImage.pixels), field = Plane(luminanceOf: highImage.pixels)
-        let r = range().map { Registration().locate(field: field, in: image, scaleRange: $0) }
-            ?? Registration().locate(field: field, in: image, scale: scale!)
+        let r = scaleOptions.locate(highImage.pixels, in: Plane(luminanceOf: lowImage.pixels))
         if json {
-            var text = "{\"found\": \(r.found), \"x\": \(r.x), \"y\": \(r.y), \"scale\": \(r.scale), \"score\": \(r.score)"
-            if let reason = r.reason { text += ", \"reason\": \"\(reason.replacingOccurrences(of: "\"", with: "'"))\"" }
-            print(text + "}")
+            print(Self.json(r))
         } else if r.found {
             print(String(format: "found at x %.2f, y %.2f (LOW pixels, top-left corner), scale %.3f, correlation %.4f", r.x, r.y, r.scale, r.score))
         } else {
             print("not found: \(r.reason ?? "")")
         }
         if let overlay, r.found {
-            let w = Int((Double(highImage.pixels.columns) / r.scale).rounded()), h = Int((Double(highImage.pixels.rows) / r.scale).rounded())
-            try withCleanError { try PNGCodec.write(Self.outline(lowImage.pixels, x: Int(r.x.rounded()), y: Int(r.y.rounded()), w: w, h: h), to: URL(fileURLWithPath: overlay)) }
+            let box = Self.box(highImage.pixels, r)
+            try withCleanError { try PNGCodec.write(Self.outline(lowImage.pixels, boxes: [box]), to: URL(fileURLWithPath: overlay)) }
         }
         if !r.found { throw ExitCode(1) }
     }
 
-    /// LOW as 8-bit RGB with a red rectangle.
-    static func outline(_ p: PixelArray, x: Int, y: Int, w: Int, h: Int) -> PixelArray {
+    static func json(_ r: Registration.Result) -> String {
+        var text = "{\"found\": \(r.found), \"x\": \(r.x), \"y\": \(r.y), \"scale\": \(r.scale), \"score\": \(r.score)"
+        if let reason = r.reason { text += ", \"reason\": \"\(reason.replacingOccurrences(of: "\"", with: "'"))\"" }
+        return text + "}"
+    }
+
+    /// The field's outline in LOW pixels.
+    static func box(_ field: PixelArray, _ r: Registration.Result) -> (x: Int, y: Int, w: Int, h: Int) {
+        (Int(r.x.rounded()), Int(r.y.rounded()),
+         Int((Double(field.columns) / r.scale).rounded()), Int((Double(field.rows) / r.scale).rounded()))
+    }
+
+    /// LOW as 8-bit RGB with red rectangles.
+    static func outline(_ p: PixelArray, boxes: [(x: Int, y: Int, w: Int, h: Int)]) -> PixelArray {
         let spp = p.samplesPerPixel, v = p.frame(0).samples.floats(), n = p.rows * p.columns
         let top = max(v.max() ?? 1, 1)
         var rgb = [UInt8](repeating: 0, count: n * 3)
@@ -77,8 +105,10 @@ struct Register: ParsableCommand {
             let i = (yy * p.columns + xx) * 3
             (rgb[i], rgb[i + 1], rgb[i + 2]) = (255, 0, 0)
         }
-        for xx in x ..< x + w { mark(xx, y); mark(xx, y + h - 1) }
-        for yy in y ..< y + h { mark(x, yy); mark(x + w - 1, yy) }
+        for (x, y, w, h) in boxes where w > 0 && h > 0 {
+            for xx in x ..< x + w { mark(xx, y); mark(xx, y + h - 1) }
+            for yy in y ..< y + h { mark(x, yy); mark(x + w - 1, yy) }
+        }
         return PixelArray(rows: p.rows, columns: p.columns, samplesPerPixel: 3, samples: .uint8(rgb))
     }
 }
