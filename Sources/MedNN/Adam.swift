@@ -20,7 +20,7 @@ public final class Adam<T: NNScalar> {
         step += 1
         let rate = lr ?? learningRate
         let c1 = 1 - pow(beta1, Double(step)), c2 = 1 - pow(beta2, Double(step))
-        for p in parameters {
+        for p in parameters where !p.isBuffer {
             var mm = m[p.name] ?? Array(repeating: 0, count: p.value.count)
             var vv = v[p.name] ?? Array(repeating: 0, count: p.value.count)
             for i in p.value.indices {

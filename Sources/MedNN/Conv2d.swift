@@ -1,15 +1,17 @@
 import Dispatch
 import Synchronization
 
-/// 2-D convolution (PyTorch `nn.Conv2d`, stride 1, zero padding `padding`, weights OIHW).
+/// 2-D convolution (PyTorch `nn.Conv2d`: stride, zero padding `padding`, weights OIHW, optional
+/// bias).
 ///
-/// im2col + GEMM in bands of image rows: each band's columns (`C·k·k × rows·W`, about 2048
-/// output positions) stay in cache and are rebuilt in backward instead of being stored, so
-/// memory does not grow with the image (a 256² inference needs no 150 MB column matrix).
+/// im2col + GEMM in bands of output rows: each band's columns (`C·k·k × rows·W`, about 2048
+/// output positions) stay in cache, so memory does not grow with the image (a 256² inference
+/// needs no 150 MB column matrix). A 1×1 convolution with stride 1 is a plain GEMM on the
+/// input itself (no columns).
 public final class Conv2d<T: NNScalar>: Layer {
-    public let inChannels: Int, outChannels: Int, kernel: Int, padding: Int
+    public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter<T>
-    public let bias: Parameter<T>
+    public let bias: Parameter<T>?
     private var input: Tensor<T>?
     /// Worker threads for this layer's own parallelism (BLAS then runs single-threaded).
     public var workers = 1
@@ -19,30 +21,42 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// Each band's columns from the last forward, reused by backward (training); off for
     /// inference, where nothing flows back.
     public var keepsColumns = true
+    var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
-    public var parameters: [Parameter<T>] { [weight, bias] }
+    public var parameters: [Parameter<T>] { bias.map { [weight, $0] } ?? [weight] }
+    public func setWorkers(_ n: Int) { workers = max(1, n) }
+    public func setTraining(_ training: Bool) { keepsColumns = training }
 
     /// PyTorch's default initialisation: weights and bias uniform in ±1/√(in·k²)
     /// (kaiming_uniform with a = √5), drawn from `rng`.
-    public init(_ name: String, in inChannels: Int, out outChannels: Int, kernel: Int, padding: Int? = nil,
-                rng: inout some RandomNumberGenerator) {
+    public init(_ name: String, in inChannels: Int, out outChannels: Int, kernel: Int, stride: Int = 1, padding: Int? = nil,
+                bias: Bool = true, rng: inout some RandomNumberGenerator) {
+        precondition(stride >= 1)
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernel = kernel
+        self.stride = stride
         self.padding = padding ?? kernel / 2
         let fanIn = inChannels * kernel * kernel
         let bound = 1 / Double(fanIn).squareRoot()
         let w = (0 ..< outChannels * fanIn).map { _ in T(Double.random(in: -bound ... bound, using: &rng)) }
-        let b = (0 ..< outChannels).map { _ in T(Double.random(in: -bound ... bound, using: &rng)) }
         weight = Parameter(name: name + ".weight", shape: [outChannels, inChannels, kernel, kernel], value: w)
-        bias = Parameter(name: name + ".bias", shape: [outChannels], value: b)
+        if bias {
+            let b = (0 ..< outChannels).map { _ in T(Double.random(in: -bound ... bound, using: &rng)) }
+            self.bias = Parameter(name: name + ".bias", shape: [outChannels], value: b)
+        } else {
+            self.bias = nil
+        }
     }
 
-    /// Bands of image rows of about `target` output positions: (batch item, first row, rows).
-    func bands(_ x: Tensor<T>, target: Int = 2048) -> [(b: Int, y0: Int, y1: Int)] {
-        let step = max(1, target / x.columns)
+    /// Output rows (or columns) for `n` input rows.
+    public func outputSize(_ n: Int) -> Int { (n + 2 * padding - kernel) / stride + 1 }
+
+    /// Bands of output rows of about `target` output positions: (batch item, first row, rows).
+    func bands(batch: Int, rows: Int, columns: Int, target: Int = 2048) -> [(b: Int, y0: Int, y1: Int)] {
+        let step = max(1, target / columns)
         var out = [(Int, Int, Int)]()
-        for b in 0 ..< x.batch { for y0 in Swift.stride(from: 0, to: x.rows, by: step) { out.append((b, y0, min(x.rows, y0 + step))) } }
+        for b in 0 ..< batch { for y0 in Swift.stride(from: 0, to: rows, by: step) { out.append((b, y0, min(rows, y0 + step))) } }
         return out
     }
 
@@ -50,28 +64,38 @@ public final class Conv2d<T: NNScalar>: Layer {
     @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         precondition(x.channels == inChannels, "conv expects \(inChannels) channels, got \(x.channels)")
+        let oh = outputSize(x.rows), ow = outputSize(x.columns)
+        precondition(oh > 0 && ow > 0, "conv: input \(x.rows)×\(x.columns) is smaller than the kernel")
         input = x
-        let hw = x.batch * x.plane, k = inChannels * kernel * kernel
-        var out = Tensor<T>(channels: outChannels, batch: x.batch, rows: x.rows, columns: x.columns)
-        for c in 0 ..< outChannels { let b = bias.value[c]; for i in 0 ..< hw { out.data[c * hw + i] = b } }
-        let allBands = bands(x)
+        var out = Tensor<T>(channels: outChannels, batch: x.batch, rows: oh, columns: ow)
+        let hw = x.batch * oh * ow, inHW = x.batch * x.plane, k = inChannels * kernel * kernel
+        if let bias { for c in 0 ..< outChannels { let b = bias.value[c]; for i in 0 ..< hw { out.data[c * hw + i] = b } } }
+        let allBands = bands(batch: x.batch, rows: oh, columns: ow)
         // Training keeps one column buffer per band (reused from step to step); inference one
         // scratch buffer per worker.
-        let buffers = keepsColumns ? allBands.count : min(workers, allBands.count)
+        let buffers = pointwise ? 0 : (keepsColumns ? allBands.count : min(workers, allBands.count))
         if saved.count > buffers { saved.removeLast(saved.count - buffers) }
         while saved.count < buffers { saved.append(ColumnBuffer()) }
         let boxes = saved
         out.data.withUnsafeMutableBufferPointer { o in
             let output = SendablePointer(o.baseAddress!)
-            parallelFor(allBands.count, workers: workers) { band, worker in
-                let (b, y0, y1) = allBands[band]
-                let n = (y1 - y0) * x.columns, j0 = b * x.plane + y0 * x.columns
-                let box = boxes[keepsColumns ? band : worker]
-                im2col(x, b, y0, y1, into: &box.values)
-                weight.value.withUnsafeBufferPointer { w in
-                    box.values.withUnsafeBufferPointer { col in
-                        T.gemm(transA: false, transB: false, m: outChannels, n: n, k: k, alpha: 1, a: w.baseAddress!, lda: k,
-                               b: col.baseAddress!, ldb: n, beta: 1, c: output.pointer + j0, ldc: hw)
+            x.data.withUnsafeBufferPointer { xs in
+                let source = SendableConstPointer(xs.baseAddress!)
+                parallelFor(allBands.count, workers: workers) { band, worker in
+                    let (b, y0, y1) = allBands[band]
+                    let n = (y1 - y0) * ow, j0 = b * oh * ow + y0 * ow
+                    weight.value.withUnsafeBufferPointer { w in
+                        if pointwise {
+                            T.gemm(transA: false, transB: false, m: outChannels, n: n, k: k, alpha: 1, a: w.baseAddress!, lda: k,
+                                   b: source.pointer + j0, ldb: inHW, beta: 1, c: output.pointer + j0, ldc: hw)
+                            return
+                        }
+                        let box = boxes[keepsColumns ? band : worker]
+                        im2col(x, b, y0, y1, into: &box.values)
+                        box.values.withUnsafeBufferPointer { col in
+                            T.gemm(transA: false, transB: false, m: outChannels, n: n, k: k, alpha: 1, a: w.baseAddress!, lda: k,
+                                   b: col.baseAddress!, ldb: n, beta: 1, c: output.pointer + j0, ldc: hw)
+                        }
                     }
                 }
             }
@@ -83,16 +107,19 @@ public final class Conv2d<T: NNScalar>: Layer {
     @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         guard let x = input else { preconditionFailure("backward before forward") }
-        let hw = x.batch * x.plane, k = inChannels * kernel * kernel
-        g.data.withUnsafeBufferPointer { dy in
-            for c in 0 ..< outChannels {
-                var s: T = 0
-                for i in 0 ..< hw { s += dy[c * hw + i] }
-                bias.gradient[c] += s
+        let oh = g.rows, ow = g.columns
+        let hw = x.batch * oh * ow, inHW = x.batch * x.plane, k = inChannels * kernel * kernel
+        if let bias {
+            g.data.withUnsafeBufferPointer { dy in
+                for c in 0 ..< outChannels {
+                    var s: T = 0
+                    for i in 0 ..< hw { s += dy[c * hw + i] }
+                    bias.gradient[c] += s
+                }
             }
         }
         var dx = Tensor<T>(channels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
-        let allBands = bands(x)
+        let allBands = bands(batch: x.batch, rows: oh, columns: ow)
         // Work is split by batch item (their input gradients do not overlap); each item's
         // weight gradient is summed on its own and the items are added in order, so the result
         // does not depend on the number of workers.
@@ -107,22 +134,31 @@ public final class Conv2d<T: NNScalar>: Layer {
                     dw.update(repeating: 0, count: outChannels * k)
                     let (colBox, dcolBox) = scratchBoxes[worker]
                     for (band, (bb, y0, y1)) in allBands.enumerated() where bb == b {
-                        let n = (y1 - y0) * x.columns, j0 = b * x.plane + y0 * x.columns
-                        let columns: ColumnBuffer<T>
-                        if keepsColumns && band < boxes.count {
-                            columns = boxes[band]
-                        } else {
-                            im2col(x, b, y0, y1, into: &colBox.values)
-                            columns = colBox
-                        }
-                        if dcolBox.values.count < k * n { dcolBox.values = Array(repeating: 0, count: k * n) }
+                        let n = (y1 - y0) * ow, j0 = b * oh * ow + y0 * ow
                         g.data.withUnsafeBufferPointer { dy in
-                            columns.values.withUnsafeBufferPointer { col in
-                                // dW[O, K] += dY[O, band] · col[K, band]ᵀ
-                                T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
-                                       b: col.baseAddress!, ldb: n, beta: 1, c: dw, ldc: k)
-                            }
                             weight.value.withUnsafeBufferPointer { w in
+                                if pointwise {
+                                    x.data.withUnsafeBufferPointer { xs in
+                                        T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
+                                               b: xs.baseAddress! + j0, ldb: inHW, beta: 1, c: dw, ldc: k)
+                                    }
+                                    T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
+                                           b: dy.baseAddress! + j0, ldb: hw, beta: 0, c: dxs.pointer + j0, ldc: inHW)
+                                    return
+                                }
+                                let columns: ColumnBuffer<T>
+                                if keepsColumns && band < boxes.count {
+                                    columns = boxes[band]
+                                } else {
+                                    im2col(x, b, y0, y1, into: &colBox.values)
+                                    columns = colBox
+                                }
+                                if dcolBox.values.count < k * n { dcolBox.values = Array(repeating: 0, count: k * n) }
+                                columns.values.withUnsafeBufferPointer { col in
+                                    // dW[O, K] += dY[O, band] · col[K, band]ᵀ
+                                    T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
+                                           b: col.baseAddress!, ldb: n, beta: 1, c: dw, ldc: k)
+                                }
                                 dcolBox.values.withUnsafeMutableBufferPointer { dc in
                                     // dcol[K, band] = Wᵀ[K, O] · dY[O, band]
                                     T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
@@ -130,7 +166,10 @@ public final class Conv2d<T: NNScalar>: Layer {
                                 }
                             }
                         }
-                        col2im(dcolBox.values, into: dxs.pointer, batch: x.batch, rows: x.rows, columns: x.columns, b, y0, y1)
+                        if !pointwise {
+                            col2im(dcolBox.values, into: dxs.pointer, batch: x.batch, rows: x.rows, columns: x.columns,
+                                   outColumns: ow, b, y0, y1)
+                        }
                     }
                 }
             }
@@ -142,12 +181,22 @@ public final class Conv2d<T: NNScalar>: Layer {
         return dx
     }
 
-    /// `buffer[C·k·k, band]`: row (c, ky, kx), column (y, x) of the band holds
-    /// x[c, b, y+ky−p, x+kx−p], or 0 outside the image.
+    /// The output columns `[ox0, ox1)` whose input column `ox·stride + kx − padding` lies
+    /// inside `0 ..< columns`.
+    @inline(__always)
+    func validColumns(_ kx: Int, columns: Int, outColumns: Int) -> (Int, Int) {
+        let lo = kx >= padding ? 0 : (padding - kx + stride - 1) / stride
+        let last = columns - 1 + padding - kx
+        let hi = last < 0 ? 0 : min(outColumns, last / stride + 1)
+        return (min(lo, hi), hi)
+    }
+
+    /// `buffer[C·k·k, band]`: row (c, ky, kx), column (oy, ox) of the band holds
+    /// x[c, b, oy·s+ky−p, ox·s+kx−p], or 0 outside the image.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func im2col(_ x: Tensor<T>, _ b: Int, _ y0: Int, _ y1: Int, into buffer: inout [T]) {
-        let cols = x.columns, n = (y1 - y0) * cols, p = padding, kk = kernel
+        let cols = x.columns, ow = outputSize(cols), n = (y1 - y0) * ow, p = padding, kk = kernel, s = stride
         if buffer.count < inChannels * kk * kk * n { buffer = Array(repeating: 0, count: inChannels * kk * kk * n) }
         x.data.withUnsafeBufferPointer { src in
             buffer.withUnsafeMutableBufferPointer { dst in
@@ -155,17 +204,22 @@ public final class Conv2d<T: NNScalar>: Layer {
                     let plane = (c * x.batch + b) * x.plane
                     for ky in 0 ..< kk { for kx in 0 ..< kk {
                         let row = ((c * kk + ky) * kk + kx) * n
-                        let x0 = max(0, p - kx), x1 = min(cols, cols + p - kx)
-                        let d = dst.baseAddress!, s = src.baseAddress!
+                        let (x0, x1) = validColumns(kx, columns: cols, outColumns: ow)
+                        let d = dst.baseAddress!, sp = src.baseAddress!
                         for y in y0 ..< y1 {
-                            let sy = y + ky - p, line = d + row + (y - y0) * cols
+                            let sy = y * s + ky - p, line = d + row + (y - y0) * ow
                             guard sy >= 0 && sy < x.rows && x0 < x1 else {
-                                line.update(repeating: 0, count: cols)
+                                line.update(repeating: 0, count: ow)
                                 continue
                             }
                             if x0 > 0 { line.update(repeating: 0, count: x0) }
-                            (line + x0).update(from: s + plane + sy * cols + kx - p + x0, count: x1 - x0)
-                            if x1 < cols { (line + x1).update(repeating: 0, count: cols - x1) }
+                            let from = sp + plane + sy * cols + kx - p
+                            if s == 1 {
+                                (line + x0).update(from: from + x0, count: x1 - x0)
+                            } else {
+                                for ox in x0 ..< x1 { line[ox] = from[ox * s] }
+                            }
+                            if x1 < ow { (line + x1).update(repeating: 0, count: ow - x1) }
                         }
                     } }
                 }
@@ -176,27 +230,28 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// The adjoint of `im2col` for one band: adds `dcol` back into the input positions.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    func col2im(_ dcol: [T], into out: UnsafeMutablePointer<T>, batch: Int, rows: Int, columns cols: Int,
+    func col2im(_ dcol: [T], into out: UnsafeMutablePointer<T>, batch: Int, rows: Int, columns cols: Int, outColumns ow: Int,
                 _ b: Int, _ y0: Int, _ y1: Int) {
-        let n = (y1 - y0) * cols, p = padding, kk = kernel, planeSize = rows * cols
+        let n = (y1 - y0) * ow, p = padding, kk = kernel, planeSize = rows * cols, s = stride
         dcol.withUnsafeBufferPointer { src in
-            do {
-                let dst = UnsafeMutableBufferPointer(start: out, count: inChannels * batch * planeSize)
-                for c in 0 ..< inChannels {
-                    let plane = (c * batch + b) * planeSize
-                    for ky in 0 ..< kk { for kx in 0 ..< kk {
-                        let row = ((c * kk + ky) * kk + kx) * n
-                        let x0 = max(0, p - kx), x1 = min(cols, cols + p - kx)
-                        guard x0 < x1 else { continue }
-                        for y in y0 ..< y1 {
-                            let sy = y + ky - p
-                            guard sy >= 0 && sy < rows else { continue }
-                            let to = dst.baseAddress! + (plane + sy * cols + kx - p + x0)
-                            let from = src.baseAddress! + (row + (y - y0) * cols + x0)
-                            for xx in 0 ..< x1 - x0 { to[xx] += from[xx] }
+            for c in 0 ..< inChannels {
+                let plane = (c * batch + b) * planeSize
+                for ky in 0 ..< kk { for kx in 0 ..< kk {
+                    let row = ((c * kk + ky) * kk + kx) * n
+                    let (x0, x1) = validColumns(kx, columns: cols, outColumns: ow)
+                    guard x0 < x1 else { continue }
+                    for y in y0 ..< y1 {
+                        let sy = y * s + ky - p
+                        guard sy >= 0 && sy < rows else { continue }
+                        let to = out + (plane + sy * cols + kx - p)
+                        let from = src.baseAddress! + (row + (y - y0) * ow)
+                        if s == 1 {
+                            for ox in x0 ..< x1 { to[ox] += from[ox] }
+                        } else {
+                            for ox in x0 ..< x1 { to[ox * s] += from[ox] }
                         }
-                    } }
-                }
+                    }
+                } }
             }
         }
     }
@@ -206,6 +261,12 @@ public final class Conv2d<T: NNScalar>: Layer {
 struct SendablePointer<T>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<T>
     init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+}
+
+/// A read-only pointer handed to worker threads.
+struct SendableConstPointer<T>: @unchecked Sendable {
+    let pointer: UnsafePointer<T>
+    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
 }
 
 /// A growable scratch buffer owned by one band or one worker (a class, so workers can fill

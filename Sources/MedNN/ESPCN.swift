@@ -12,7 +12,8 @@
 ///             x = torch.tanh(self.conv1(x))
 ///             x = torch.tanh(self.conv2(x))
 ///             return self.shuffle(self.conv3(x))
-public final class ESPCN<T: NNScalar> {
+public final class ESPCN<T: NNScalar>: SRNetwork {
+    public var architecture: String { "espcn" }
     public let channels: Int
     public let scale: Int
     let conv1: Conv2d<T>, act1 = Tanh<T>(), conv2: Conv2d<T>, act2 = Tanh<T>(), conv3: Conv2d<T>
@@ -45,8 +46,6 @@ public final class ESPCN<T: NNScalar> {
         layers.reversed().reduce(g) { $1.backward($0) }
     }
 
-    public func zeroGradients() { for p in parameters { p.zeroGradient() } }
-
     /// Threads: the convolutions split their bands (forward) and batch items (backward) over
     /// `n` workers and BLAS runs single-threaded — one level of parallelism. Results do not
     /// depend on `n`.
@@ -56,8 +55,8 @@ public final class ESPCN<T: NNScalar> {
     }
 
     /// Inference only: convolutions stop keeping their columns for a backward pass.
-    public func setInference(_ inference: Bool) { for c in [conv1, conv2, conv3] { c.keepsColumns = !inference } }
+    public func setTraining(_ training: Bool) { for c in [conv1, conv2, conv3] { c.keepsColumns = training } }
 
     /// Pixels of the input that influence each output pixel beyond the tile (for tiled inference).
-    public static var receptiveRadius: Int { 2 + 1 + 1 }
+    public var receptiveRadius: Int { 2 + 1 + 1 }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// tanh, element by element (ESPCN's activation).
 public final class Tanh<T: NNScalar>: Layer {
     private var output: [T] = []
@@ -87,5 +89,64 @@ public enum Loss {
             g.data[i] = 2 * d / n
         }
         return (sum / Double(prediction.count), g)
+    }
+
+    /// Mean absolute error (PyTorch `L1Loss`; the gradient at 0 is 0, as `sign`).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public static func l1<T: NNScalar>(_ prediction: Tensor<T>, _ target: Tensor<T>) -> (value: Double, gradient: Tensor<T>) {
+        precondition(prediction.count == target.count)
+        var g = prediction
+        var sum = 0.0
+        let n = T(prediction.count)
+        for i in g.data.indices {
+            let d = prediction.data[i] - target.data[i]
+            sum += Double(abs(d))
+            g.data[i] = d > 0 ? 1 / n : (d < 0 ? -1 / n : 0)
+        }
+        return (sum / Double(prediction.count), g)
+    }
+
+    /// Binary cross-entropy on logits against a constant label (PyTorch
+    /// `BCEWithLogitsLoss(reduction="mean")`), computed stably as max(x, 0) − x·z + log(1 + e^−|x|).
+    public static func bceWithLogits<T: NNScalar>(_ logits: Tensor<T>, target z: Double) -> (value: Double, gradient: Tensor<T>) {
+        var g = logits
+        var sum = 0.0
+        let n = Double(logits.count)
+        for i in g.data.indices {
+            let x = Double(logits.data[i])
+            sum += max(x, 0) - x * z + Foundation.log1p(Foundation.exp(-abs(x)))
+            g.data[i] = T((1 / (1 + Foundation.exp(-x)) - z) / n)
+        }
+        return (sum / n, g)
+    }
+
+    /// Total variation as Swift-SRGAN's `TVLoss` defines it: 2·(Σ Δy² / (C·(H−1)·W) +
+    /// Σ Δx² / (C·H·(W−1))) / B, for images of at least 2×2.
+    public static func totalVariation<T: NNScalar>(_ x: Tensor<T>) -> (value: Double, gradient: Tensor<T>) {
+        precondition(x.rows >= 2 && x.columns >= 2)
+        var g = Tensor<T>(channels: x.channels, batch: x.batch, rows: x.rows, columns: x.columns)
+        let countH = Double(x.channels * (x.rows - 1) * x.columns), countW = Double(x.channels * x.rows * (x.columns - 1))
+        let kh = 2 / (countH * Double(x.batch)), kw = 2 / (countW * Double(x.batch))
+        var h = 0.0, w = 0.0
+        for plane in 0 ..< x.channels * x.batch {
+            let base = plane * x.plane
+            for r in 0 ..< x.rows { for c in 0 ..< x.columns {
+                let i = base + r * x.columns + c
+                if r + 1 < x.rows {
+                    let d = Double(x.data[i + x.columns] - x.data[i])
+                    h += d * d
+                    g.data[i + x.columns] += T(2 * d * kh)
+                    g.data[i] -= T(2 * d * kh)
+                }
+                if c + 1 < x.columns {
+                    let d = Double(x.data[i + 1] - x.data[i])
+                    w += d * d
+                    g.data[i + 1] += T(2 * d * kw)
+                    g.data[i] -= T(2 * d * kw)
+                }
+            } }
+        }
+        return (h * kh + w * kw, g)
     }
 }

@@ -12,7 +12,7 @@ public final class SRModel: @unchecked Sendable {
     /// Inputs are divided by this (255 for 8-bit tiles, 65535 for 16-bit).
     public let dataMax: Double
     public let metadata: [String: String]
-    let network: ESPCN<Float>
+    let network: any SRNetwork<Float>
     private let lock = NSLock()
 
     public struct LoadError: Error, CustomStringConvertible, Sendable {
@@ -20,11 +20,11 @@ public final class SRModel: @unchecked Sendable {
         public var description: String { "\(path): model: \(message)" }
     }
 
-    public init(network: ESPCN<Float>, dataMax: Double, metadata: [String: String] = [:]) {
+    public init(network: any SRNetwork<Float>, dataMax: Double, metadata: [String: String] = [:]) {
         self.network = network
-        network.setInference(true)
+        network.setTraining(false)
         network.setThreads(ProcessInfo.processInfo.activeProcessorCount)
-        architecture = "espcn"
+        architecture = network.architecture
         scale = network.scale
         channels = network.channels
         self.dataMax = dataMax
@@ -44,16 +44,19 @@ public final class SRModel: @unchecked Sendable {
         }
         let file = try SafeTensors.decode([UInt8](data), path: url.path)
         let meta = file.metadata
-        let arch = meta["architecture"] ?? "espcn"
-        guard arch == "espcn" else {
-            throw LoadError(path: url.path, message: "architecture '\(arch)' is not in this build (ESPCN is; SRResNet/SRGAN/Swift-SRGAN come later)")
+        let name = meta["architecture"] ?? "espcn"
+        guard let arch = SRArchitecture(rawValue: name) else {
+            throw LoadError(path: url.path, message: "architecture '\(name)' is unknown (known: \(SRArchitecture.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard let s = scale ?? meta["scale"].flatMap(Int.init), [2, 3, 4].contains(s) else {
-            throw LoadError(path: url.path, message: "no scale in the metadata; pass --scale")
+        guard let s = scale ?? meta["scale"].flatMap(Int.init), arch.scales.contains(s) else {
+            throw LoadError(path: url.path, message: "no usable scale in the metadata; pass --scale (\(arch.rawValue): \(arch.scales.map(String.init).joined(separator: ", ")))")
         }
-        let c = channels ?? meta["channels"].flatMap(Int.init) ?? file.tensors["conv1.weight"]?.shape[1] ?? 1
+        // Without metadata, the input channels are read off the first convolution's weight.
+        let inferred = file.tensors["conv1.weight"]?.shape[1] ?? file.tensors["initial.cnn.weight"]?.shape[1]
+            ?? file.tensors["initial.cnn.depthwise.weight"]?.shape[0]
+        let c = channels ?? meta["channels"].flatMap(Int.init) ?? inferred ?? 1
         var rng = SystemRandomNumberGenerator()
-        let network = ESPCN<Float>(channels: c, scale: s, rng: &rng)
+        let network: any SRNetwork<Float> = arch.make(channels: c, scale: s, rng: &rng)
         try network.load(file, path: url.path)
         self.init(network: network, dataMax: dataMax ?? meta["data_max"].flatMap(Double.init) ?? 255, metadata: meta)
     }
@@ -70,10 +73,12 @@ public final class SRModel: @unchecked Sendable {
     /// context wider than the network's receptive field and only its centre is kept, so the
     /// result equals whole-image inference exactly while memory stays bounded.
     /// - Returns: the image `scale` times larger, in the input's sample type.
-    public func upscale(_ pixels: PixelArray, tile: Int = 128) -> PixelArray {
+    public func upscale(_ pixels: PixelArray, tile: Int? = nil) -> PixelArray {
         precondition(pixels.samplesPerPixel == channels && pixels.frames == 1)
         let rows = pixels.rows, cols = pixels.columns, s = scale, c = channels
-        let margin = 2 * ESPCN<Float>.receptiveRadius
+        let margin = network.receptiveRadius + 2
+        // Tiles several times the margin keep the recomputed border a small share of the work.
+        let tile = tile ?? max(128, 4 * margin)
         let values = pixels.samples.floats()
         var out = [Float](repeating: 0, count: rows * s * cols * s * c)
         let scaleIn = Float(1 / dataMax)
@@ -85,14 +90,18 @@ public final class SRModel: @unchecked Sendable {
                 let h = ry1 - ry0, w = rx1 - rx0
                 var input = Tensor<Float>(channels: c, batch: 1, rows: h, columns: w)
                 for ch in 0 ..< c { for yy in 0 ..< h { for xx in 0 ..< w {
-                    input.data[(ch * h + yy) * w + xx] = values[((ry0 + yy) * cols + rx0 + xx) * c + ch] * scaleIn
+                    let from: Int = ((ry0 + yy) * cols + rx0 + xx) * c + ch
+                    let to: Int = (ch * h + yy) * w + xx
+                    input.data[to] = values[from] * scaleIn
                 } } }
                 let y = run(input)
                 for ch in 0 ..< c {
                     for yy in (y0 - ry0) * s ..< (y0 - ry0 + th) * s {
                         for xx in (x0 - rx0) * s ..< (x0 - rx0 + tw) * s {
-                            let oy = ry0 * s + yy, ox = rx0 * s + xx
-                            out[(oy * cols * s + ox) * c + ch] = y.data[(ch * y.rows + yy) * y.columns + xx]
+                            let oy: Int = ry0 * s + yy, ox: Int = rx0 * s + xx
+                            let to: Int = (oy * cols * s + ox) * c + ch
+                            let from: Int = (ch * y.rows + yy) * y.columns + xx
+                            out[to] = y.data[from]
                         }
                     }
                 }

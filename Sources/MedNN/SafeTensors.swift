@@ -8,10 +8,14 @@ public enum SafeTensors {
     public struct File: Sendable {
         public var tensors: [String: (shape: [Int], values: [Float])]
         public var metadata: [String: String]
+        /// Tensors written as I64 (batch norm's `num_batches_tracked`); the rest are F32.
+        public var integers: Set<String>
 
-        public init(tensors: [String: (shape: [Int], values: [Float])] = [:], metadata: [String: String] = [:]) {
+        public init(tensors: [String: (shape: [Int], values: [Float])] = [:], metadata: [String: String] = [:],
+                    integers: Set<String> = []) {
             self.tensors = tensors
             self.metadata = metadata
+            self.integers = integers
         }
     }
 
@@ -20,15 +24,16 @@ public enum SafeTensors {
         public var description: String { "\(path): safetensors: \(message)" }
     }
 
-    /// The file's bytes, tensors in name order (so files are byte-stable), F32.
+    /// The file's bytes, tensors in name order (so files are byte-stable), F32 (I64 for `integers`).
     public static func encode(_ file: File) -> [UInt8] {
         var entries = [String]()
         var offset = 0
         let names = file.tensors.keys.sorted()
         for name in names {
             let t = file.tensors[name]!
-            let bytes = t.values.count * 4
-            entries.append("\(quote(name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            let integer = file.integers.contains(name)
+            let bytes = t.values.count * (integer ? 8 : 4)
+            entries.append("\(quote(name)):{\"dtype\":\"\(integer ? "I64" : "F32")\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
             offset += bytes
         }
         if !file.metadata.isEmpty {
@@ -41,7 +46,13 @@ public enum SafeTensors {
         out.reserveCapacity(8 + header.count + offset)
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
         out += header
-        for name in names { file.tensors[name]!.values.withUnsafeBytes { out.append(contentsOf: $0) } }
+        for name in names {
+            if file.integers.contains(name) {
+                for v in file.tensors[name]!.values { withUnsafeBytes(of: Int64(v).littleEndian) { out.append(contentsOf: $0) } }
+            } else {
+                file.tensors[name]!.values.withUnsafeBytes { out.append(contentsOf: $0) }
+            }
+        }
         return out
     }
 
@@ -84,9 +95,9 @@ public enum SafeTensors {
             let size: Int
             switch dtype {
             case "F32": size = 4
-            case "F64": size = 8
+            case "F64", "I64": size = 8
             case "F16", "BF16": size = 2
-            default: throw fail("tensor '\(name)' has dtype \(dtype); MedSR reads F32, F64, F16 and BF16")
+            default: throw fail("tensor '\(name)' has dtype \(dtype); MedSR reads F32, F64, F16, BF16 and I64")
             }
             // Sizes from a header are checked with overflow-reporting arithmetic before any use.
             var count = 1, overflow = false
@@ -108,34 +119,46 @@ public enum SafeTensors {
                     case "F32": values[i] = Float(bitPattern: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian)
                     case "F64": values[i] = Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian))
                     case "F16": values[i] = Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian))
+                    case "I64": values[i] = Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: Int64.self)))
                     default: values[i] = Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian) << 16)
                     }
                 }
             }
             file.tensors[name] = (shape, values)
+            if dtype == "I64" { file.integers.insert(name) }
         }
         return file
     }
 }
 
-extension ESPCN where T == Float {
+extension SRNetwork where Scalar == Float {
     /// The model as a PyTorch `state_dict` in safetensors, with what MedSR needs to use it again.
     public func safetensors(metadata extra: [String: String] = [:]) -> [UInt8] {
         var file = SafeTensors.File()
-        for p in parameters { file.tensors[p.name] = (p.shape, p.value) }
-        file.metadata = ["format": "pt", "architecture": "espcn", "scale": String(scale), "channels": String(channels)]
+        for p in parameters {
+            file.tensors[p.name] = (p.shape, p.value)
+            if p.isInteger { file.integers.insert(p.name) }
+        }
+        file.metadata = ["format": "pt", "architecture": architecture, "scale": String(scale), "channels": String(channels)]
             .merging(extra) { _, new in new }
         return SafeTensors.encode(file)
     }
 
-    /// Loads weights by name; every parameter must be present with its shape.
+    /// Loads weights (and buffers) by name; every one must be present with its shape.
     public func load(_ file: SafeTensors.File, path: String) throws {
+        try SafeTensors.load(parameters, from: file, path: path, what: "\(architecture) ×\(scale) with \(channels) channel(s)")
+    }
+}
+
+extension SafeTensors {
+    /// Copies tensors into `parameters` by name, checking every name and shape.
+    public static func load(_ parameters: [Parameter<Float>], from file: File, path: String, what: String) throws {
         for p in parameters {
             guard let t = file.tensors[p.name] else {
-                throw SafeTensors.FormatError(path: path, message: "missing tensor '\(p.name)' (is this an ESPCN ×\(scale) with \(channels) channel(s)?)")
+                throw FormatError(path: path, message: "missing tensor '\(p.name)' (is this a \(what)?)")
             }
             guard t.shape == p.shape else {
-                throw SafeTensors.FormatError(path: path, message: "tensor '\(p.name)' has shape \(t.shape), ESPCN ×\(scale) needs \(p.shape)")
+                throw FormatError(path: path, message: "tensor '\(p.name)' has shape \(t.shape), a \(what) needs \(p.shape)")
             }
             p.value = t.values
         }

@@ -8,7 +8,16 @@ import Zarr
 
 /// What `medsr train` is asked to do.
 public struct TrainingConfig: Sendable {
+    /// espcn, srresnet (MSE or L1 only), srgan or swift-srgan (adversarial training).
     public var model = "espcn"
+    /// Content loss: "mse" or "l1".
+    public var contentLoss = "mse"
+    /// Weight of the adversarial term in the generator's loss (GAN models).
+    public var adversarialWeight = 1e-3
+    /// Weight of the total-variation term (0: none).
+    public var tvWeight = 0.0
+    /// Generator weights to start from (e.g. a trained SRResNet before SRGAN), safetensors.
+    public var initialWeights: String?
     public var scale = 4
     /// Side of the LR patch (the HR patch is `patch × scale`).
     public var patch = 32
@@ -28,22 +37,53 @@ public struct TrainingConfig: Sendable {
 /// One row of `metrics.csv`.
 public struct TrainingRecord: Sendable {
     public var step: Int
+    /// The generator's total loss.
     public var loss: Double
     public var learningRate: Double
     public var valPSNR: Double?
     public var valSSIM: Double?
     public var seconds: Double
+    /// GAN models: the discriminator's loss (real + fake).
+    public var discriminatorLoss: Double?
 }
 
-/// Trains an SR model on a dataset's train split with MSE on random aligned patches, Adam and
-/// a schedule; validates on the val split (bicubic alongside); writes checkpoints that resume
-/// exactly, `metrics.csv`, `model.safetensors` and `report.html` into the run folder.
+/// The models `medsr train` knows: the generator's architecture and whether a discriminator
+/// trains alongside.
+public enum TrainingModel: String, Sendable, CaseIterable {
+    case espcn, srresnet, srgan, swiftSRGAN = "swift-srgan"
+
+    public var generator: SRArchitecture {
+        switch self {
+        case .espcn: .espcn
+        case .srresnet, .srgan: .srresnet
+        case .swiftSRGAN: .swiftSRGAN
+        }
+    }
+    public var adversarial: Bool { self == .srgan || self == .swiftSRGAN }
+    public var displayName: String {
+        switch self {
+        case .espcn: "ESPCN"
+        case .srresnet: "SRResNet"
+        case .srgan: "SRGAN"
+        case .swiftSRGAN: "Swift-SRGAN"
+        }
+    }
+}
+
+/// Trains an SR model on a dataset's train split on random aligned patches with a content loss
+/// (MSE or L1, optionally + total variation), Adam and a schedule; GAN models also train a
+/// discriminator (binary cross-entropy on logits) and add its adversarial term, weighted 1e-3 by
+/// default, to the generator's loss. Validates on the val split (bicubic alongside); writes
+/// checkpoints that resume exactly, `metrics.csv`, `model.safetensors` and `report.html`.
 public final class Trainer {
     public let config: TrainingConfig
     public let dataset: Dataset
     public let run: URL
-    let network: ESPCN<Float>
+    public let kind: TrainingModel
+    let network: any SRNetwork<Float>
     let optimizer: Adam<Float>
+    let discriminator: Discriminator<Float>?
+    let discriminatorOptimizer: Adam<Float>?
     var rng: SplitMix64
     var step = 0
     public internal(set) var records: [TrainingRecord] = []
@@ -59,9 +99,16 @@ public final class Trainer {
     }
 
     public init(config: TrainingConfig, dataset: Dataset, run: URL) throws {
-        guard config.model == "espcn" else {
-            throw TrainingError(message: "model '\(config.model)' is not in this build yet; ESPCN is (SRResNet, SRGAN and Swift-SRGAN come next)")
+        guard let kind = TrainingModel(rawValue: config.model) else {
+            throw TrainingError(message: "model '\(config.model)' is unknown (known: \(TrainingModel.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
+        guard kind.generator.scales.contains(config.scale) else {
+            throw TrainingError(message: "\(kind.displayName) scales are \(kind.generator.scales.map(String.init).joined(separator: ", ")), not \(config.scale)")
+        }
+        guard config.contentLoss == "mse" || config.contentLoss == "l1" else {
+            throw TrainingError(message: "content loss '\(config.contentLoss)' is unknown (mse or l1)")
+        }
+        self.kind = kind
         guard dataset.scales.contains(config.scale) else {
             throw TrainingError(message: "the dataset has LR scales \(dataset.scales.map(String.init).joined(separator: ", ")), not ×\(config.scale)")
         }
@@ -81,9 +128,24 @@ public final class Trainer {
         validation = source
         validationSplit = split
         var initRNG = SplitMix64(seed: config.seed)
-        network = ESPCN<Float>(channels: train.channels, scale: config.scale, rng: &initRNG)
+        network = kind.generator.make(channels: train.channels, scale: config.scale, rng: &initRNG)
         network.setThreads(config.threads)
+        network.setTraining(true)
         optimizer = Adam<Float>(learningRate: config.learningRate)
+        if kind.adversarial {
+            let d = Discriminator<Float>(channels: train.channels, separable: kind == .swiftSRGAN, rng: &initRNG)
+            d.setThreads(config.threads)
+            d.setTraining(true)
+            discriminator = d
+            discriminatorOptimizer = Adam<Float>(learningRate: config.learningRate)
+        } else {
+            discriminator = nil
+            discriminatorOptimizer = nil
+        }
+        if let path = config.initialWeights {
+            guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError(message: "\(path): weights missing or unreadable") }
+            try network.load(try SafeTensors.decode([UInt8](data), path: path), path: path)
+        }
         rng = SplitMix64(seed: config.seed ^ 0x5EED_DA7A)
     }
 
@@ -101,14 +163,11 @@ public final class Trainer {
         if bicubic == nil, let validation { bicubic = try Self.bicubicScores(validation, limit: config.validationTiles, scale: config.scale) }
         while step < config.steps {
             let (x, y) = try Patches.batch(train, size: config.batch, patch: config.patch, scale: config.scale, rng: &rng)
-            network.zeroGradients()
-            let (loss, g) = Loss.mse(network.forward(x), y)
-            guard loss.isFinite else { throw TrainingError(message: "the loss became \(loss) at step \(step + 1); lower --lr") }
-            network.backward(g)
             let lr = config.schedule.rate(config.learningRate, step: step, total: config.steps)
-            optimizer.update(network.parameters, lr: lr)
+            let (loss, dLoss) = try trainStep(x, y, lr: lr)
             step += 1
-            var record = TrainingRecord(step: step, loss: loss, learningRate: lr, seconds: offset + Date().timeIntervalSince(start))
+            var record = TrainingRecord(step: step, loss: loss, learningRate: lr, seconds: offset + Date().timeIntervalSince(start),
+                                        discriminatorLoss: dLoss)
             if step % config.validateEvery == 0 || step == config.steps, let validation {
                 let (p, s) = try validate(validation)
                 record.valPSNR = p
@@ -122,8 +181,47 @@ public final class Trainer {
         try writeOutputs()
     }
 
-    /// Mean PSNR and SSIM of the model on whole validation tiles (values in [0, 1]).
+    /// One optimisation step: the discriminator's (GAN models) then the generator's.
+    /// - Returns: the generator's total loss and the discriminator's loss.
+    func trainStep(_ x: Tensor<Float>, _ y: Tensor<Float>, lr: Double) throws -> (Double, Double?) {
+        network.zeroGradients()
+        let sr = network.forward(x)
+        var (loss, g) = config.contentLoss == "l1" ? Loss.l1(sr, y) : Loss.mse(sr, y)
+        if config.tvWeight > 0 {
+            let tv = Loss.totalVariation(sr)
+            loss += config.tvWeight * tv.value
+            let w = Float(config.tvWeight)
+            for i in g.data.indices { g.data[i] += w * tv.gradient.data[i] }
+        }
+        var dLoss: Double?
+        if let d = discriminator, let dOptimizer = discriminatorOptimizer {
+            // Discriminator: real HR patches → 1, generated ones → 0.
+            d.zeroGradients()
+            let real = Loss.bceWithLogits(d.forward(y), target: 1)
+            d.backward(real.gradient)
+            let fake = Loss.bceWithLogits(d.forward(sr), target: 0)
+            d.backward(fake.gradient)
+            dOptimizer.update(d.trainable, lr: lr)
+            dLoss = real.value + fake.value
+            // Generator's adversarial term: the updated discriminator should call SR real.
+            d.zeroGradients()
+            let adversarial = Loss.bceWithLogits(d.forward(sr), target: 1)
+            let dsr = d.backward(adversarial.gradient)
+            let w = Float(config.adversarialWeight)
+            for i in g.data.indices { g.data[i] += w * dsr.data[i] }
+            loss += config.adversarialWeight * adversarial.value
+        }
+        guard loss.isFinite else { throw TrainingError(message: "the loss became \(loss) at step \(step + 1); lower --lr") }
+        network.backward(g)
+        optimizer.update(network.trainable, lr: lr)
+        return (loss, dLoss)
+    }
+
+    /// Mean PSNR and SSIM of the model on whole validation tiles (values in [0, 1]), with batch
+    /// norm on its running statistics.
     func validate(_ source: TileSource) throws -> (Double, Double) {
+        network.setTraining(false)
+        defer { network.setTraining(true) }
         var psnr = 0.0, ssim = 0.0
         let n = min(source.count, config.validationTiles)
         for i in 0 ..< n {

@@ -52,7 +52,7 @@ if task == "espcn-train" || task == "espcn-infer" {
         let (size, scale, threads, repeatCount) = (a[0], a[1], a[2], a[3])
         let net = ESPCN<Float>(channels: 1, scale: scale, rng: &rng)
         net.setThreads(threads)
-        net.setInference(true)
+        net.setTraining(false)
         let x = Tensor<Float>(channels: 1, batch: 1, rows: size, columns: size,
                               data: (0 ..< size * size).map { _ in Float.random(in: 0 ... 1, using: &rng) })
         var best = Double.infinity

@@ -9,32 +9,47 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a super-resolution model on the CPU from a dataset built by medsr build.",
         discussion: """
-        Random LR patches (--patch is the LR side; HR patches are --patch × --scale) with their
-        aligned HR patches from the train split, flips and 90° rotations, MSE loss, Adam with a
-        cosine (or step, or constant) schedule. Every --validate-every steps: PSNR and SSIM on up to
-        --val-tiles tiles of the val split (test if val is empty), bicubic alongside. Writes into
-        --out: model.safetensors (PyTorch state_dict names, see README), checkpoint.safetensors
-        (weights, Adam moments, step, generator state: --resume continues exactly), metrics.csv
-        and report.html. Deterministic for a fixed --seed and --threads.
+        Random LR patches (--patch is the LR side; HR patches are --patch × --scale) with their \
+        aligned HR patches from the train split, flips and 90° rotations, a content loss (MSE or \
+        L1, + --tv-weight × total variation), Adam with a cosine (or step, or constant) schedule. \
+        Every --validate-every steps: PSNR and SSIM on up to --val-tiles tiles of the val split \
+        (test if val is empty), bicubic alongside. Writes into --out: model.safetensors (PyTorch \
+        state_dict names, see README), checkpoint.safetensors (weights, Adam moments, step, \
+        generator state: --resume continues exactly), metrics.csv and report.html. Deterministic \
+        for a fixed --seed and --threads.
 
-        Models in this build: espcn (Shi et al. 2016), scales 2, 3, 4. srresnet, srgan and
-        swift-srgan are not built yet. No pretrained feature weights (e.g. VGG for a perceptual
-        loss) can be downloaded here; none are used.
+        Models:
+          espcn        Shi et al. 2016; scales 2, 3, 4; default --lr 1e-3
+          srresnet     Ledig et al. 2017, 16 residual blocks with batch norm and PReLU (1.5 M
+                       parameters at ×4, RGB); scales 2, 3, 4, 8; default --lr 1e-4
+          srgan        the SRResNet generator trained against the SRGAN discriminator: content
+                       loss + --adversarial-weight × adversarial loss (start from a trained
+                       SRResNet with --init)
+          swift-srgan  Krishnan et al. 2021: the same with depthwise-separable convolutions
+                       (0.2 M parameters at ×4) and their discriminator
+        A perceptual (VGG) loss is not offered: it needs pretrained feature weights, and none can \
+        be downloaded here.
 
         Examples:
           medsr train --dataset ds/ --model espcn --scale 4 --steps 2000 --out runs/espcn-x4
           medsr train --dataset ds/ --model espcn --scale 4 --steps 4000 --resume runs/espcn-x4/checkpoint.safetensors --out runs/espcn-x4
+          medsr train --dataset ds/ --model srresnet --scale 4 --patch 24 --batch 4 --steps 20000 --out runs/srresnet-x4
+          medsr train --dataset ds/ --model srgan --scale 4 --patch 24 --batch 4 --init runs/srresnet-x4/model.safetensors --out runs/srgan-x4
         """
     )
 
     @Option(help: "Dataset folder built by medsr build.") var dataset: String
-    @Option(help: "espcn (srresnet, srgan, swift-srgan: not in this build).") var model = "espcn"
+    @Option(help: "espcn, srresnet, srgan or swift-srgan.") var model = "espcn"
     @Option(help: "Upscaling factor (the dataset must have lr_x<scale>).") var scale = 4
     @Option(help: "LR patch side in pixels.") var patch = 32
     @Option(help: "Patches per step.") var batch = 16
     @Option(help: "Training steps.") var steps: Int?
     @Option(help: "Epochs (passes over the train tiles' worth of patches), instead of --steps.") var epochs: Int?
-    @Option(help: "Adam learning rate.") var lr = 1e-3
+    @Option(help: "Adam learning rate (default: 1e-3 for espcn, 1e-4 otherwise).") var lr: Double?
+    @Option(name: .customLong("content-loss"), help: "mse or l1.") var contentLoss = "mse"
+    @Option(name: .customLong("adversarial-weight"), help: "srgan, swift-srgan: weight of the adversarial loss.") var adversarialWeight = 1e-3
+    @Option(name: .customLong("tv-weight"), help: "Weight of a total-variation loss (0: none).") var tvWeight = 0.0
+    @Option(help: "Start the generator from these weights (a model.safetensors of the same architecture).") var initial: String?
     @Option(help: "cosine, step or constant.") var schedule = "cosine"
     @Option(help: "Seed for initialisation and patch sampling.") var seed: UInt64 = 1
     @Option(name: .customLong("validate-every"), help: "Validate every this many steps.") var validateEvery = 100
@@ -47,7 +62,15 @@ struct Train: ParsableCommand {
     func validate() throws {
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         if Schedule(rawValue: schedule) == nil { throw ValidationError("--schedule is cosine, step or constant") }
-        if patch < 4 || batch < 1 || (steps ?? 1) < 1 || (epochs ?? 1) < 1 || !(lr > 0) || threads < 1 || validateEvery < 1 {
+        if TrainingModel(rawValue: model) == nil {
+            throw ValidationError("--model is \(TrainingModel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if contentLoss != "mse" && contentLoss != "l1" { throw ValidationError("--content-loss is mse or l1") }
+        if !(adversarialWeight >= 0) || !(tvWeight >= 0) { throw ValidationError("--adversarial-weight and --tv-weight are ≥ 0") }
+        if let m = TrainingModel(rawValue: model), m.adversarial, patch * scale < 16 {
+            throw ValidationError("the discriminator needs HR patches of at least 16 pixels (--patch × --scale)")
+        }
+        if patch < 4 || batch < 1 || (steps ?? 1) < 1 || (epochs ?? 1) < 1 || !((lr ?? 1) > 0) || threads < 1 || validateEvery < 1 {
             throw ValidationError("--patch ≥ 4; --batch, --steps, --epochs, --threads, --validate-every ≥ 1; --lr > 0")
         }
     }
@@ -59,7 +82,11 @@ struct Train: ParsableCommand {
         config.scale = scale
         config.patch = patch
         config.batch = batch
-        config.learningRate = lr
+        config.learningRate = lr ?? (model == "espcn" ? 1e-3 : 1e-4)
+        config.contentLoss = contentLoss
+        config.adversarialWeight = adversarialWeight
+        config.tvWeight = tvWeight
+        config.initialWeights = initial
         config.schedule = Schedule(rawValue: schedule) ?? .cosine
         config.seed = seed
         config.validateEvery = validateEvery
@@ -78,7 +105,7 @@ struct Train: ParsableCommand {
         let runURL = URL(fileURLWithPath: out)
         let trainer = try withCleanError { try Trainer(config: config, dataset: ds, run: runURL) }
         if let resume { try withCleanError { try trainer.resume(from: resume) } }
-        print("training ESPCN ×\(scale) for \(config.steps) steps (from step \(trainer.currentStep)); validation on "
+        print("training \(trainer.kind.displayName) ×\(scale) for \(config.steps) steps (from step \(trainer.currentStep)); validation on "
             + (trainer.validationSplitName.map { "the \($0) split" } ?? "nothing (no val or test tiles)"))
         let bar = Progress(total: config.steps - trainer.currentStep, unit: "steps")
         let start = Date()
@@ -95,7 +122,7 @@ struct Train: ParsableCommand {
         bar.finish()
         if let r = trainer.records.last(where: { $0.valPSNR != nil }) {
             let b = trainer.bicubic
-            print(String(format: "validation: ESPCN PSNR %.2f dB SSIM %.4f", r.valPSNR!, r.valSSIM!)
+            print(String(format: "validation: %@ PSNR %.2f dB SSIM %.4f", trainer.kind.displayName, r.valPSNR!, r.valSSIM!)
                 + (b.map { String(format: "; bicubic PSNR %.2f dB SSIM %.4f", $0.psnr, $0.ssim) } ?? ""))
         }
         print(String(format: "final loss %.6f; wrote %@, %@, metrics.csv, report.html", last, trainer.modelURL.path, trainer.checkpointURL.path))

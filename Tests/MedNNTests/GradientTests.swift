@@ -27,7 +27,8 @@ import Testing
             worst = max(worst, abs((loss(a) - loss(b)) / (2 * h) - g.data[i]))
         }
         #expect(worst < tolerance, "input gradient off by \(worst)")
-        for p in layer.parameters {
+        // Buffers (running statistics) have no gradient: they are not trained.
+        for p in layer.parameters where !p.isBuffer {
             let analytic = p.gradient
             var worstP = 0.0
             for i in Swift.stride(from: 0, to: p.value.count, by: max(1, p.value.count / 40)) {
@@ -99,7 +100,7 @@ import Testing
         let x = Self.tensor(2, 2, 5, 4, seed: 11)
         let y = conv.forward(x)
         for o in 0 ..< 3 { for b in 0 ..< 2 { for r in 0 ..< 5 { for c in 0 ..< 4 {
-            var s = conv.bias.value[o]
+            var s = conv.bias!.value[o]
             for i in 0 ..< 2 { for ky in 0 ..< 3 { for kx in 0 ..< 3 {
                 let sr = r + ky - 1, sc = c + kx - 1
                 guard sr >= 0, sr < 5, sc >= 0, sc < 4 else { continue }
@@ -148,5 +149,118 @@ enum PixelArrayFixture {
         let one = run(1), two = run(2)
         #expect(one.0 == two.0)
         #expect(one.1 == two.1)
+    }
+}
+
+/// The layers SRResNet, Swift-SRGAN and the discriminator add.
+@Suite struct MoreGradientTests {
+    typealias G = GradientTests
+
+    @Test(arguments: [(3, 1, 2, true), (3, 1, 2, false), (4, 1, 2, true), (1, 0, 2, false)])
+    func stridedConv(kernel: Int, padding: Int, stride: Int, bias: Bool) {
+        var rng = SplitMix64(seed: 11)
+        let conv = Conv2d<Double>("c", in: 3, out: 4, kernel: kernel, stride: stride, padding: padding, bias: bias, rng: &rng)
+        #expect(conv.parameters.count == (bias ? 2 : 1))
+        G.check(conv, input: G.tensor(3, 2, 7, 6, seed: 12))
+    }
+
+    @Test(arguments: [(3, 1, true), (3, 2, false), (9, 1, true)])
+    func depthwise(kernel: Int, stride: Int, bias: Bool) {
+        var rng = SplitMix64(seed: 13)
+        G.check(DepthwiseConv2d<Double>("d", channels: 3, kernel: kernel, stride: stride, bias: bias, rng: &rng),
+                input: G.tensor(3, 2, 9, 8, seed: 14))
+    }
+
+    @Test(arguments: [1, 3])
+    func prelu(count: Int) {
+        let p = PReLU<Double>("p", count: count)
+        for i in p.weight.value.indices { p.weight.value[i] = 0.1 + 0.2 * Double(i) }
+        G.check(p, input: G.tensor(3, 2, 4, 5, seed: 15))
+    }
+
+    @Test func activations() {
+        G.check(LeakyReLU<Double>(slope: 0.2), input: G.tensor(2, 2, 4, 5, seed: 16))
+        G.check(Sigmoid<Double>(), input: G.tensor(2, 2, 4, 5, seed: 17))
+        G.check(Affine<Double>(0.5, 0.5), input: G.tensor(2, 2, 4, 5, seed: 18))
+    }
+
+    @Test(arguments: [true, false])
+    func batchNorm(training: Bool) {
+        let bn = BatchNorm2d<Double>("bn", channels: 3)
+        for c in 0 ..< 3 {
+            bn.weight.value[c] = 0.5 + Double(c)
+            bn.bias.value[c] = 0.1 * Double(c)
+            bn.runningMean.value[c] = 0.2 * Double(c) - 0.1
+            bn.runningVar.value[c] = 0.7 + 0.3 * Double(c)
+        }
+        bn.training = training
+        G.check(bn, input: G.tensor(3, 2, 4, 5, seed: 19))
+    }
+
+    @Test(arguments: [(1, 1), (3, 2), (6, 6)])
+    func adaptivePool(rows: Int, columns: Int) {
+        G.check(AdaptiveAvgPool2d<Double>(rows: rows, columns: columns), input: G.tensor(2, 2, 7, 6, seed: 20))
+    }
+
+    @Test func linear() {
+        var rng = SplitMix64(seed: 21)
+        G.check(Linear<Double>("l", in: 2 * 3 * 2, out: 5, rng: &rng), input: G.tensor(2, 3, 3, 2, seed: 22))
+    }
+
+    @Test func residualBlock() {
+        var rng = SplitMix64(seed: 23)
+        let block = Residual<Double>(Sequential([
+            Conv2d<Double>("a", in: 3, out: 3, kernel: 3, bias: false, rng: &rng), BatchNorm2d<Double>("b", channels: 3),
+            PReLU<Double>("p", count: 3), Conv2d<Double>("c", in: 3, out: 3, kernel: 3, rng: &rng),
+        ]))
+        G.check(block, input: G.tensor(3, 2, 5, 4, seed: 24))
+    }
+
+    /// SRResNet and Swift-SRGAN end to end (2 blocks, narrow), batch norm in training mode.
+    @Test(arguments: [false, true])
+    func wholeGenerator(separable: Bool) {
+        var rng = SplitMix64(seed: 25)
+        let m = SRResNet<Double>(channels: 1, scale: 2, separable: separable, blocks: 2, features: 4, rng: &rng)
+        G.check(m.body, input: G.tensor(1, 2, 5, 4, seed: 26), tolerance: 1e-5)
+    }
+
+    /// The discriminator's input gradient (what the generator's adversarial loss uses).
+    @Test(arguments: [false, true])
+    func discriminatorInputGradient(separable: Bool) {
+        var rng = SplitMix64(seed: 27)
+        let d = Discriminator<Double>(channels: 1, separable: separable, features: [4, 4, 6, 6, 8, 8, 8, 8], pool: 2, hidden: 6, rng: &rng)
+        let x = G.tensor(1, 2, 16, 16, seed: 28)
+        let (_, g) = Loss.bceWithLogits(d.forward(x), target: 1)
+        let dx = d.backward(g)
+        var worst = 0.0
+        for i in Swift.stride(from: 0, to: x.count, by: 17) {
+            var a = x, b = x
+            a.data[i] += 1e-6
+            b.data[i] -= 1e-6
+            let numeric = (Loss.bceWithLogits(d.forward(a), target: 1).value - Loss.bceWithLogits(d.forward(b), target: 1).value) / 2e-6
+            worst = max(worst, abs(numeric - dx.data[i]))
+        }
+        #expect(worst < 1e-6, "input gradient off by \(worst)")
+    }
+
+    @Test func losses() {
+        let p = G.tensor(1, 2, 4, 3, seed: 29), t = G.tensor(1, 2, 4, 3, seed: 30)
+        func numeric(_ f: (Tensor<Double>) -> Double, _ i: Int) -> Double {
+            var a = p, b = p
+            a.data[i] += 1e-6
+            b.data[i] -= 1e-6
+            return (f(a) - f(b)) / 2e-6
+        }
+        let l1 = Loss.l1(p, t), bce = Loss.bceWithLogits(p, target: 1), tv = Loss.totalVariation(p)
+        for i in 0 ..< p.count {
+            #expect(abs(numeric({ Loss.l1($0, t).value }, i) - l1.gradient.data[i]) < 1e-7)
+            #expect(abs(numeric({ Loss.bceWithLogits($0, target: 1).value }, i) - bce.gradient.data[i]) < 1e-7)
+            #expect(abs(numeric({ Loss.totalVariation($0).value }, i) - tv.gradient.data[i]) < 1e-6)
+        }
+        // BCE with logits at 0 is ln 2 for either label; large logits stay finite.
+        let zero = Tensor<Double>(channels: 1, batch: 1, rows: 1, columns: 1, data: [0])
+        #expect(abs(Loss.bceWithLogits(zero, target: 0).value - log(2)) < 1e-12)
+        let huge = Tensor<Double>(channels: 1, batch: 1, rows: 1, columns: 1, data: [800])
+        #expect(Loss.bceWithLogits(huge, target: 0).value == 800)
     }
 }

@@ -1,0 +1,471 @@
+/// Layers beyond convolution: activations, normalisation, pooling, dense, and composition.
+/// Each keeps what its backward needs from the last forward.
+
+/// Layers run in order (PyTorch `nn.Sequential`).
+public final class Sequential<T: NNScalar>: Layer {
+    public let layers: [any Layer<T>]
+    public init(_ layers: [any Layer<T>]) { self.layers = layers }
+    public var parameters: [Parameter<T>] { layers.flatMap { $0.parameters } }
+    public func forward(_ x: Tensor<T>) -> Tensor<T> { layers.reduce(x) { $1.forward($0) } }
+    public func backward(_ g: Tensor<T>) -> Tensor<T> { layers.reversed().reduce(g) { $1.backward($0) } }
+    public func setWorkers(_ n: Int) { for l in layers { l.setWorkers(n) } }
+    public func setTraining(_ training: Bool) { for l in layers { l.setTraining(training) } }
+}
+
+/// `x + body(x)` (a residual connection).
+public final class Residual<T: NNScalar>: Layer {
+    public let body: any Layer<T>
+    public init(_ body: any Layer<T>) { self.body = body }
+    public var parameters: [Parameter<T>] { body.parameters }
+    public func setWorkers(_ n: Int) { body.setWorkers(n) }
+    public func setTraining(_ training: Bool) { body.setTraining(training) }
+
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        var y = body.forward(x)
+        precondition(y.count == x.count, "residual: the body changed the shape")
+        for i in y.data.indices { y.data[i] += x.data[i] }
+        return y
+    }
+
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        var d = body.backward(g)
+        for i in d.data.indices { d.data[i] += g.data[i] }
+        return d
+    }
+}
+
+/// Depthwise convolution (PyTorch `nn.Conv2d(C, C, k, stride, padding, groups=C)`, weights
+/// `[C, 1, k, k]`): direct loops, one channel per task, the inner loop over contiguous columns.
+public final class DepthwiseConv2d<T: NNScalar>: Layer {
+    public let channels: Int, kernel: Int, stride: Int, padding: Int
+    public let weight: Parameter<T>
+    public let bias: Parameter<T>?
+    public var workers = 1
+    private var input: Tensor<T>?
+
+    public var parameters: [Parameter<T>] { bias.map { [weight, $0] } ?? [weight] }
+    public func setWorkers(_ n: Int) { workers = max(1, n) }
+
+    /// PyTorch's default initialisation: uniform in ±1/√(k²) (fan-in of one group).
+    public init(_ name: String, channels: Int, kernel: Int, stride: Int = 1, padding: Int? = nil, bias: Bool = true,
+                rng: inout some RandomNumberGenerator) {
+        self.channels = channels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding ?? kernel / 2
+        let bound = 1 / Double(kernel * kernel).squareRoot()
+        weight = Parameter(name: name + ".weight", shape: [channels, 1, kernel, kernel],
+                           value: (0 ..< channels * kernel * kernel).map { _ in T(Double.random(in: -bound ... bound, using: &rng)) })
+        self.bias = bias ? Parameter(name: name + ".bias", shape: [channels],
+                                     value: (0 ..< channels).map { _ in T(Double.random(in: -bound ... bound, using: &rng)) }) : nil
+    }
+
+    public func outputSize(_ n: Int) -> Int { (n + 2 * padding - kernel) / stride + 1 }
+
+    @inline(__always)
+    func validColumns(_ kx: Int, columns: Int, outColumns: Int) -> (Int, Int) {
+        let lo = kx >= padding ? 0 : (padding - kx + stride - 1) / stride
+        let last = columns - 1 + padding - kx
+        let hi = last < 0 ? 0 : min(outColumns, last / stride + 1)
+        return (min(lo, hi), hi)
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        precondition(x.channels == channels, "depthwise conv expects \(channels) channels, got \(x.channels)")
+        input = x
+        let oh = outputSize(x.rows), ow = outputSize(x.columns), k = kernel, s = stride, p = padding
+        var out = Tensor<T>(channels: channels, batch: x.batch, rows: oh, columns: ow)
+        let cols = x.columns
+        out.data.withUnsafeMutableBufferPointer { o in
+            x.data.withUnsafeBufferPointer { xs in
+                let dst = SendablePointer(o.baseAddress!), src = SendableConstPointer(xs.baseAddress!)
+                weight.value.withUnsafeBufferPointer { w in
+                    let ws = SendableConstPointer(w.baseAddress!)
+                    parallelFor(channels, workers: workers) { c, _ in
+                        let b0 = bias?.value[c] ?? 0
+                        for b in 0 ..< x.batch {
+                            let outPlane = dst.pointer + (c * x.batch + b) * oh * ow
+                            let inPlane = src.pointer + (c * x.batch + b) * x.plane
+                            outPlane.update(repeating: b0, count: oh * ow)
+                            for ky in 0 ..< k { for kx in 0 ..< k {
+                                let wv = ws.pointer[(c * k + ky) * k + kx]
+                                let (x0, x1) = validColumns(kx, columns: cols, outColumns: ow)
+                                guard x0 < x1 else { continue }
+                                for oy in 0 ..< oh {
+                                    let sy = oy * s + ky - p
+                                    guard sy >= 0 && sy < x.rows else { continue }
+                                    let line = outPlane + oy * ow, from = inPlane + sy * cols + kx - p
+                                    if s == 1 {
+                                        for ox in x0 ..< x1 { line[ox] += wv * from[ox] }
+                                    } else {
+                                        for ox in x0 ..< x1 { line[ox] += wv * from[ox * s] }
+                                    }
+                                }
+                            } }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        guard let x = input else { preconditionFailure("backward before forward") }
+        let oh = g.rows, ow = g.columns, k = kernel, s = stride, p = padding, cols = x.columns
+        var dx = Tensor<T>(channels: channels, batch: x.batch, rows: x.rows, columns: x.columns)
+        var dw = [T](repeating: 0, count: channels * k * k), db = [T](repeating: 0, count: channels)
+        dx.data.withUnsafeMutableBufferPointer { d in
+            dw.withUnsafeMutableBufferPointer { dwp in
+                db.withUnsafeMutableBufferPointer { dbp in
+                    x.data.withUnsafeBufferPointer { xs in
+                        g.data.withUnsafeBufferPointer { gs in
+                            weight.value.withUnsafeBufferPointer { w in
+                                let dxs = SendablePointer(d.baseAddress!), dws = SendablePointer(dwp.baseAddress!)
+                                let dbs = SendablePointer(dbp.baseAddress!)
+                                let src = SendableConstPointer(xs.baseAddress!), gp = SendableConstPointer(gs.baseAddress!)
+                                let ws = SendableConstPointer(w.baseAddress!)
+                                parallelFor(channels, workers: workers) { c, _ in
+                                    for b in 0 ..< x.batch {
+                                        let gPlane = gp.pointer + (c * x.batch + b) * oh * ow
+                                        let inPlane = src.pointer + (c * x.batch + b) * x.plane
+                                        let dPlane = dxs.pointer + (c * x.batch + b) * x.plane
+                                        var sum: T = 0
+                                        for i in 0 ..< oh * ow { sum += gPlane[i] }
+                                        dbs.pointer[c] += sum
+                                        for ky in 0 ..< k { for kx in 0 ..< k {
+                                            let wv = ws.pointer[(c * k + ky) * k + kx]
+                                            let (x0, x1) = validColumns(kx, columns: cols, outColumns: ow)
+                                            guard x0 < x1 else { continue }
+                                            var acc: T = 0
+                                            for oy in 0 ..< oh {
+                                                let sy = oy * s + ky - p
+                                                guard sy >= 0 && sy < x.rows else { continue }
+                                                let line = gPlane + oy * ow, from = inPlane + sy * cols + kx - p
+                                                let to = dPlane + sy * cols + kx - p
+                                                if s == 1 {
+                                                    for ox in x0 ..< x1 { acc += line[ox] * from[ox]; to[ox] += wv * line[ox] }
+                                                } else {
+                                                    for ox in x0 ..< x1 { acc += line[ox] * from[ox * s]; to[ox * s] += wv * line[ox] }
+                                                }
+                                            }
+                                            dws.pointer[(c * k + ky) * k + kx] += acc
+                                        } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for i in dw.indices { weight.gradient[i] += dw[i] }
+        if let bias { for c in 0 ..< channels { bias.gradient[c] += db[c] } }
+        return dx
+    }
+}
+
+/// PReLU (PyTorch `nn.PReLU(num_parameters)`): x for x > 0, a·x otherwise, with one slope per
+/// channel (or one for all when `count` is 1), initialised to 0.25.
+public final class PReLU<T: NNScalar>: Layer {
+    public let weight: Parameter<T>
+    private var input: Tensor<T>?
+    public var parameters: [Parameter<T>] { [weight] }
+
+    public init(_ name: String, count: Int) {
+        weight = Parameter(name: name + ".weight", shape: [count], value: Array(repeating: 0.25, count: count))
+    }
+
+    func slope(_ c: Int) -> T { weight.value[weight.value.count == 1 ? 0 : c] }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        precondition(weight.value.count == 1 || weight.value.count == x.channels)
+        input = x
+        var y = x
+        let n = x.batch * x.plane
+        y.data.withUnsafeMutableBufferPointer { d in
+            for c in 0 ..< x.channels {
+                let a = slope(c)
+                for i in c * n ..< (c + 1) * n where d[i] < 0 { d[i] *= a }
+            }
+        }
+        return y
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        guard let x = input else { preconditionFailure("backward before forward") }
+        var d = g
+        let n = x.batch * x.plane
+        for c in 0 ..< x.channels {
+            let a = slope(c)
+            var da: T = 0
+            x.data.withUnsafeBufferPointer { xs in
+                d.data.withUnsafeMutableBufferPointer { dd in
+                    for i in c * n ..< (c + 1) * n where xs[i] < 0 {
+                        da += dd[i] * xs[i]
+                        dd[i] *= a
+                    }
+                }
+            }
+            weight.gradient[weight.value.count == 1 ? 0 : c] += da
+        }
+        return d
+    }
+}
+
+/// LeakyReLU (PyTorch `nn.LeakyReLU(slope)`).
+public final class LeakyReLU<T: NNScalar>: Layer {
+    public let slope: T
+    private var input: [T] = []
+    public var parameters: [Parameter<T>] { [] }
+    public init(slope: T = 0.2) { self.slope = slope }
+
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        input = x.data
+        var y = x
+        for i in y.data.indices where y.data[i] < 0 { y.data[i] *= slope }
+        return y
+    }
+
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        var d = g
+        for i in d.data.indices where input[i] < 0 { d.data[i] *= slope }
+        return d
+    }
+}
+
+/// The logistic sigmoid, element by element.
+public final class Sigmoid<T: NNScalar>: Layer {
+    private var output: [T] = []
+    public var parameters: [Parameter<T>] { [] }
+    public init() {}
+
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        var y = x
+        for i in y.data.indices { y.data[i] = 1 / (1 + T.exp(-y.data[i])) }
+        output = y.data
+        return y
+    }
+
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        var d = g
+        for i in d.data.indices { d.data[i] *= output[i] * (1 - output[i]) }
+        return d
+    }
+}
+
+/// `a·x + b` with constants (e.g. `(tanh(x) + 1) / 2` is Tanh then Affine(0.5, 0.5)).
+public final class Affine<T: NNScalar>: Layer {
+    public let a: T, b: T
+    public var parameters: [Parameter<T>] { [] }
+    public init(_ a: T, _ b: T) { (self.a, self.b) = (a, b) }
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        var y = x
+        for i in y.data.indices { y.data[i] = a * y.data[i] + b }
+        return y
+    }
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        var d = g
+        for i in d.data.indices { d.data[i] *= a }
+        return d
+    }
+}
+
+/// Batch normalisation (PyTorch `nn.BatchNorm2d`, eps 1e-5, momentum 0.1): in training mode
+/// each channel is normalised by its batch mean and biased variance, and the running mean and
+/// unbiased variance are updated; in evaluation mode the running statistics are used. The
+/// state dict has `weight`, `bias`, `running_mean`, `running_var` and `num_batches_tracked`.
+public final class BatchNorm2d<T: NNScalar>: Layer {
+    public let weight: Parameter<T>, bias: Parameter<T>
+    public let runningMean: Parameter<T>, runningVar: Parameter<T>, batchesTracked: Parameter<T>
+    public var training = true
+    public let epsilon = 1e-5, momentum = 0.1
+    private var normalised: [T] = []
+    private var inverseStd: [Double] = []
+
+    public var parameters: [Parameter<T>] { [weight, bias, runningMean, runningVar, batchesTracked] }
+    public func setTraining(_ training: Bool) { self.training = training }
+
+    public init(_ name: String, channels: Int) {
+        weight = Parameter(name: name + ".weight", shape: [channels], value: Array(repeating: 1, count: channels))
+        bias = Parameter(name: name + ".bias", shape: [channels], value: Array(repeating: 0, count: channels))
+        runningMean = Parameter(name: name + ".running_mean", shape: [channels], value: Array(repeating: 0, count: channels), buffer: true)
+        runningVar = Parameter(name: name + ".running_var", shape: [channels], value: Array(repeating: 1, count: channels), buffer: true)
+        batchesTracked = Parameter(name: name + ".num_batches_tracked", shape: [], value: [0], buffer: true, integer: true)
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        let n = x.batch * x.plane, channels = x.channels
+        precondition(channels == weight.value.count, "batch norm expects \(weight.value.count) channels, got \(channels)")
+        var y = x
+        if inverseStd.count != channels { inverseStd = Array(repeating: 0, count: channels) }
+        if normalised.count != x.count { normalised = Array(repeating: 0, count: x.count) }
+        x.data.withUnsafeBufferPointer { xs in
+            y.data.withUnsafeMutableBufferPointer { ys in
+                for c in 0 ..< channels {
+                    let base = c * n
+                    let mean: Double, variance: Double
+                    if training {
+                        var s = 0.0
+                        for i in base ..< base + n { s += Double(xs[i]) }
+                        mean = s / Double(n)
+                        var v = 0.0
+                        for i in base ..< base + n { let d = Double(xs[i]) - mean; v += d * d }
+                        variance = v / Double(n)
+                        let m = momentum
+                        runningMean.value[c] = T((1 - m) * Double(runningMean.value[c]) + m * mean)
+                        runningVar.value[c] = T((1 - m) * Double(runningVar.value[c]) + m * v / Double(max(n - 1, 1)))
+                    } else {
+                        mean = Double(runningMean.value[c])
+                        variance = Double(runningVar.value[c])
+                    }
+                    let inv = 1 / (variance + epsilon).squareRoot()
+                    inverseStd[c] = inv
+                    let scale = T(Double(weight.value[c]) * inv), shift = T(Double(bias.value[c]) - mean * Double(weight.value[c]) * inv)
+                    for i in base ..< base + n { ys[i] = xs[i] * scale + shift }
+                    let m = T(mean), iv = T(inv)
+                    for i in base ..< base + n { normalised[i] = (xs[i] - m) * iv }
+                }
+            }
+        }
+        if training { batchesTracked.value[0] += 1 }
+        return y
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        let n = g.batch * g.plane
+        var d = g
+        for c in 0 ..< g.channels {
+            let base = c * n, gamma = Double(weight.value[c]), inv = inverseStd[c]
+            var sg = 0.0, sgx = 0.0
+            for i in base ..< base + n { sg += Double(g.data[i]); sgx += Double(g.data[i]) * Double(normalised[i]) }
+            weight.gradient[c] += T(sgx)
+            bias.gradient[c] += T(sg)
+            if !training {
+                // Running statistics are constants: the layer is an affine map.
+                let k = T(gamma * inv)
+                for i in base ..< base + n { d.data[i] = g.data[i] * k }
+                continue
+            }
+            let k = gamma * inv / Double(n)
+            let a = T(k * Double(n)), b = T(k * sg), e = T(k * sgx)
+            for i in base ..< base + n { d.data[i] = a * g.data[i] - b - normalised[i] * e }
+        }
+        return d
+    }
+}
+
+/// PyTorch `nn.AdaptiveAvgPool2d((rows, columns))`: output cell i averages input rows
+/// ⌊i·H/rows⌋ ..< ⌈(i+1)·H/rows⌉ (likewise columns).
+public final class AdaptiveAvgPool2d<T: NNScalar>: Layer {
+    public let outRows: Int, outColumns: Int
+    private var inputShape = (rows: 0, columns: 0)
+    public var parameters: [Parameter<T>] { [] }
+    public init(rows: Int, columns: Int) { (outRows, outColumns) = (rows, columns) }
+
+    static func range(_ i: Int, _ out: Int, _ n: Int) -> Range<Int> { (i * n / out) ..< (((i + 1) * n + out - 1) / out) }
+
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        inputShape = (x.rows, x.columns)
+        var y = Tensor<T>(channels: x.channels, batch: x.batch, rows: outRows, columns: outColumns)
+        for plane in 0 ..< x.channels * x.batch {
+            for i in 0 ..< outRows { for j in 0 ..< outColumns {
+                let rr = Self.range(i, outRows, x.rows), cc = Self.range(j, outColumns, x.columns)
+                var s: T = 0
+                for r in rr { for c in cc { s += x.data[plane * x.plane + r * x.columns + c] } }
+                y.data[plane * y.plane + i * outColumns + j] = s / T(rr.count * cc.count)
+            } }
+        }
+        return y
+    }
+
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        var d = Tensor<T>(channels: g.channels, batch: g.batch, rows: inputShape.rows, columns: inputShape.columns)
+        for plane in 0 ..< g.channels * g.batch {
+            for i in 0 ..< outRows { for j in 0 ..< outColumns {
+                let rr = Self.range(i, outRows, d.rows), cc = Self.range(j, outColumns, d.columns)
+                let v = g.data[plane * g.plane + i * outColumns + j] / T(rr.count * cc.count)
+                for r in rr { for c in cc { d.data[plane * d.plane + r * d.columns + c] += v } }
+            } }
+        }
+        return d
+    }
+}
+
+/// A dense layer (PyTorch `nn.Linear(in, out)` after `nn.Flatten()`): each batch item's input
+/// is flattened in NCHW order (channel, row, column); the output is `[out, B, 1, 1]`.
+public final class Linear<T: NNScalar>: Layer {
+    public let inFeatures: Int, outFeatures: Int
+    public let weight: Parameter<T>, bias: Parameter<T>
+    private var flat: [T] = []
+    private var inputShape = (channels: 0, batch: 0, rows: 0, columns: 0)
+    public var parameters: [Parameter<T>] { [weight, bias] }
+
+    public init(_ name: String, in inFeatures: Int, out outFeatures: Int, rng: inout some RandomNumberGenerator) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        let bound = 1 / Double(inFeatures).squareRoot()
+        weight = Parameter(name: name + ".weight", shape: [outFeatures, inFeatures],
+                           value: (0 ..< outFeatures * inFeatures).map { _ in T(Double.random(in: -bound ... bound, using: &rng)) })
+        bias = Parameter(name: name + ".bias", shape: [outFeatures],
+                         value: (0 ..< outFeatures).map { _ in T(Double.random(in: -bound ... bound, using: &rng)) })
+    }
+
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        precondition(x.channels * x.plane == inFeatures, "linear expects \(inFeatures) features, got \(x.channels * x.plane)")
+        inputShape = (x.channels, x.batch, x.rows, x.columns)
+        let b = x.batch, p = x.plane
+        flat = Array(repeating: 0, count: b * inFeatures)
+        for c in 0 ..< x.channels { for bb in 0 ..< b { for i in 0 ..< p {
+            flat[bb * inFeatures + c * p + i] = x.data[(c * b + bb) * p + i]
+        } } }
+        var y = [T](repeating: 0, count: b * outFeatures)
+        for bb in 0 ..< b { for o in 0 ..< outFeatures { y[bb * outFeatures + o] = bias.value[o] } }
+        flat.withUnsafeBufferPointer { xs in weight.value.withUnsafeBufferPointer { w in y.withUnsafeMutableBufferPointer { ys in
+            T.gemm(transA: false, transB: true, m: b, n: outFeatures, k: inFeatures, alpha: 1, a: xs.baseAddress!, lda: inFeatures,
+                   b: w.baseAddress!, ldb: inFeatures, beta: 1, c: ys.baseAddress!, ldc: outFeatures)
+        } } }
+        var out = Tensor<T>(channels: outFeatures, batch: b, rows: 1, columns: 1)
+        for bb in 0 ..< b { for o in 0 ..< outFeatures { out.data[o * b + bb] = y[bb * outFeatures + o] } }
+        return out
+    }
+
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        let b = g.batch
+        var dy = [T](repeating: 0, count: b * outFeatures)
+        for bb in 0 ..< b { for o in 0 ..< outFeatures {
+            dy[bb * outFeatures + o] = g.data[o * b + bb]
+            bias.gradient[o] += g.data[o * b + bb]
+        } }
+        var dflat = [T](repeating: 0, count: b * inFeatures)
+        dy.withUnsafeBufferPointer { d in
+            flat.withUnsafeBufferPointer { xs in weight.gradient.withUnsafeMutableBufferPointer { dw in
+                T.gemm(transA: true, transB: false, m: outFeatures, n: inFeatures, k: b, alpha: 1, a: d.baseAddress!, lda: outFeatures,
+                       b: xs.baseAddress!, ldb: inFeatures, beta: 1, c: dw.baseAddress!, ldc: inFeatures)
+            } }
+            weight.value.withUnsafeBufferPointer { w in dflat.withUnsafeMutableBufferPointer { dx in
+                T.gemm(transA: false, transB: false, m: b, n: inFeatures, k: outFeatures, alpha: 1, a: d.baseAddress!, lda: outFeatures,
+                       b: w.baseAddress!, ldb: inFeatures, beta: 0, c: dx.baseAddress!, ldc: inFeatures)
+            } }
+        }
+        let s = inputShape
+        var d = Tensor<T>(channels: s.channels, batch: s.batch, rows: s.rows, columns: s.columns)
+        let p = s.rows * s.columns
+        for c in 0 ..< s.channels { for bb in 0 ..< b { for i in 0 ..< p {
+            d.data[(c * b + bb) * p + i] = dflat[bb * inFeatures + c * p + i]
+        } } }
+        return d
+    }
+}
