@@ -92,8 +92,17 @@ check "16-bit pairs without --data-range are refused, not guessed (got $status)"
 # Training, inference with the trained model, and the model in evaluate.
 "$medsr" train --dataset "$work/ds" --model espcn --scale 4 --steps 6 --batch 4 --patch 8 --validate-every 3 --out "$work/run" > "$work/train.txt" 2>&1; status=$?
 check "train → exit 0 with model, checkpoint, metrics and report (got $status)" '[ $status -eq 0 ] && [ -s "$work/run/model.safetensors" ] && [ -s "$work/run/checkpoint.safetensors" ] && [ "$(wc -l < "$work/run/metrics.csv")" -eq 7 ] && [ -s "$work/run/report.html" ]'
-"$medsr" train --dataset "$work/ds" --model srgan --out "$work/run2" > /dev/null 2> "$work/srgan.err"; status=$?
-check "a model not in this build is refused with one line (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/srgan.err")" -eq 1 ]'
+"$medsr" train --dataset "$work/ds" --model edsr --out "$work/run2" > /dev/null 2> "$work/edsr.err"; status=$?
+check "an unknown model is refused as a usage error naming the models (got $status)" '[ $status -eq 2 ] && grep -q "^Error: --model is espcn, srresnet, srgan, swift-srgan$" "$work/edsr.err"'
+"$medsr" train --dataset "$work/ds" --model swift-srgan --scale 4 --steps 2 --batch 2 --patch 4 --validate-every 2 --val-tiles 1 --out "$work/run3" > "$work/gan.txt" 2>&1; status=$?
+check "swift-srgan trains (generator + discriminator) and writes its model (got $status)" '[ $status -eq 0 ] && [ -s "$work/run3/model.safetensors" ] && grep -q "Swift-SRGAN" "$work/run3/report.html" && grep -q "d_loss" "$work/run3/metrics.csv"'
+"$medsr" upscale --model "$work/run" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_x4.dcm" > /dev/null 2>&1; status=$?
+"$medsr" inspect "$work/up/ct_x4.dcm" > "$work/ct_x4.txt" 2>&1
+check "upscale DICOM → derived DICOM: 512², spacing / 4, no patient name (got $status)" '[ $status -eq 0 ] && grep -q "512 × 512" "$work/ct_x4.txt" && grep -q "0.1654 × 0.1654" "$work/ct_x4.txt" && ! grep -qa "CompressedSamples" "$work/up/ct_x4.dcm" && ! grep -qa "JFK IMAGING" "$work/up/ct_x4.dcm"'
+"$medsr" upscale --model "$work/run" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_keep.dcm" --keep-identifiers > /dev/null 2>&1
+check "--keep-identifiers keeps them" 'grep -qa "CompressedSamples" "$work/up/ct_keep.dcm"'
+"$medsr" upscale --model "$work/run" "$fx/png/types/gray16.png" "$work/up/png.dcm" > /dev/null 2> "$work/pngdcm.err"; status=$?
+check "DICOM output from a PNG is refused with one line (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/pngdcm.err")" -eq 1 ] && [ ! -e "$work/up/png.dcm" ]'
 "$medsr" upscale --model "$work/run" "$fx/mat/figshare/2.mat" "$work/up/2_x4.png" > /dev/null 2>&1; status=$?
 check "upscale a figshare .mat with the model → 1024² PNG (got $status)" '[ $status -eq 0 ] && python3 -c "import struct,sys;d=open(sys.argv[1],\"rb\").read(24);sys.exit(0 if struct.unpack(\">II\",d[16:24])==(1024,1024) else 1)" "$work/up/2_x4.png"'
 "$medsr" evaluate --dataset "$work/ds" --split train --scale 4 --model "$work/run" --csv "$work/model.csv" > /dev/null 2>&1; status=$?

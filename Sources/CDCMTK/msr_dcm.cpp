@@ -564,3 +564,164 @@ int msr_dcm_decode_frame(msr_dcm *dcm, unsigned long frame, uint8_t *buf, size_t
 }
 
 }  // extern "C"
+
+// MARK: Derived images (medsr upscale → DICOM)
+
+namespace {
+
+DcmTagKey tag(Uint16 g, Uint16 e) { return DcmTagKey(g, e); }
+
+/// Divides every value of a backslash-separated decimal string by `scale`.
+std::string divided(const OFString &text, double scale) {
+    std::string out, part;
+    std::string s(text.c_str());
+    size_t start = 0;
+    while (start <= s.size()) {
+        size_t end = s.find('\\', start);
+        if (end == std::string::npos) end = s.size();
+        double v = std::strtod(s.substr(start, end - start).c_str(), nullptr) / scale;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.10g", v);
+        std::string value(buf);
+        if (value.size() > 16) { std::snprintf(buf, sizeof buf, "%.9g", v); value = buf; }
+        if (!out.empty()) out += "\\";
+        out += value;
+        start = end + 1;
+    }
+    return out;
+}
+
+std::string newUID(const char *root) {
+    char uid[100];
+    dcmGenerateUniqueIdentifier(uid, root);
+    return uid;
+}
+
+}  // namespace
+
+int msr_dcm_write_derived(const char *source, const char *out_path, const void *pixels, uint32_t rows,
+                          uint32_t columns, uint32_t samples, int bits, int is_signed, double scale,
+                          const char *description, int keep_identifiers, char *err, size_t errlen) {
+    try {
+        silenceLogging();
+        msr_dcm_register_codecs();
+        if ((bits != 8 && bits != 16) || (samples != 1 && samples != 3) || rows == 0 || columns == 0 || rows > 65535 ||
+            columns > 65535 || !(scale > 0))
+            return fail("derived image: unsupported geometry or sample format", err, errlen);
+        DcmFileFormat file;
+        OFCondition status = file.loadFile(OFFilename(source), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
+        if (status.bad()) status = file.loadFile(OFFilename(source), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_dataset);
+        if (status.bad()) return fail(status.text(), err, errlen);
+        DcmDataset *ds = file.getDataset();
+
+        // Spacing: top level, else the enhanced functional groups (shared, then frame 0).
+        OFString spacing;
+        if (ds->findAndGetOFStringArray(DCM_PixelSpacing, spacing).bad() || spacing.empty()) {
+            DcmElement *e = resolve(ds, "5200,9229/0/0028,9110/0/0028,0030");
+            if (e == nullptr) e = resolve(ds, "5200,9230/0/0028,9110/0/0028,0030");
+            if (e != nullptr) e->getOFStringArray(spacing);
+        }
+        OFString imager;
+        ds->findAndGetOFStringArray(tag(0x0018, 0x1164), imager);
+        long frames = 1;
+        {
+            OFString f;
+            if (ds->findAndGetOFString(DCM_NumberOfFrames, f).good()) frames = std::strtol(f.c_str(), nullptr, 10);
+        }
+        bool enhanced = ds->tagExists(tag(0x5200, 0x9229)) || ds->tagExists(tag(0x5200, 0x9230)) || frames > 1;
+        OFString sourceClass, sourceInstance;
+        ds->findAndGetOFString(DCM_SOPClassUID, sourceClass);
+        ds->findAndGetOFString(DCM_SOPInstanceUID, sourceInstance);
+
+        // Pixel description and everything tied to the old pixel data goes.
+        const Uint16 removeTags[][2] = {
+            {0x7FE0, 0x0010}, {0x7FE0, 0x0008}, {0x7FE0, 0x0009}, {0x0028, 0x0008}, {0x0028, 0x0009},
+            {0x5200, 0x9229}, {0x5200, 0x9230}, {0x0028, 0x0106}, {0x0028, 0x0107}, {0x0028, 0x0120},
+            {0x0028, 0x0121}, {0x0028, 0x3000}, {0x0028, 0x3010}, {0x0028, 0x1101}, {0x0028, 0x1102},
+            {0x0028, 0x1103}, {0x0028, 0x1199}, {0x0028, 0x1201}, {0x0028, 0x1202}, {0x0028, 0x1203},
+            {0x0028, 0x0006}, {0x0088, 0x0200}, {0x0028, 0x1054}, {0x0028, 0x2112}, {0x0028, 0x2114},
+        };
+        for (auto &t : removeTags) ds->findAndDeleteElement(tag(t[0], t[1]), OFTrue, OFFalse);
+
+        if (!keep_identifiers) {
+            // Emptied (type 2 in most IODs) …
+            const Uint16 emptied[][2] = {{0x0010, 0x0010}, {0x0010, 0x0020}, {0x0010, 0x0030}, {0x0008, 0x0050},
+                                         {0x0008, 0x0090}, {0x0020, 0x0010}};
+            for (auto &t : emptied) {
+                if (ds->tagExists(tag(t[0], t[1]))) ds->putAndInsertString(tag(t[0], t[1]), "");
+            }
+            // … and removed.
+            const Uint16 removed[][2] = {
+                {0x0010, 0x0032}, {0x0010, 0x1000}, {0x0010, 0x1001}, {0x0010, 0x1002}, {0x0010, 0x1005},
+                {0x0010, 0x1040}, {0x0010, 0x1060}, {0x0010, 0x1090}, {0x0010, 0x2154}, {0x0010, 0x21B0},
+                {0x0010, 0x4000}, {0x0008, 0x0080}, {0x0008, 0x0081}, {0x0008, 0x0092}, {0x0008, 0x0094},
+                {0x0008, 0x1010}, {0x0008, 0x1040}, {0x0008, 0x1048}, {0x0008, 0x1050}, {0x0008, 0x1060},
+                {0x0008, 0x1070}, {0x0018, 0x1000}, {0x0032, 0x1032}, {0x0040, 0x0006}, {0x0040, 0xA730},
+                {0x0008, 0x1140}, {0x0008, 0x1110}, {0x0008, 0x1111}, {0x0008, 0x1120}, {0x0040, 0x0275},
+                {0x0040, 0x0253}, {0x0040, 0x0254}, {0x0008, 0x2112}, {0x0008, 0x9215}, {0x0400, 0x0561},
+            };
+            for (auto &t : removed) ds->findAndDeleteElement(tag(t[0], t[1]), OFTrue, OFTrue);
+            for (unsigned long i = ds->card(); i-- > 0;) {
+                DcmObject *o = ds->getElement(i);
+                if (o != nullptr && o->getTag().isPrivate()) delete ds->remove(i);
+            }
+            ds->putAndInsertString(DCM_StudyInstanceUID, newUID(SITE_STUDY_UID_ROOT).c_str());
+            if (ds->tagExists(DCM_FrameOfReferenceUID))
+                ds->putAndInsertString(DCM_FrameOfReferenceUID, newUID(SITE_INSTANCE_UID_ROOT).c_str());
+            ds->putAndInsertString(tag(0x0012, 0x0062), "YES");
+            ds->putAndInsertString(tag(0x0012, 0x0063), "MedSR: identifiers and private tags removed, UIDs replaced");
+        } else if (!sourceClass.empty() && !sourceInstance.empty()) {
+            DcmItem *item = nullptr;
+            ds->findAndDeleteElement(tag(0x0008, 0x2112), OFFalse, OFFalse);
+            if (ds->findOrCreateSequenceItem(tag(0x0008, 0x2112), item, -2).good() && item != nullptr) {
+                item->putAndInsertString(DCM_ReferencedSOPClassUID, sourceClass.c_str());
+                item->putAndInsertString(DCM_ReferencedSOPInstanceUID, sourceInstance.c_str());
+            }
+        }
+
+        if (enhanced) {
+            ds->putAndInsertString(DCM_SOPClassUID, UID_SecondaryCaptureImageStorage);
+            ds->putAndInsertString(tag(0x0008, 0x0064), "WSD");
+        }
+        ds->putAndInsertString(DCM_SOPInstanceUID, newUID(SITE_INSTANCE_UID_ROOT).c_str());
+        ds->putAndInsertString(DCM_SeriesInstanceUID, newUID(SITE_SERIES_UID_ROOT).c_str());
+        ds->putAndInsertString(DCM_ImageType, "DERIVED\\SECONDARY");
+        std::string text = description ? description : "MedSR super-resolution";
+        ds->putAndInsertString(tag(0x0008, 0x2111), text.substr(0, 1024).c_str());
+        ds->putAndInsertString(DCM_SeriesDescription, text.substr(0, 64).c_str());
+        if (!spacing.empty()) ds->putAndInsertString(DCM_PixelSpacing, divided(spacing, scale).c_str());
+        if (!imager.empty()) ds->putAndInsertString(tag(0x0018, 0x1164), divided(imager, scale).c_str());
+
+        ds->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(rows));
+        ds->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(columns));
+        ds->putAndInsertUint16(DCM_SamplesPerPixel, static_cast<Uint16>(samples));
+        ds->putAndInsertString(DCM_PhotometricInterpretation, samples == 3 ? "RGB" : "MONOCHROME2");
+        if (samples == 3) ds->putAndInsertUint16(DCM_PlanarConfiguration, 0);
+        ds->putAndInsertUint16(DCM_BitsAllocated, static_cast<Uint16>(bits));
+        ds->putAndInsertUint16(DCM_BitsStored, static_cast<Uint16>(bits));
+        ds->putAndInsertUint16(DCM_HighBit, static_cast<Uint16>(bits - 1));
+        ds->putAndInsertUint16(DCM_PixelRepresentation, is_signed ? 1 : 0);
+        if (samples == 1) {
+            ds->putAndInsertString(DCM_RescaleSlope, "1");
+            ds->putAndInsertString(DCM_RescaleIntercept, "0");
+            if (!ds->tagExists(DCM_RescaleType) && !ds->tagExists(DCM_Modality)) ds->putAndInsertString(DCM_RescaleType, "US");
+        } else {
+            ds->findAndDeleteElement(DCM_RescaleSlope, OFTrue, OFFalse);
+            ds->findAndDeleteElement(DCM_RescaleIntercept, OFTrue, OFFalse);
+        }
+        size_t count = static_cast<size_t>(rows) * columns * samples;
+        status = bits == 16 ? ds->putAndInsertUint16Array(DCM_PixelData, static_cast<const Uint16 *>(pixels), count)
+                            : ds->putAndInsertUint8Array(DCM_PixelData, static_cast<const Uint8 *>(pixels), count);
+        if (status.bad()) return fail(std::string("derived image: ") + status.text(), err, errlen);
+        file.getMetaInfo()->clear();
+        ds->removeAllButCurrentRepresentations();
+        status = file.saveFile(OFFilename(out_path), EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL,
+                               EPD_noChange, 0, 0, EWM_fileformat);
+        if (status.bad()) return fail(std::string("cannot write: ") + status.text(), err, errlen);
+        return MSR_DCM_OK;
+    } catch (const std::exception &e) {
+        return fail(std::string("DCMTK: ") + e.what(), err, errlen);
+    } catch (...) {
+        return fail("DCMTK raised an unknown exception", err, errlen);
+    }
+}

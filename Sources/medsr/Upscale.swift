@@ -9,32 +9,43 @@ struct Upscale: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Upscale an image with a trained model (any format MedSR reads), tile by tile.",
         discussion: """
-        The input goes through the intensity mapping of the dataset the model was trained on
-        (kept in the model file), is cut into tiles with a margin wider than the network's
-        receptive field (so the result equals whole-image inference, without seams), and is
-        written as PNG or tiled TIFF in the model's bit depth. DICOM output is not in this build.
+        The input goes through the intensity mapping of the dataset the model was trained on \
+        (kept in the model file), is cut into tiles with a margin wider than the network's \
+        receptive field (so the result equals whole-image inference, without seams), and is \
+        written as PNG or tiled TIFF in the model's bit depth, or as DICOM.
+
+        DICOM output (.dcm) needs a DICOM input: the result is a derived image of it (ImageType \
+        DERIVED\\SECONDARY, the model named in DerivationDescription and SeriesDescription, new SOP \
+        Instance and Series UIDs, pixel spacing divided by the scale), with values mapped back \
+        through the intensity window into the source's modality units (e.g. HU; values outside \
+        the model's window are clipped to it) and RescaleSlope 1 / RescaleIntercept 0. Patient \
+        and institution identifiers and private elements are removed and the Study UID replaced \
+        unless --keep-identifiers is given (then the source is also referenced).
 
         Examples:
           medsr upscale --model runs/espcn-x4/model.safetensors slice.png slice_x4.png
           medsr upscale --model runs/espcn-x4 scan.dcm scan_x4.png --frame 0
           medsr upscale --model runs/espcn-x4 slide.tif region_x4.tif --level 1 --region 0,0,512,512
+          medsr upscale --model runs/srresnet-x2 ct_slice.dcm ct_slice_x2.dcm
         """
     )
 
     @Option(help: "model.safetensors from medsr train (or its run folder).") var model: String
     @Argument(help: "Input image.") var input: String
-    @Argument(help: "Output file (.png or .tif).") var output: String
+    @Argument(help: "Output file (.png, .tif or .dcm).") var output: String
     @Option(help: "Frame of a multi-frame image.") var frame = 0
     @Option(help: "Pyramid level of a slide.") var level = 0
     @Option(help: "Region x,y,width,height of the input.") var region: String?
-    @Option(help: "LR tile side for inference.") var tile = 128
+    @Option(help: "LR tile side for inference (default: from the model's receptive field).") var tile: Int?
+    @Flag(name: .customLong("keep-identifiers"), help: "DICOM output: keep the source's patient and institution identifiers.")
+    var keepIdentifiers = false
     @Option(name: .customLong("max-mb"), help: "Refuse inputs whose pixels exceed this many MiB.") var maxMB = 4096
 
     func validate() throws {
         if let region, Region(argument: region) == nil { throw ValidationError("--region takes x,y,width,height") }
-        if tile < 16 { throw ValidationError("--tile must be at least 16") }
+        if let tile, tile < 16 { throw ValidationError("--tile must be at least 16") }
         let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
-        if !["png", "tif", "tiff"].contains(ext) { throw ValidationError("the output must end in .png or .tif (DICOM output is not in this build)") }
+        if !["png", "tif", "tiff", "dcm"].contains(ext) { throw ValidationError("the output must end in .png, .tif or .dcm") }
     }
 
     func run() throws {
@@ -46,6 +57,11 @@ struct Upscale: ParsableCommand {
         options.forceGray = m.channels == 1
         options.maxBytes = maxMB << 20
         let image = try withCleanError { try ImageFiles.read(URL(fileURLWithPath: input), options: options) }
+        let dicomOutput = URL(fileURLWithPath: output).pathExtension.lowercased() == "dcm"
+        if dicomOutput && image.metadata.format != "DICOM" {
+            report("medsr: \(input): DICOM output needs a DICOM input (the derived image keeps its study and geometry); write .png or .tif")
+            throw ExitCode(1)
+        }
         var pixels = image.pixels.frame(0)
         if pixels.samplesPerPixel != m.channels {
             pixels = m.channels == 3 && pixels.samplesPerPixel >= 3 ? pixels.keepingSamples(3) : pixels
@@ -64,8 +80,27 @@ struct Upscale: ParsableCommand {
         let url = URL(fileURLWithPath: output)
         try withCleanError {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if url.pathExtension.lowercased() == "png" { try PNGCodec.write(up, to: url) } else { try TIFFCodec.writePyramid(up, to: url) }
+            switch url.pathExtension.lowercased() {
+            case "png": try PNGCodec.write(up, to: url)
+            case "dcm":
+                let description = "MedSR super-resolution x\(m.scale) (\(m.architecture), \(URL(fileURLWithPath: model).lastPathComponent))"
+                try DICOMWriter.writeDerived(Self.modalityValues(up, lo: mapped.lo, hi: mapped.hi, bits: bits), source: URL(fileURLWithPath: input),
+                                             to: url, scale: Double(m.scale), description: description, keepIdentifiers: keepIdentifiers)
+            default: try TIFFCodec.writePyramid(up, to: url)
+            }
         }
         print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(mapped.lo)…\(mapped.hi)")
+    }
+
+    /// The model's output mapped back through the window into modality units, as 16-bit
+    /// integers (signed when any value is negative); 8-bit RGB stays as it is.
+    static func modalityValues(_ p: PixelArray, lo: Double, hi: Double, bits: Int) -> PixelArray {
+        if p.samplesPerPixel == 3 { return p }
+        let top = Double(bits == 8 ? 255 : 65535)
+        let values = p.samples.floats().map { (lo + Double($0) / top * (hi - lo)).rounded() }
+        let samples: Samples = (values.min() ?? 0) < 0
+            ? .int16(values.map { Int16(min(max($0, -32768), 32767)) })
+            : .uint16(values.map { UInt16(min(max($0, 0), 65535)) })
+        return PixelArray(rows: p.rows, columns: p.columns, samplesPerPixel: 1, samples: samples)
     }
 }

@@ -55,11 +55,43 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: runs[0].appendingPathComponent("report.html").path))
     }
 
-    @Test func refusesModelsNotInThisBuildAndScalesTheDatasetLacks() throws {
+    /// GAN models (generator + discriminator, batch norm running statistics, two Adam states)
+    /// also resume byte for byte, and a checkpoint of one model refuses to resume another.
+    @Test(arguments: ["srgan", "swift-srgan"])
+    func adversarialTrainingResumesExactly(model: String) throws {
+        let (ds, root) = try Self.dataset()
+        let runs = (0 ..< 2).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("medsr-run-\(UUID().uuidString)") }
+        defer { for u in runs + [root] { try? FileManager.default.removeItem(at: u) } }
+        var c = Self.config(steps: 4)
+        c.model = model
+        c.patch = 4
+        c.batch = 2
+        c.checkpointEvery = 2
+        c.tvWeight = 1e-4
+        c.validateEvery = 4
+        c.validationTiles = 1
+        let whole = try Trainer(config: c, dataset: ds, run: runs[0])
+        try whole.train()
+        let first = try Trainer(config: c, dataset: ds, run: runs[1])
+        try first.train(until: 2)
+        let resumed = try Trainer(config: c, dataset: ds, run: runs[1])
+        try resumed.resume(from: runs[1].appendingPathComponent("checkpoint.safetensors").path)
+        try resumed.train()
+        #expect(SHA256.hex([UInt8](try Data(contentsOf: whole.modelURL))) == SHA256.hex([UInt8](try Data(contentsOf: resumed.modelURL))))
+        #expect(SHA256.hex([UInt8](try Data(contentsOf: whole.checkpointURL))) == SHA256.hex([UInt8](try Data(contentsOf: resumed.checkpointURL))))
+        let metrics = try String(contentsOf: runs[0].appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(metrics.count == 5 && metrics.dropFirst().allSatisfy { !$0.hasSuffix(",") }, "every step records the discriminator's loss")
+        var other = c
+        other.model = "espcn"
+        let espcn = try Trainer(config: other, dataset: ds, run: runs[1])
+        #expect(throws: Trainer.TrainingError.self) { try espcn.resume(from: runs[0].appendingPathComponent("checkpoint.safetensors").path) }
+    }
+
+    @Test func refusesUnknownModelsAndScalesTheDatasetLacks() throws {
         let (ds, root) = try Self.dataset()
         defer { try? FileManager.default.removeItem(at: root) }
         var c = Self.config(steps: 1)
-        c.model = "srgan"
+        c.model = "edsr"
         #expect(throws: Trainer.TrainingError.self) { try Trainer(config: c, dataset: ds, run: root) }
         c.model = "espcn"
         c.scale = 3
