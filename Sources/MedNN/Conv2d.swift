@@ -67,9 +67,15 @@ public final class Conv2d<T: NNScalar>: Layer {
         let oh = outputSize(x.rows), ow = outputSize(x.columns)
         precondition(oh > 0 && ow > 0, "conv: input \(x.rows)×\(x.columns) is smaller than the kernel")
         input = x
-        var out = Tensor<T>(channels: outChannels, batch: x.batch, rows: oh, columns: ow)
+        // Every output value is written: the bias first (then the GEMMs add), or by the GEMMs.
+        var out = Tensor<T>(uninitializedChannels: outChannels, batch: x.batch, rows: oh, columns: ow)
         let hw = x.batch * oh * ow, inHW = x.batch * x.plane, k = inChannels * kernel * kernel
-        if let bias { for c in 0 ..< outChannels { let b = bias.value[c]; for i in 0 ..< hw { out.data[c * hw + i] = b } } }
+        let beta: T = bias == nil ? 0 : 1
+        if let bias {
+            out.data.withUnsafeMutableBufferPointer { o in
+                for c in 0 ..< outChannels { (o.baseAddress! + c * hw).update(repeating: bias.value[c], count: hw) }
+            }
+        }
         let allBands = bands(batch: x.batch, rows: oh, columns: ow)
         // Training keeps one column buffer per band (reused from step to step); inference one
         // scratch buffer per worker.
@@ -87,14 +93,14 @@ public final class Conv2d<T: NNScalar>: Layer {
                     weight.value.withUnsafeBufferPointer { w in
                         if pointwise {
                             T.gemm(transA: false, transB: false, m: outChannels, n: n, k: k, alpha: 1, a: w.baseAddress!, lda: k,
-                                   b: source.pointer + j0, ldb: inHW, beta: 1, c: output.pointer + j0, ldc: hw)
+                                   b: source.pointer + j0, ldb: inHW, beta: beta, c: output.pointer + j0, ldc: hw)
                             return
                         }
                         let box = boxes[keepsColumns ? band : worker]
                         im2col(x, b, y0, y1, into: &box.values)
                         box.values.withUnsafeBufferPointer { col in
                             T.gemm(transA: false, transB: false, m: outChannels, n: n, k: k, alpha: 1, a: w.baseAddress!, lda: k,
-                                   b: col.baseAddress!, ldb: n, beta: 1, c: output.pointer + j0, ldc: hw)
+                                   b: col.baseAddress!, ldb: n, beta: beta, c: output.pointer + j0, ldc: hw)
                         }
                     }
                 }

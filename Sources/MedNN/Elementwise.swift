@@ -46,7 +46,8 @@ public final class PixelShuffle<T: NNScalar>: Layer {
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         let r = factor, c = x.channels / (r * r)
         precondition(c * r * r == x.channels, "PixelShuffle(\(r)) needs channels divisible by \(r * r)")
-        var y = Tensor<T>(channels: c, batch: x.batch, rows: x.rows * r, columns: x.columns * r)
+        // Every output value comes from exactly one input value.
+        var y = Tensor<T>(uninitializedChannels: c, batch: x.batch, rows: x.rows * r, columns: x.columns * r)
         for ch in 0 ..< c { for b in 0 ..< x.batch { for i in 0 ..< r { for j in 0 ..< r {
             let src = ((ch * r * r + i * r + j) * x.batch + b) * x.plane
             let dst = (ch * x.batch + b) * y.plane

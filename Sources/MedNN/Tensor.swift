@@ -19,6 +19,17 @@ public struct Tensor<T: NNScalar>: Sendable, Equatable {
         self.data = data ?? Array(repeating: 0, count: n)
     }
 
+    /// A tensor whose values the caller writes, every one, before reading any.
+    init(uninitializedChannels channels: Int, batch: Int, rows: Int, columns: Int) {
+        precondition(channels > 0 && batch > 0 && rows > 0 && columns > 0)
+        self.channels = channels
+        self.batch = batch
+        self.rows = rows
+        self.columns = columns
+        let n = channels * batch * rows * columns
+        data = Array(unsafeUninitializedCapacity: n) { _, count in count = n }
+    }
+
     public var count: Int { data.count }
     public var plane: Int { rows * columns }
 

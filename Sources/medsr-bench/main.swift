@@ -6,8 +6,9 @@
 //   medsr-bench readpar REPEAT FILE...              decode whole files, files spread over all cores
 //   medsr-bench ssim REPEAT RANGE X.npy Y.npy       SSIM (map + mean) of two float planes; prints seconds and SSIM
 //   medsr-bench register REPEAT SCALE LOW.npy FIELD.npy [exhaustive]  seconds, x, y, score
-//   medsr-bench espcn-train STEPS BATCH PATCH SCALE THREADS   seconds per training step (forward, backward, Adam)
-//   medsr-bench espcn-infer SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
+//   medsr-bench sr-train ARCH STEPS BATCH PATCH SCALE THREADS   seconds per training step (forward, backward, Adam)
+//   medsr-bench sr-infer ARCH SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
+//   (ARCH: espcn, srresnet, swift-srgan; espcn-train/espcn-infer are sr-* with ARCH espcn)
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
 import CMalloc
 import Dispatch
@@ -26,13 +27,16 @@ guard args.count >= 4 else {
     exit(2)
 }
 let task = args[1]
-if task == "espcn-train" || task == "espcn-infer" {
+if ["espcn-train", "espcn-infer", "sr-train", "sr-infer"].contains(task) {
     var rng = SplitMix64(seed: 1)
-    let a = args.dropFirst(2).compactMap { Int($0) }
-    if task == "espcn-train" {
+    let named = task.hasPrefix("sr-")
+    guard let arch = SRArchitecture(rawValue: named ? args[2] : "espcn") else { exit(2) }
+    let a = args.dropFirst(named ? 3 : 2).compactMap { Int($0) }
+    if task.hasSuffix("-train") {
         let (steps, batch, patch, scale, threads) = (a[0], a[1], a[2], a[3], a[4])
-        let net = ESPCN<Float>(channels: 1, scale: scale, rng: &rng)
+        let net: any SRNetwork<Float> = arch.make(channels: 1, scale: scale, rng: &rng)
         net.setThreads(threads)
+        net.setTraining(true)
         let adam = Adam<Float>(learningRate: 1e-3)
         let x = Tensor<Float>(channels: 1, batch: batch, rows: patch, columns: patch,
                               data: (0 ..< batch * patch * patch).map { _ in Float.random(in: 0 ... 1, using: &rng) })
@@ -44,13 +48,13 @@ if task == "espcn-train" || task == "espcn-infer" {
             net.zeroGradients()
             let (_, g) = Loss.mse(net.forward(x), y)
             net.backward(g)
-            adam.update(net.parameters)
+            adam.update(net.trainable)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         print(times.dropFirst(2).sorted()[steps / 2])  // median after two warm-up steps
     } else {
         let (size, scale, threads, repeatCount) = (a[0], a[1], a[2], a[3])
-        let net = ESPCN<Float>(channels: 1, scale: scale, rng: &rng)
+        let net: any SRNetwork<Float> = arch.make(channels: 1, scale: scale, rng: &rng)
         net.setThreads(threads)
         net.setTraining(false)
         let x = Tensor<Float>(channels: 1, batch: 1, rows: size, columns: size,

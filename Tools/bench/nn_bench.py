@@ -5,7 +5,9 @@ usage: nn_bench.py MEDSR_BENCH [ROUNDS]
 
 - training step (forward, backward, Adam) of ESPCN x4 on a batch of 16 LR patches 32x32
   (HR 128x128), 1 and 2 threads (MedSR: BLAS threads; PyTorch: torch.set_num_threads);
-- inference of ESPCN x4 on one 256x256 image.
+- inference of ESPCN x4 on one 256x256 image;
+- training step of SRResNet x4 (16 blocks, batch norm in training mode) on a batch of 4 LR
+  patches 24x24, and its inference (batch norm folded in evaluation mode) on one 128x128 image.
 Each round runs MedSR (medsr-bench, median of 10 steps / best of 5 inferences) and then
 PyTorch the same way; rounds alternate, medians are printed with the ratio (>1: MedSR faster).
 Needs torch (`pip install torch`); the weights are random (speed does not depend on them).
@@ -27,13 +29,14 @@ rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 from espcn_reference import ESPCN  # noqa: E402
+from srgan_reference import Generator  # noqa: E402
 
 
-def torch_train(threads):
+def torch_train(threads, model=ESPCN, batch=16, patch=32):
     torch.set_num_threads(threads)
-    m = ESPCN()
+    m = model()
     opt = torch.optim.Adam(m.parameters(), 1e-3)
-    x, y = torch.rand(16, 1, 32, 32), torch.rand(16, 1, 128, 128)
+    x, y = torch.rand(batch, 1, patch, patch), torch.rand(batch, 1, patch * 4, patch * 4)
     times = []
     for _ in range(12):
         t = time.perf_counter()
@@ -44,10 +47,10 @@ def torch_train(threads):
     return statistics.median(times[2:])
 
 
-def torch_infer(threads):
+def torch_infer(threads, model=ESPCN, size=256):
     torch.set_num_threads(threads)
-    m = ESPCN().eval()
-    x = torch.rand(1, 1, 256, 256)
+    m = model().eval()
+    x = torch.rand(1, 1, size, size)
     best = float("inf")
     with torch.no_grad():
         for _ in range(5):
@@ -63,7 +66,11 @@ def conv_flops(cin, cout, k, n):
 
 
 fwd = conv_flops(1, 64, 5, 16 * 32 * 32) + conv_flops(64, 32, 3, 16 * 32 * 32) + conv_flops(32, 16, 3, 16 * 32 * 32)
-step_flops = 3 * fwd
+step_flops = {"ESPCN": 3 * fwd}
+n = 4 * 24 * 24  # SRResNet x4: LR positions of the batch
+srresnet_fwd = (conv_flops(1, 64, 9, n) + 33 * conv_flops(64, 64, 3, n) + conv_flops(64, 256, 3, n)
+                + conv_flops(64, 256, 3, 4 * n) + conv_flops(64, 1, 9, 16 * n))
+step_flops["SRResNet"] = 3 * srresnet_fwd
 torch.set_num_threads(1)
 a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
 peak = []
@@ -74,10 +81,14 @@ for _ in range(5):
 peak1 = max(peak)
 results = {}
 for name, ours_args, theirs in [
-    ("train step, 1 thread", ["espcn-train", "10", "16", "32", "4", "1"], lambda: torch_train(1)),
-    ("train step, 2 threads", ["espcn-train", "10", "16", "32", "4", "2"], lambda: torch_train(2)),
-    ("inference 256², 1 thread", ["espcn-infer", "256", "4", "1", "5"], lambda: torch_infer(1)),
-    ("inference 256², 2 threads", ["espcn-infer", "256", "4", "2", "5"], lambda: torch_infer(2)),
+    ("ESPCN x4 train step, 1 thread", ["espcn-train", "10", "16", "32", "4", "1"], lambda: torch_train(1)),
+    ("ESPCN x4 train step, 2 threads", ["espcn-train", "10", "16", "32", "4", "2"], lambda: torch_train(2)),
+    ("ESPCN x4 inference 256², 1 thread", ["espcn-infer", "256", "4", "1", "5"], lambda: torch_infer(1)),
+    ("ESPCN x4 inference 256², 2 threads", ["espcn-infer", "256", "4", "2", "5"], lambda: torch_infer(2)),
+    ("SRResNet x4 train step, 1 thread", ["sr-train", "srresnet", "4", "4", "24", "4", "1"], lambda: torch_train(1, Generator, 4, 24)),
+    ("SRResNet x4 train step, 2 threads", ["sr-train", "srresnet", "4", "4", "24", "4", "2"], lambda: torch_train(2, Generator, 4, 24)),
+    ("SRResNet x4 inference 128², 1 thread", ["sr-infer", "srresnet", "128", "4", "1", "3"], lambda: torch_infer(1, Generator, 128)),
+    ("SRResNet x4 inference 128², 2 threads", ["sr-infer", "srresnet", "128", "4", "2", "3"], lambda: torch_infer(2, Generator, 128)),
 ]:
     o, p = [], []
     for _ in range(rounds):
@@ -87,6 +98,7 @@ for name, ours_args, theirs in [
 print(f"machine: one-thread sgemm peak {peak1 / 1e9:.1f} GFLOP/s (torch.mm 1024², best of 5)")
 for name, (o, p) in results.items():
     extra = ""
-    if name.startswith("train") and "1 thread" in name:
-        extra = f"   MedSR at {step_flops / o / 1e9:.1f} GFLOP/s = {100 * step_flops / o / peak1:.0f}% of the sgemm peak"
-    print(f"ESPCN x4 {name:26s} MedSR {o * 1000:7.1f} ms   PyTorch {torch.__version__} {p * 1000:7.1f} ms   ratio {p / o:4.2f}x{extra}")
+    if "train" in name and "1 thread" in name:
+        f = step_flops[name.split()[0]]
+        extra = f"   MedSR at {f / o / 1e9:.1f} GFLOP/s = {100 * f / o / peak1:.0f}% of the sgemm peak (PyTorch {f / p / 1e9:.1f})"
+    print(f"{name:40s} MedSR {o * 1000:8.1f} ms   PyTorch {torch.__version__} {p * 1000:8.1f} ms   ratio {p / o:4.2f}x{extra}")
