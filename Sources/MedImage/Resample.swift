@@ -149,6 +149,7 @@ public enum Resample {
 
     /// Swaps rows and columns of an interleaved image (`spp` samples stay together).
     static func transpose(_ input: [UInt8], rows: Int, columns: Int, spp: Int) -> [UInt8] {
+        if spp == 1 { return transpose1(input, rows: rows, columns: columns) }
         var out = [UInt8](repeating: 0, count: input.count)
         input.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -165,6 +166,36 @@ public enum Resample {
             }
         }
         return out
+    }
+
+    /// `transpose` for one sample per pixel: 8×8 blocks, each read as eight 64-bit rows and
+    /// written as eight 64-bit columns (byte shuffles in registers), the rest byte by byte.
+    static func transpose1(_ input: [UInt8], rows: Int, columns: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: input.count) { dst, count in
+            count = input.count
+            input.withUnsafeBufferPointer { src in
+                let s = UnsafeRawPointer(src.baseAddress!), d = UnsafeMutableRawPointer(dst.baseAddress!)
+                let r8 = rows & ~7, c8 = columns & ~7
+                for r0 in Swift.stride(from: 0, to: r8, by: 8) {
+                    for c0 in Swift.stride(from: 0, to: c8, by: 8) {
+                        var m = SIMD8<UInt64>()
+                        for i in 0 ..< 8 { m[i] = s.loadUnaligned(fromByteOffset: (r0 + i) * columns + c0, as: UInt64.self) }
+                        // Column j of the block is byte j of every row: gather it into one word.
+                        for j in 0 ..< 8 {
+                            let shift = UInt64(8 * j)
+                            let bytes = (m &>> SIMD8(repeating: shift)) & SIMD8(repeating: 0xFF)
+                            var word: UInt64 = 0
+                            for i in 0 ..< 8 { word |= bytes[i] << UInt64(8 * i) }
+                            d.storeBytes(of: word, toByteOffset: (c0 + j) * rows + r0, as: UInt64.self)
+                        }
+                    }
+                }
+                let sp = src.baseAddress!, dp = dst.baseAddress!
+                for r in 0 ..< rows {
+                    for c in (r < r8 ? c8 : 0) ..< columns { dp[c * rows + r] = sp[r * columns + c] }
+                }
+            }
+        }
     }
 
     /// One pass in double precision; `store` rounds and clips to the sample type.

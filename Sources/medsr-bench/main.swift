@@ -69,6 +69,20 @@ if ["espcn-train", "espcn-infer", "sr-train", "sr-infer"].contains(task) {
     }
     exit(0)
 }
+if task == "resample" {
+    // medsr-bench resample REPEAT SIDE SCALE: seconds per 8-bit SIDE² tile → (SIDE/SCALE)² (Pillow bicubic).
+    let repeatCount = Int(args[2]) ?? 100, side = Int(args[3]) ?? 256, scale = Int(args[4]) ?? 4
+    var rng = SplitMix64(seed: 3)
+    let tile = PixelArray(rows: side, columns: side, samples: .uint8((0 ..< side * side).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }))
+    var best = Double.infinity
+    for _ in 0 ..< 5 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0 ..< repeatCount { _ = Resample.bicubic(tile, columns: side / scale, rows: side / scale) }
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(repeatCount))
+    }
+    print(best)
+    exit(0)
+}
 if task == "register" {
     func plane(_ path: String) -> Plane {
         guard let (shape, samples) = try? NPYFile.read(URL(fileURLWithPath: path)), shape.count == 2 else { exit(1) }

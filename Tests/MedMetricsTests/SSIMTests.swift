@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import MedIO
 import MedImage
@@ -58,6 +59,19 @@ import TestSupport
         } else {
             #expect(masked.inside.value.isNaN && masked.inside.reason != nil)
         }
+    }
+
+    /// The portable copy of the kernel (CPUs without AVX2) gives the same answers.
+    @Test(arguments: cases)
+    func portableKernelMatchesScikitImage(_ c: Case) throws {
+        msr_kernels_force_portable(1)
+        defer { msr_kernels_force_portable(0) }
+        let x = try Self.plane("\(c.name)_x"), y = try Self.plane("\(c.name)_y")
+        let result = try SSIM(dataRange: c.dataRange).compute(x, y, map: true)
+        #expect(abs(result.mean - c.mssim) < 1e-5, "mssim \(result.mean) vs \(c.mssim)")
+        let want = try Self.doubles("\(c.name)_map")
+        let worst = zip(try #require(result.map).values, want).map { abs(Double($0) - $1) }.max() ?? 1
+        #expect(worst < 1e-5, "largest map difference \(worst)")
     }
 
     @Test func identicalImagesScoreOneAndInfinitePSNR() throws {

@@ -1,0 +1,31 @@
+// Numeric kernels in C, for the one reason Swift cannot match: per-function instruction sets.
+// Each kernel is compiled twice — for baseline x86-64 and for AVX2 + FMA — and the AVX2 copy
+// is chosen at run time when the CPU has it (other architectures get the portable copy).
+#ifndef MSR_KERNELS_H
+#define MSR_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// SSIM over one block: rows [r0, r1) × columns [c0, c1) of two `rows × cols` float images,
+/// Gaussian window of radius 5 with `weights[0..5]`, borders mirrored (scipy's `reflect`),
+/// data shifted by `shift` before the moments, C1 = k1 and C2 = k2, double precision throughout.
+/// Writes the block of the map into `map` (row stride `cols`) when it is not NULL. Returns the
+/// sum of SSIM over the block's pixels inside [vr0, vr1) × [vc0, vc1).
+double msr_ssim_block(const float *x, const float *y, long rows, long cols, long r0, long r1, long c0, long c1,
+                      const double *weights, double shift, double k1, double k2, float *map, long vr0, long vr1,
+                      long vc0, long vc1);
+
+/// 1 when the AVX2 + FMA kernels run on this CPU (and are not switched off).
+int msr_kernels_avx2(void);
+
+/// Tests: run the portable kernels even where AVX2 is available (1), or choose again (0).
+void msr_kernels_force_portable(int on);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,133 @@
+#include "msr_kernels.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#define R 5
+#define TAPS 11
+
+static inline long reflect(long i, long n) { return i < 0 ? -i - 1 : (i >= n ? 2 * n - i - 1 : i); }
+
+static inline __attribute__((always_inline)) double ssim_block(const float *x, const float *y, long rows, long cols,
+                                                               long r0, long r1, long c0, long c1, const double *wt,
+                                                               double shift, double k1, double k2, float *map,
+                                                               long vr0, long vr1, long vc0, long vc1) {
+    const long n = c1 - c0, halo = n + 2 * R;
+    double *ring = malloc(sizeof(double) * TAPS * 5 * n);
+    double *prod = malloc(sizeof(double) * 5 * halo);
+    double *line = malloc(sizeof(double) * n);
+    long *source = malloc(sizeof(long) * halo);
+    if (!ring || !prod || !line || !source) {
+        free(ring); free(prod); free(line); free(source);
+        return -1.0 / 0.0;
+    }
+    for (long t = 0; t < halo; t++) source[t] = reflect(c0 - R + t, cols);
+    const double w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3], w4 = wt[4], w5 = wt[5];
+    const long first = r0 - R;
+    double sum = 0;
+    for (long v = first; v < r1 + R; v++) {
+        // Horizontal: the five moment products of source row v over the strip and its halo,
+        // filtered into the ring slot of v.
+        const float *xs = x + reflect(v, rows) * cols, *ys = y + reflect(v, rows) * cols;
+        double *restrict pa = prod, *restrict pb = prod + halo;
+        if (c0 - R >= 0 && c1 + R <= cols) {  // inside the image: contiguous, vectorised
+            const float *restrict xa = xs + c0 - R, *restrict yb = ys + c0 - R;
+            for (long t = 0; t < halo; t++) {
+                pa[t] = (double)xa[t] - shift;
+                pb[t] = (double)yb[t] - shift;
+            }
+        } else {
+            for (long t = 0; t < halo; t++) {
+                pa[t] = (double)xs[source[t]] - shift;
+                pb[t] = (double)ys[source[t]] - shift;
+            }
+        }
+        double *restrict paa = prod + 2 * halo, *restrict pbb = prod + 3 * halo, *restrict pab = prod + 4 * halo;
+        for (long t = 0; t < halo; t++) {
+            double a = pa[t], b = pb[t];
+            paa[t] = a * a;
+            pbb[t] = b * b;
+            pab[t] = a * b;
+        }
+        double *slot = ring + ((v - first) % TAPS) * 5 * n;
+        for (int m = 0; m < 5; m++) {
+            const double *restrict p = prod + m * halo + R;
+            double *restrict o = slot + m * n;
+            for (long j = 0; j < n; j++) {
+                o[j] = w0 * p[j] + w1 * (p[j - 1] + p[j + 1]) + w2 * (p[j - 2] + p[j + 2]) + w3 * (p[j - 3] + p[j + 3]) +
+                       w4 * (p[j - 4] + p[j + 4]) + w5 * (p[j - 5] + p[j + 5]);
+            }
+        }
+        const long row = v - R;
+        if (row < r0) continue;
+        // Vertical: rows row−5 … row+5 of the ring, then the SSIM formula.
+        const double *q[TAPS];
+        for (int k = 0; k < TAPS; k++) q[k] = ring + ((row - R + k - first) % TAPS) * 5 * n;
+        for (long j = 0; j < n; j++) {
+            double mu[5];
+            for (int m = 0; m < 5; m++) {
+                long o = m * n + j;
+                mu[m] = w0 * q[5][o] + w1 * (q[4][o] + q[6][o]) + w2 * (q[3][o] + q[7][o]) + w3 * (q[2][o] + q[8][o]) +
+                        w4 * (q[1][o] + q[9][o]) + w5 * (q[0][o] + q[10][o]);
+            }
+            double mx = mu[0] + shift, my = mu[1] + shift;
+            double vx = mu[2] - mu[0] * mu[0], vy = mu[3] - mu[1] * mu[1], vxy = mu[4] - mu[0] * mu[1];
+            line[j] = ((2 * mx * my + k1) * (2 * vxy + k2)) / ((mx * mx + my * my + k1) * (vx + vy + k2));
+        }
+        if (map)
+            for (long j = 0; j < n; j++) map[row * cols + c0 + j] = (float)line[j];
+        if (row >= vr0 && row < vr1) {
+            long from = (vc0 > c0 ? vc0 : c0) - c0, to = (vc1 < c1 ? vc1 : c1) - c0;
+            double s = 0;
+            for (long j = from; j < to; j++) s += line[j];
+            sum += s;
+        }
+    }
+    free(ring); free(prod); free(line); free(source);
+    return sum;
+}
+
+static double ssim_portable(const float *x, const float *y, long rows, long cols, long r0, long r1, long c0, long c1,
+                            const double *w, double shift, double k1, double k2, float *map, long vr0, long vr1,
+                            long vc0, long vc1) {
+    return ssim_block(x, y, rows, cols, r0, r1, c0, c1, w, shift, k1, k2, map, vr0, vr1, vc0, vc1);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static double ssim_avx2(const float *x, const float *y, long rows, long cols,
+                                                             long r0, long r1, long c0, long c1, const double *w,
+                                                             double shift, double k1, double k2, float *map, long vr0,
+                                                             long vr1, long vc0, long vc1) {
+    return ssim_block(x, y, rows, cols, r0, r1, c0, c1, w, shift, k1, k2, map, vr0, vr1, vc0, vc1);
+}
+#endif
+
+static atomic_int force_portable = 0;
+
+void msr_kernels_force_portable(int on) { atomic_store_explicit(&force_portable, on, memory_order_relaxed); }
+
+int msr_kernels_avx2(void) {
+#if defined(__x86_64__)
+    static atomic_int cached = -1;
+    if (atomic_load_explicit(&force_portable, memory_order_relaxed)) return 0;
+    int known = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        atomic_store_explicit(&cached, known, memory_order_relaxed);
+    }
+    return known;
+#else
+    return 0;
+#endif
+}
+
+double msr_ssim_block(const float *x, const float *y, long rows, long cols, long r0, long r1, long c0, long c1,
+                      const double *weights, double shift, double c1v, double c2v, float *map, long vr0, long vr1,
+                      long vc0, long vc1) {
+#if defined(__x86_64__)
+    if (msr_kernels_avx2())
+        return ssim_avx2(x, y, rows, cols, r0, r1, c0, c1, weights, shift, c1v, c2v, map, vr0, vr1, vc0, vc1);
+#endif
+    return ssim_portable(x, y, rows, cols, r0, r1, c0, c1, weights, shift, c1v, c2v, map, vr0, vr1, vc0, vc1);
+}
