@@ -51,7 +51,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
         // Swift libraries, one room each (ARCHITECTURE.md).
-        .target(name: "MedImage", swiftSettings: swiftSettings),
+        .target(name: "MedImage", dependencies: ["CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedIO",
                 dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF"],
                 swiftSettings: swiftSettings),
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "MedRegistrationTests", dependencies: ["MedRegistration", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport"],
+        .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport", "CKernels"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedImage", "MedDataset", "TestSupport", "CBLAS"],
                     swiftSettings: swiftSettings),

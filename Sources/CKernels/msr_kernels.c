@@ -87,6 +87,54 @@ static inline __attribute__((always_inline)) double ssim_block(const float *x, c
     return sum;
 }
 
+static inline __attribute__((always_inline)) void row_sums8(const unsigned char *src, long width, const long *first,
+                                                           const long *count, const int *weights, long taps,
+                                                           long out_lines, unsigned char *dst) {
+    unsigned int acc[256];
+    for (long o = 0; o < out_lines; o++) {
+        const int *w = weights + o * taps;
+        unsigned char *out = dst + o * width;
+        // Columns in chunks that keep the accumulators in registers and L1.
+        for (long j0 = 0; j0 < width; j0 += 256) {
+            long m = width - j0 < 256 ? width - j0 : 256;
+            for (long j = 0; j < m; j++) acc[j] = 1u << 21;
+            for (long i = 0; i < count[o]; i++) {
+                const unsigned char *restrict row = src + (first[o] + i) * width + j0;
+                unsigned int k = (unsigned int)w[i];
+                for (long j = 0; j < m; j++) acc[j] += (unsigned int)row[j] * k;
+            }
+            for (long j = 0; j < m; j++) {
+                int v = (int)acc[j] >> 22;
+                out[j0 + j] = (unsigned char)(v < 0 ? 0 : (v > 255 ? 255 : v));
+            }
+        }
+    }
+}
+
+static void row_sums8_portable(const unsigned char *src, long width, const long *first, const long *count,
+                               const int *weights, long taps, long out_lines, unsigned char *dst) {
+    row_sums8(src, width, first, count, weights, taps, out_lines, dst);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static void row_sums8_avx2(const unsigned char *src, long width, const long *first,
+                                                              const long *count, const int *weights, long taps,
+                                                              long out_lines, unsigned char *dst) {
+    row_sums8(src, width, first, count, weights, taps, out_lines, dst);
+}
+#endif
+
+void msr_row_sums8(const unsigned char *src, long width, const long *first, const long *count, const int *weights,
+                   long taps, long out_lines, unsigned char *dst) {
+#if defined(__x86_64__)
+    if (msr_kernels_avx2()) {
+        row_sums8_avx2(src, width, first, count, weights, taps, out_lines, dst);
+        return;
+    }
+#endif
+    row_sums8_portable(src, width, first, count, weights, taps, out_lines, dst);
+}
+
 static double ssim_portable(const float *x, const float *y, long rows, long cols, long r0, long r1, long c0, long c1,
                             const double *w, double shift, double k1, double k2, float *map, long vr0, long vr1,
                             long vc0, long vc1) {

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Antialiased bicubic resizing that reproduces Pillow's `Image.resize(size, Image.BICUBIC)`:
 /// Keys' cubic with a = −0.5, support widened by the shrink factor, weights normalised per
 /// output pixel, the horizontal pass first, then the vertical one. For 8-bit samples the
@@ -116,35 +118,24 @@ public enum Resample {
         return transpose(summed, rows: c.first.count, columns: rows, spp: spp)    // rows × outSize
     }
 
-    /// `out[o] = clip8(½ + Σᵢ k[o,i] · in[first[o] + i])`, each line a contiguous row of `width` samples.
+    /// `out[o] = clip8(½ + Σᵢ k[o,i] · in[first[o] + i])`, each line a contiguous row of `width`
+    /// samples (`msr_row_sums8`: C, compiled for AVX2 and chosen at run time, since 32-bit
+    /// multiplies are not in baseline x86-64's vector set and Swift cannot select it per function).
     static func rowSums8(_ input: [UInt8], lines: Int, width: Int, _ c: Coefficients, _ k: [Int32]) -> [UInt8] {
-        let outSize = c.first.count, taps = c.taps
-        let half = Int32(1 << (precisionBits - 1))
-        var out = [UInt8](repeating: 0, count: outSize * width)
-        var acc = [Int32](repeating: 0, count: width)
-        input.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                acc.withUnsafeMutableBufferPointer { a in
-                    k.withUnsafeBufferPointer { w in
-                        for o in 0 ..< outSize {
-                            for j in 0 ..< width { a[j] = half }
-                            let lo = c.first[o]
-                            for i in 0 ..< c.count[o] {
-                                let weight = w[o * taps + i]
-                                let row = UnsafeBufferPointer(rebasing: src[(lo + i) * width ..< (lo + i + 1) * width])
-                                for j in 0 ..< width { a[j] &+= Int32(row[j]) &* weight }
-                            }
-                            let line = o * width
-                            for j in 0 ..< width {
-                                let v = a[j] >> Int32(precisionBits)
-                                dst[line + j] = UInt8(truncatingIfNeeded: v < 0 ? 0 : (v > 255 ? 255 : v))
-                            }
+        let outSize = c.first.count
+        precondition(zip(c.first, c.count).allSatisfy { $0 >= 0 && $0 + $1 <= lines } && k.count >= outSize * c.taps)
+        return [UInt8](unsafeUninitializedCapacity: outSize * width) { dst, n in
+            n = outSize * width
+            input.withUnsafeBufferPointer { src in
+                c.first.withUnsafeBufferPointer { first in
+                    c.count.withUnsafeBufferPointer { count in
+                        k.withUnsafeBufferPointer { w in
+                            msr_row_sums8(src.baseAddress, width, first.baseAddress, count.baseAddress, w.baseAddress, c.taps, outSize, dst.baseAddress)
                         }
                     }
                 }
             }
         }
-        return out
     }
 
     /// Swaps rows and columns of an interleaved image (`spp` samples stay together).

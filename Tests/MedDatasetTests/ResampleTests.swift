@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import MedIO
 import MedImage
@@ -40,6 +41,16 @@ import TestSupport
         } else {
             #expect(worst <= 1)
         }
+    }
+
+    /// The portable copy of the 8-bit kernel (CPUs without AVX2) is bit-exact too.
+    @Test(arguments: cases.filter { !$0.input.contains("16") })
+    func portableKernelMatchesPillow(_ c: Case) throws {
+        msr_kernels_force_portable(1)
+        defer { msr_kernels_force_portable(0) }
+        let input = try Self.pixels(c.input)
+        guard input.sampleType == .uint8 else { return }
+        #expect(Resample.bicubic(input, columns: c.columns, rows: c.rows).samples == (try Self.pixels(c.output)).samples)
     }
 
     @Test func identitySizeIsUnchanged() throws {

@@ -19,6 +19,12 @@ double msr_ssim_block(const float *x, const float *y, long rows, long cols, long
                       const double *weights, double shift, double k1, double k2, float *map, long vr0, long vr1,
                       long vc0, long vc1);
 
+/// Pillow's 8-bit resampling pass as row sums: for each output line o, over `width` samples,
+/// dst[o·width + j] = clip8((2²¹ + Σᵢ weights[o·taps + i] · src[(first[o] + i)·width + j]) >> 22)
+/// with 32-bit wrapping sums (Pillow's `ImagingResampleVertical_8bpc` arithmetic, bit for bit).
+void msr_row_sums8(const unsigned char *src, long width, const long *first, const long *count,
+                   const int *weights, long taps, long out_lines, unsigned char *dst);
+
 /// 1 when the AVX2 + FMA kernels run on this CPU (and are not switched off).
 int msr_kernels_avx2(void);
 
