@@ -94,8 +94,9 @@ check "16-bit pairs without --data-range are refused, not guessed (got $status)"
 check "train → exit 0 with model, checkpoint, metrics and report (got $status)" '[ $status -eq 0 ] && [ -s "$work/run/model.safetensors" ] && [ -s "$work/run/checkpoint.safetensors" ] && [ "$(wc -l < "$work/run/metrics.csv")" -eq 7 ] && [ -s "$work/run/report.html" ]'
 "$medsr" train --dataset "$work/ds" --model edsr --out "$work/run2" > /dev/null 2> "$work/edsr.err"; status=$?
 check "an unknown model is refused as a usage error naming the models (got $status)" '[ $status -eq 2 ] && grep -q "^Error: --model is espcn, srresnet, srgan, swift-srgan$" "$work/edsr.err"'
-"$medsr" train --dataset "$work/ds" --model swift-srgan --scale 4 --steps 2 --batch 2 --patch 4 --validate-every 2 --val-tiles 1 --out "$work/run3" > "$work/gan.txt" 2>&1; status=$?
-check "swift-srgan trains (generator + discriminator) and writes its model (got $status)" '[ $status -eq 0 ] && [ -s "$work/run3/model.safetensors" ] && grep -q "Swift-SRGAN" "$work/run3/report.html" && grep -q "d_loss" "$work/run3/metrics.csv"'
+"$medsr" train --dataset "$work/ds" --model swift-srgan --scale 4 --steps 2 --batch 2 --patch 4 --validate-every 2 --val-tiles 1 \
+  --perceptual "$fx/nn/perceptual.safetensors" --out "$work/run3" > "$work/gan.txt" 2>&1; status=$?
+check "swift-srgan trains (generator + discriminator + perceptual loss) and writes its model (got $status)" '[ $status -eq 0 ] && [ -s "$work/run3/model.safetensors" ] && grep -q "Swift-SRGAN" "$work/run3/report.html" && grep -q "perceptual" "$work/run3/report.html" && grep -q "d_loss" "$work/run3/metrics.csv"'
 "$medsr" upscale --model "$work/run" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_x4.dcm" > /dev/null 2>&1; status=$?
 "$medsr" inspect "$work/up/ct_x4.dcm" > "$work/ct_x4.txt" 2>&1
 check "upscale DICOM → derived DICOM: 512², spacing / 4, no patient name (got $status)" '[ $status -eq 0 ] && grep -q "512 × 512" "$work/ct_x4.txt" && grep -q "0.1654 × 0.1654" "$work/ct_x4.txt" && ! grep -qa "CompressedSamples" "$work/up/ct_x4.dcm" && ! grep -qa "JFK IMAGING" "$work/up/ct_x4.dcm"'

@@ -21,6 +21,8 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// Each band's columns from the last forward, reused by backward (training); off for
     /// inference, where nothing flows back.
     public var keepsColumns = true
+    /// Frozen weights (a fixed feature network): backward computes only the input gradient.
+    public var frozen = false
     var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
 
     public var parameters: [Parameter<T>] { bias.map { [weight, $0] } ?? [weight] }
@@ -115,7 +117,7 @@ public final class Conv2d<T: NNScalar>: Layer {
         guard let x = input else { preconditionFailure("backward before forward") }
         let oh = g.rows, ow = g.columns
         let hw = x.batch * oh * ow, inHW = x.batch * x.plane, k = inChannels * kernel * kernel
-        if let bias {
+        if let bias, !frozen {
             g.data.withUnsafeBufferPointer { dy in
                 for c in 0 ..< outChannels {
                     var s: T = 0
@@ -144,9 +146,11 @@ public final class Conv2d<T: NNScalar>: Layer {
                         g.data.withUnsafeBufferPointer { dy in
                             weight.value.withUnsafeBufferPointer { w in
                                 if pointwise {
-                                    x.data.withUnsafeBufferPointer { xs in
-                                        T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
-                                               b: xs.baseAddress! + j0, ldb: inHW, beta: 1, c: dw, ldc: k)
+                                    if !frozen {
+                                        x.data.withUnsafeBufferPointer { xs in
+                                            T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
+                                                   b: xs.baseAddress! + j0, ldb: inHW, beta: 1, c: dw, ldc: k)
+                                        }
                                     }
                                     T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
                                            b: dy.baseAddress! + j0, ldb: hw, beta: 0, c: dxs.pointer + j0, ldc: inHW)
@@ -160,11 +164,11 @@ public final class Conv2d<T: NNScalar>: Layer {
                                     columns = colBox
                                 }
                                 if dcolBox.values.count < k * n { dcolBox.values = Array(repeating: 0, count: k * n) }
-                                columns.values.withUnsafeBufferPointer { col in
+                                if !frozen { columns.values.withUnsafeBufferPointer { col in
                                     // dW[O, K] += dY[O, band] · col[K, band]ᵀ
                                     T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
                                            b: col.baseAddress!, ldb: n, beta: 1, c: dw, ldc: k)
-                                }
+                                } }
                                 dcolBox.values.withUnsafeMutableBufferPointer { dc in
                                     // dcol[K, band] = Wᵀ[K, O] · dY[O, band]
                                     T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
@@ -179,9 +183,11 @@ public final class Conv2d<T: NNScalar>: Layer {
                     }
                 }
             }
-            for b in 0 ..< x.batch {
-                let dw = part.baseAddress! + b * outChannels * k
-                for i in 0 ..< outChannels * k { weight.gradient[i] += dw[i] }
+            if !frozen {
+                for b in 0 ..< x.batch {
+                    let dw = part.baseAddress! + b * outChannels * k
+                    for i in 0 ..< outChannels * k { weight.gradient[i] += dw[i] }
+                }
             }
         }
         return dx

@@ -469,3 +469,61 @@ public final class Linear<T: NNScalar>: Layer {
         return d
     }
 }
+
+/// ReLU, element by element.
+public final class ReLU<T: NNScalar>: Layer {
+    private var input: [T] = []
+    public var parameters: [Parameter<T>] { [] }
+    public init() {}
+
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        input = x.data
+        var y = x
+        for i in y.data.indices where y.data[i] < 0 { y.data[i] = 0 }
+        return y
+    }
+
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        var d = g
+        for i in d.data.indices where input[i] <= 0 { d.data[i] = 0 }
+        return d
+    }
+}
+
+/// Max pooling over 2×2 windows with stride 2 (PyTorch `nn.MaxPool2d(2, 2)`; odd last rows or
+/// columns are dropped). The gradient goes to the first maximum of each window.
+public final class MaxPool2x2<T: NNScalar>: Layer {
+    private var argmax: [Int] = []
+    private var inputShape = (channels: 0, batch: 0, rows: 0, columns: 0)
+    public var parameters: [Parameter<T>] { [] }
+    public init() {}
+
+    public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        precondition(x.rows >= 2 && x.columns >= 2, "max pooling needs at least 2×2")
+        inputShape = (x.channels, x.batch, x.rows, x.columns)
+        let oh = x.rows / 2, ow = x.columns / 2
+        var y = Tensor<T>(channels: x.channels, batch: x.batch, rows: oh, columns: ow)
+        argmax = Array(repeating: 0, count: y.count)
+        for plane in 0 ..< x.channels * x.batch {
+            let base = plane * x.plane
+            for i in 0 ..< oh { for j in 0 ..< ow {
+                var best = base + 2 * i * x.columns + 2 * j
+                for (di, dj) in [(0, 1), (1, 0), (1, 1)] {
+                    let k = base + (2 * i + di) * x.columns + 2 * j + dj
+                    if x.data[k] > x.data[best] { best = k }
+                }
+                let o = plane * oh * ow + i * ow + j
+                y.data[o] = x.data[best]
+                argmax[o] = best
+            } }
+        }
+        return y
+    }
+
+    public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        let s = inputShape
+        var d = Tensor<T>(channels: s.channels, batch: s.batch, rows: s.rows, columns: s.columns)
+        for o in g.data.indices { d.data[argmax[o]] += g.data[o] }
+        return d
+    }
+}

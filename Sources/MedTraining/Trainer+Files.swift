@@ -13,7 +13,7 @@ extension Trainer {
             "steps": String(step), "trained_by": "medsr \(MedSRVersion.string)", "patch": String(config.patch),
             "batch": String(config.batch), "seed": String(config.seed), "trained_as": kind.rawValue,
             "content_loss": config.contentLoss,
-        ]
+        ].merging(perceptual == nil ? [:] : ["perceptual_weight": String(config.perceptualWeight)]) { a, _ in a }
     }
 
     /// Model, optimiser moments, step and generator state: enough to continue exactly.
@@ -109,6 +109,7 @@ extension Trainer {
             + "patches \(config.patch)² LR / \(config.patch * config.scale)² HR, batch \(config.batch), \(config.steps) steps, "
             + "Adam lr \(config.learningRate) (\(config.schedule.rawValue)), seed \(config.seed), content loss \(config.contentLoss)"
             + (config.tvWeight > 0 ? " + \(config.tvWeight) × TV" : "")
+            + (perceptual != nil ? " + \(config.perceptualWeight) × perceptual (VGG features through index \(perceptual!.depth - 1))" : "")
             + (kind.adversarial ? " + \(config.adversarialWeight) × adversarial (discriminator trained alongside)" : "") + ". Validation: "
             + (validationSplit.map { "\(min(validation?.count ?? 0, config.validationTiles)) tiles of the \($0) split." } ?? "none (no val or test tiles)."))
         let steps = records.map { Double($0.step) }

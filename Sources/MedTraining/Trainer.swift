@@ -18,6 +18,10 @@ public struct TrainingConfig: Sendable {
     public var tvWeight = 0.0
     /// Generator weights to start from (e.g. a trained SRResNet before SRGAN), safetensors.
     public var initialWeights: String?
+    /// VGG `features` weights (torchvision names) for a perceptual loss; nil: none.
+    public var perceptualWeights: String?
+    /// Weight of the perceptual loss (SRGAN's VGG loss is scaled by 0.006).
+    public var perceptualWeight = 0.006
     public var scale = 4
     /// Side of the LR patch (the HR patch is `patch × scale`).
     public var patch = 32
@@ -84,6 +88,7 @@ public final class Trainer {
     let optimizer: Adam<Float>
     let discriminator: Discriminator<Float>?
     let discriminatorOptimizer: Adam<Float>?
+    let perceptual: PerceptualLoss?
     var rng: SplitMix64
     var step = 0
     public internal(set) var records: [TrainingRecord] = []
@@ -142,6 +147,14 @@ public final class Trainer {
             discriminator = nil
             discriminatorOptimizer = nil
         }
+        if let path = config.perceptualWeights {
+            guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError(message: "\(path): perceptual weights missing or unreadable") }
+            let loss = try PerceptualLoss(try SafeTensors.decode([UInt8](data), path: path), path: path)
+            loss.setThreads(config.threads)
+            perceptual = loss
+        } else {
+            perceptual = nil
+        }
         if let path = config.initialWeights {
             guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError(message: "\(path): weights missing or unreadable") }
             try network.load(try SafeTensors.decode([UInt8](data), path: path), path: path)
@@ -192,6 +205,12 @@ public final class Trainer {
             loss += config.tvWeight * tv.value
             let w = Float(config.tvWeight)
             for i in g.data.indices { g.data[i] += w * tv.gradient.data[i] }
+        }
+        if let perceptual {
+            let p = perceptual(sr, y)
+            loss += config.perceptualWeight * p.value
+            let w = Float(config.perceptualWeight)
+            for i in g.data.indices { g.data[i] += w * p.gradient.data[i] }
         }
         var dLoss: Double?
         if let d = discriminator, let dOptimizer = discriminatorOptimizer {

@@ -27,8 +27,9 @@ struct Train: ParsableCommand {
                        SRResNet with --init)
           swift-srgan  Krishnan et al. 2021: the same with depthwise-separable convolutions
                        (0.2 M parameters at ×4) and their discriminator
-        A perceptual (VGG) loss is not offered: it needs pretrained feature weights, and none can \
-        be downloaded here.
+        A perceptual loss (--perceptual VGG.safetensors) needs pretrained VGG feature weights that \
+        you supply (torchvision's vgg19().features state_dict, e.g. cut to features[:36] for \
+        SRGAN's VGG54); none ship with MedSR and none can be downloaded by it.
 
         Examples:
           medsr train --dataset ds/ --model espcn --scale 4 --steps 2000 --out runs/espcn-x4
@@ -50,6 +51,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("adversarial-weight"), help: "srgan, swift-srgan: weight of the adversarial loss.") var adversarialWeight = 1e-3
     @Option(name: .customLong("tv-weight"), help: "Weight of a total-variation loss (0: none).") var tvWeight = 0.0
     @Option(help: "Start the generator from these weights (a model.safetensors of the same architecture).") var initial: String?
+    @Option(help: "VGG features weights for a perceptual loss (torchvision names; you supply them).") var perceptual: String?
+    @Option(name: .customLong("perceptual-weight"), help: "Weight of the perceptual loss.") var perceptualWeight = 0.006
     @Option(help: "cosine, step or constant.") var schedule = "cosine"
     @Option(help: "Seed for initialisation and patch sampling.") var seed: UInt64 = 1
     @Option(name: .customLong("validate-every"), help: "Validate every this many steps.") var validateEvery = 100
@@ -66,7 +69,9 @@ struct Train: ParsableCommand {
             throw ValidationError("--model is \(TrainingModel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if contentLoss != "mse" && contentLoss != "l1" { throw ValidationError("--content-loss is mse or l1") }
-        if !(adversarialWeight >= 0) || !(tvWeight >= 0) { throw ValidationError("--adversarial-weight and --tv-weight are ≥ 0") }
+        if !(adversarialWeight >= 0) || !(tvWeight >= 0) || !(perceptualWeight >= 0) {
+            throw ValidationError("--adversarial-weight, --tv-weight and --perceptual-weight are ≥ 0")
+        }
         if let m = TrainingModel(rawValue: model), m.adversarial, patch * scale < 16 {
             throw ValidationError("the discriminator needs HR patches of at least 16 pixels (--patch × --scale)")
         }
@@ -87,6 +92,8 @@ struct Train: ParsableCommand {
         config.adversarialWeight = adversarialWeight
         config.tvWeight = tvWeight
         config.initialWeights = initial
+        config.perceptualWeights = perceptual
+        config.perceptualWeight = perceptualWeight
         config.schedule = Schedule(rawValue: schedule) ?? .cosine
         config.seed = seed
         config.validateEvery = validateEvery

@@ -107,3 +107,26 @@ import TestSupport
         #expect(model.upscale(image, tile: 11) == model.upscale(image, tile: 64))
     }
 }
+
+/// The perceptual loss against PyTorch (a narrow VGG-style `features` stack with torchvision's
+/// indices, golden values from Tools/reference/srgan_golden.py).
+@Suite struct PerceptualTests {
+    @Test(arguments: ["grey", "rgb"])
+    func lossAndGradientEqualPyTorch(name: String) throws {
+        let weights = try SRGANTests.file("perceptual"), golden = try SRGANTests.file("perceptual_golden")
+        let loss = try PerceptualLoss(weights, path: "perceptual")
+        #expect(loss.depth == 7)
+        let sr = SRGANTests.tensor(try #require(golden.tensors["\(name).sr"]))
+        let hr = SRGANTests.tensor(try #require(golden.tensors["\(name).hr"]))
+        let (value, g) = loss(sr, hr)
+        let want = Double(try #require(golden.tensors["\(name).loss"]).values[0])
+        #expect(abs(value - want) < 1e-5 * want, "loss \(value) vs \(want)")
+        SRGANTests.close(g.nchw, try #require(golden.tensors["\(name).grad"]).values, "\(name) gradient", tolerance: 1e-4)
+        // The feature network is fixed: nothing accumulates in its weights.
+        #expect(loss.convolutions.allSatisfy { $0.weight.gradient.allSatisfy { $0 == 0 } })
+    }
+
+    @Test func refusesFilesThatAreNotVGGFeatures() throws {
+        #expect(throws: PerceptualLoss.LoadError.self) { try PerceptualLoss(SRGANTests.file("espcn_x2"), path: "espcn_x2") }
+    }
+}

@@ -72,3 +72,29 @@ golden("discriminator_separable", Discriminator(3, True, widths, pool=2, hidden=
 for sep in (False, True):
     g = Generator(3, 4, separable=sep)
     print("full generator x4 RGB", "separable" if sep else "plain", sum(p.numel() for p in g.parameters()))
+
+# Perceptual loss: a narrow VGG-like `features` stack with torchvision's indices (conv, ReLU,
+# conv, ReLU, max pool, conv, ReLU), ImageNet normalisation, grey inputs repeated to RGB.
+class Features(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(),
+                                      nn.MaxPool2d(2, 2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU())
+
+
+torch.manual_seed(2016)
+vgg = Features()
+save_file({k: v.contiguous() for k, v in vgg.state_dict().items()}, os.path.join(out, "perceptual.safetensors"))
+mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
+std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+golden_p = {}
+for name, channels in (("grey", 1), ("rgb", 3)):
+    sr = torch.rand(2, channels, 12, 10, requires_grad=True)
+    hr = torch.rand(2, channels, 12, 10)
+    def norm(x):
+        return ((x.repeat(1, 3, 1, 1) if x.shape[1] == 1 else x) - mean) / std
+    loss = nn.functional.mse_loss(vgg.features(norm(sr)), vgg.features(norm(hr)))
+    loss.backward()
+    golden_p.update({f"{name}.sr": sr.detach(), f"{name}.hr": hr, f"{name}.grad": sr.grad, f"{name}.loss": loss.detach().reshape(1)})
+save_file({k: v.contiguous() for k, v in golden_p.items()}, os.path.join(out, "perceptual_golden.safetensors"))
+print("perceptual", {k: float(v) for k, v in golden_p.items() if k.endswith("loss")})
