@@ -12,7 +12,7 @@ extension Trainer {
             "dataset_intensity": dataset.card["intensity"]?.serialized().trimmingCharacters(in: .whitespacesAndNewlines) ?? "",
             "steps": String(step), "trained_by": "medsr \(MedSRVersion.string)", "patch": String(config.patch),
             "batch": String(config.batch), "seed": String(config.seed), "trained_as": kind.rawValue,
-            "content_loss": config.contentLoss,
+            "content_loss": config.contentLoss, "weight_decay": String(config.weightDecay),
         ].merging(perceptual == nil ? [:] : ["perceptual_weight": String(config.perceptualWeight)]) { a, _ in a }
     }
 

@@ -10,6 +10,8 @@ import Zarr
 public struct TrainingConfig: Sendable {
     /// espcn, srresnet (MSE or L1 only), srgan or swift-srgan (adversarial training).
     public var model = "espcn"
+    /// Decoupled weight decay (AdamW) for the generator; 0: Adam.
+    public var weightDecay = 0.0
     /// Content loss: "mse" or "l1".
     public var contentLoss = "mse"
     /// Weight of the adversarial term in the generator's loss (GAN models).
@@ -137,6 +139,7 @@ public final class Trainer {
         network.setThreads(config.threads)
         network.setTraining(true)
         optimizer = Adam<Float>(learningRate: config.learningRate)
+        optimizer.weightDecay = config.weightDecay
         if kind.adversarial {
             let d = Discriminator<Float>(channels: train.channels, separable: kind == .swiftSRGAN, rng: &initRNG)
             d.setThreads(config.threads)

@@ -14,7 +14,8 @@ final class Progress: Sendable {
         self.unit = unit
     }
 
-    func advance(by n: Int = 1) {
+    /// - Parameter detail: shown after the rate (e.g. the current loss).
+    func advance(by n: Int = 1, detail: String = "") {
         guard enabled else { return }
         let line: String? = state.withLock { s in
             s.done += n
@@ -25,7 +26,7 @@ final class Progress: Sendable {
             let eta = rate > 0 ? Double(total - s.done) / rate : 0
             let width = 30, filled = total > 0 ? width * s.done / total : width
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            return String(format: "\r%@ %d/%d %@  %.1f %@/s  ETA %.0fs ", bar, s.done, total, unit, rate, unit, eta)
+            return String(format: "\r%@ %d/%d %@  %.1f %@/s  ETA %.0fs %@", bar, s.done, total, unit, rate, unit, eta, detail)
         }
         if let line { FileHandle.standardError.write(Data(line.utf8)) }
     }

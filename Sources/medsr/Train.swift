@@ -47,6 +47,7 @@ struct Train: ParsableCommand {
     @Option(help: "Training steps.") var steps: Int?
     @Option(help: "Epochs (passes over the train tiles' worth of patches), instead of --steps.") var epochs: Int?
     @Option(help: "Adam learning rate (default: 1e-3 for espcn, 1e-4 otherwise).") var lr: Double?
+    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay (AdamW); 0 is plain Adam.") var weightDecay = 0.0
     @Option(name: .customLong("content-loss"), help: "mse or l1.") var contentLoss = "mse"
     @Option(name: .customLong("adversarial-weight"), help: "srgan, swift-srgan: weight of the adversarial loss.") var adversarialWeight = 1e-3
     @Option(name: .customLong("tv-weight"), help: "Weight of a total-variation loss (0: none).") var tvWeight = 0.0
@@ -69,6 +70,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--model is \(TrainingModel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if contentLoss != "mse" && contentLoss != "l1" { throw ValidationError("--content-loss is mse or l1") }
+        if !(weightDecay >= 0) { throw ValidationError("--weight-decay is ≥ 0") }
         if !(adversarialWeight >= 0) || !(tvWeight >= 0) || !(perceptualWeight >= 0) {
             throw ValidationError("--adversarial-weight, --tv-weight and --perceptual-weight are ≥ 0")
         }
@@ -89,6 +91,7 @@ struct Train: ParsableCommand {
         config.batch = batch
         config.learningRate = lr ?? (model == "espcn" ? 1e-3 : 1e-4)
         config.contentLoss = contentLoss
+        config.weightDecay = weightDecay
         config.adversarialWeight = adversarialWeight
         config.tvWeight = tvWeight
         config.initialWeights = initial
@@ -120,7 +123,7 @@ struct Train: ParsableCommand {
         try withCleanError {
             try trainer.train { step, loss in
                 last = loss
-                bar.advance()
+                bar.advance(detail: String(format: " loss %.5f ", loss))
                 if isatty(2) != 1 && (step % max(1, config.validateEvery) == 0) {
                     print(String(format: "step %d  loss %.6f  %.1f steps/s", step, loss, Double(step) / Date().timeIntervalSince(start)))
                 }
