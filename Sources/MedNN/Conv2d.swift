@@ -120,8 +120,16 @@ public final class Conv2d<T: NNScalar>: Layer {
         if let bias, !frozen {
             g.data.withUnsafeBufferPointer { dy in
                 for c in 0 ..< outChannels {
-                    var s: T = 0
-                    for i in 0 ..< hw { s += dy[c * hw + i] }
+                    // Eight running sums (vectorised), then added in order.
+                    var lanes = SIMD8<T>()
+                    let row = dy.baseAddress! + c * hw
+                    var i = 0
+                    while i + 8 <= hw {
+                        lanes += UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<T>.self)
+                        i += 8
+                    }
+                    var s = lanes.sum()
+                    while i < hw { s += row[i]; i += 1 }
                     bias.gradient[c] += s
                 }
             }

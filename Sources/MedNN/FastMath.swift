@@ -8,7 +8,9 @@ enum FastMath {
     @inline(__always)
     static func exp(_ y: V) -> V {
         let ln2 = V(repeating: 0.693_147_180_559_945_3), invLn2 = V(repeating: 1.442_695_040_888_963_4)
-        let clamped = y.clamped(lowerBound: V(repeating: -87), upperBound: V(repeating: 88))
+        // Clamp by masks: `clamped(lowerBound:upperBound:)` is not inlined (a call per vector).
+        let low = V(repeating: -87), high = V(repeating: 88)
+        let clamped = y.replacing(with: low, where: y .< low).replacing(with: high, where: y .> high)
         // Round to nearest by the 1.5·2²³ trick (SIMD rounding and Float→Int conversions are
         // not vectorised by the standard library on x86-64).
         let magic = V(repeating: 12_582_912)
