@@ -1,4 +1,4 @@
-public import MedImage
+import MedImage
 
 /// One source file (or slide, or slice) to tile, in build order. Holds the raw patient id
 /// only in memory: it is hashed before anything is written.

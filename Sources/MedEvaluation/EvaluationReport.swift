@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import MedIO
-public import MedImage
+import MedImage
 import MedMetrics
 public import MedReport
 

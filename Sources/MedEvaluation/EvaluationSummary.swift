@@ -1,5 +1,5 @@
 import Foundation
-public import MedMetrics
+import MedMetrics
 public import Zarr
 
 /// Summaries of evaluation results: mean, std and 95% bootstrap intervals by method, split

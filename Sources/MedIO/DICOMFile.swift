@@ -1,6 +1,6 @@
 import Foundation
 import CDCMTK
-public import MedImage
+import MedImage
 
 /// One open DICOM file (DCMTK data set). Tags are addressed as `"GGGG,EEEE"`, nested ones as
 /// `"SSSS,SSSS/item/GGGG,EEEE"`.

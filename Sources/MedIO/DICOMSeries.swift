@@ -1,5 +1,5 @@
 public import Foundation
-public import MedImage
+import MedImage
 
 /// A DICOM series found in a folder: its files in slice order, with what is odd about it.
 public struct DICOMSeries: Sendable, Codable {

@@ -50,7 +50,7 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
             throw InputError(.unreadable, path: url.path, "cannot open the file (missing or no permission)")
         }
         defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 132)).map { [UInt8]($0 ?? Data()) } ?? []
+        let head = (try? handle.read(upToCount: 132)).map { [UInt8]($0) } ?? []
         guard let format = sniff(head) else {
             throw InputError(.unsupported, path: url.path, "not a DICOM, MATLAB, TIFF or PNG file")
         }

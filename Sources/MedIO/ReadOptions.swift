@@ -1,4 +1,4 @@
-public import MedImage
+import MedImage
 import Foundation
 
 /// What to read from a file.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import MedImage
 
 /// A trained super-resolution model as a file: the network, its scale and channels, and the

@@ -2,7 +2,7 @@ import CBLAS
 
 /// The element types a network runs in: `Float` for training and inference, `Double` for
 /// checking gradients against finite differences.
-public protocol NNScalar: BinaryFloatingPoint, SIMDScalar, Sendable where Self.RawSignificand: FixedWidthInteger {
+public protocol NNScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable where Self.RawSignificand: FixedWidthInteger {
     /// C = alpha · op(A) · op(B) + beta · C, row-major (BLAS `gemm`).
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,

@@ -1,7 +1,7 @@
 public import Foundation
 public import MedDataset
 import MedImage
-public import MedMetrics
+import MedMetrics
 public import MedNN
 import MedReport
 import Zarr

@@ -19,9 +19,9 @@ for t in MedIO MedDataset MedNN; do
     grep -E "error" .build-fuzz-build.log | head; exit 1
   fi
 done
-objects=$(find .build-fuzz/debug/{CDCMTK,CMatio,CPNG,CTIFF,MedImage,MedIO,Zarr,MedDataset,MedNN}.build -name "*.o")
+objects=$(find .build-fuzz/debug/{CDCMTK,CMatio,CPNG,CTIFF,CKernels,MedImage,MedIO,Zarr,MedDataset,MedNN}.build -name "*.o")
 maps=()
-for m in CDCMTK CMatio CPNG CTIFF; do maps+=(-Xcc -fmodule-map-file=.build-fuzz/debug/$m.build/module.modulemap); done
+for m in CDCMTK CMatio CPNG CTIFF CKernels; do maps+=(-Xcc -fmodule-map-file=.build-fuzz/debug/$m.build/module.modulemap); done
 if ! swiftc -sanitize=fuzzer,address -parse-as-library -I .build-fuzz/debug/Modules "${maps[@]}" \
   -Xcc -fmodule-map-file=Sources/CZstd/module.modulemap -Xcc -fmodule-map-file=Sources/CBLAS/module.modulemap \
   -Xcc -I/usr/include/hdf5/serial -Xcc -I/usr/include/libpng16 -Xcc -I/usr/include/openjpeg-2.5 \
