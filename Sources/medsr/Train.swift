@@ -19,14 +19,16 @@ struct Train: ParsableCommand {
         for a fixed --seed and --threads.
 
         Models:
-          espcn        Shi et al. 2016; scales 2, 3, 4; default --lr 1e-3
-          srresnet     Ledig et al. 2017, 16 residual blocks with batch norm and PReLU (1.5 M
-                       parameters at ×4, RGB); scales 2, 3, 4, 8; default --lr 1e-4
-          srgan        the SRResNet generator trained against the SRGAN discriminator: content
-                       loss + --adversarial-weight × adversarial loss (start from a trained
-                       SRResNet with --init)
-          swift-srgan  Krishnan et al. 2021: the same with depthwise-separable convolutions
-                       (0.2 M parameters at ×4) and their discriminator
+          espcn        Shi et al. 2016. Scales 2, 3, 4; default --lr 1e-3.
+          srresnet     Ledig et al. 2017: 16 residual blocks, batch norm, PReLU;
+                       1.5 M parameters at x4 (RGB). Scales 2, 3, 4, 8;
+                       default --lr 1e-4.
+          srgan        SRResNet trained against the SRGAN discriminator:
+                       content + --adversarial-weight x adversarial loss.
+                       Start from a trained SRResNet with --init.
+          swift-srgan  Krishnan et al. 2021: the same with depthwise-separable
+                       convolutions (0.2 M parameters at x4).
+
         A perceptual loss (--perceptual VGG.safetensors) needs pretrained VGG feature weights that \
         you supply (torchvision's vgg19().features state_dict, e.g. cut to features[:36] for \
         SRGAN's VGG54); none ship with MedSR and none can be downloaded by it.
@@ -51,7 +53,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("content-loss"), help: "mse or l1.") var contentLoss = "mse"
     @Option(name: .customLong("adversarial-weight"), help: "srgan, swift-srgan: weight of the adversarial loss.") var adversarialWeight = 1e-3
     @Option(name: .customLong("tv-weight"), help: "Weight of a total-variation loss (0: none).") var tvWeight = 0.0
-    @Option(help: "Start the generator from these weights (a model.safetensors of the same architecture).") var initial: String?
+    @Option(help: "Start the generator from these weights (a model.safetensors of the same architecture).") var `init`: String?
     @Option(help: "VGG features weights for a perceptual loss (torchvision names; you supply them).") var perceptual: String?
     @Option(name: .customLong("perceptual-weight"), help: "Weight of the perceptual loss.") var perceptualWeight = 0.006
     @Option(help: "cosine, step or constant.") var schedule = "cosine"
@@ -94,7 +96,7 @@ struct Train: ParsableCommand {
         config.weightDecay = weightDecay
         config.adversarialWeight = adversarialWeight
         config.tvWeight = tvWeight
-        config.initialWeights = initial
+        config.initialWeights = `init`
         config.perceptualWeights = perceptual
         config.perceptualWeight = perceptualWeight
         config.schedule = Schedule(rawValue: schedule) ?? .cosine
