@@ -115,3 +115,55 @@ struct DICOMSeriesTests {
         }
     }
 }
+
+/// Derived images (`medsr upscale … .dcm`): read back with MedSR's own reader.
+@Suite struct DICOMWriterTests {
+    static func derived(keep: Bool) throws -> (MedicalImage, [UInt8], URL) {
+        let source = FixturePath.url("dicom/conformance/CT_small.dcm")
+        let original = try ImageFiles.read(source)
+        // "Upscaled" ×2 by repetition, in modality units (HU): stored × slope + intercept.
+        let hu = original.pixels.samples.floats().map { Float($0) * Float(original.metadata.rescale.slope) + Float(original.metadata.rescale.intercept) }
+        let rows = original.pixels.rows * 2, cols = original.pixels.columns * 2
+        var values = [Int16](repeating: 0, count: rows * cols)
+        for r in 0 ..< rows { for c in 0 ..< cols { values[r * cols + c] = Int16(hu[(r / 2) * original.pixels.columns + c / 2]) } }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-derived-\(UUID().uuidString).dcm")
+        try DICOMWriter.writeDerived(PixelArray(rows: rows, columns: cols, samples: .int16(values)), source: source, to: out,
+                                     scale: 2, description: "test x2", keepIdentifiers: keep)
+        return (try ImageFiles.read(out), [UInt8](try Data(contentsOf: out)), out)
+    }
+
+    @Test func derivedImageKeepsUnitsAndHalvesTheSpacingWithoutIdentifiers() throws {
+        let source = try ImageFiles.read(FixturePath.url("dicom/conformance/CT_small.dcm"))
+        let (image, bytes, url) = try Self.derived(keep: false)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(image.pixels.rows == source.pixels.rows * 2 && image.pixels.columns == source.pixels.columns * 2)
+        #expect(image.metadata.rescale.slope == 1 && image.metadata.rescale.intercept == 0)
+        let want = source.geometry.pixelSpacingMM!.map { $0 / 2 }
+        #expect(zip(image.geometry.pixelSpacingMM!, want).allSatisfy { abs($0 - $1) < 1e-6 })
+        // Pixel (3, 5) of the source in HU, at (6, 10) of the derived image.
+        let huSource = Double(source.pixels.samples.floats()[3 * source.pixels.columns + 5]) * source.metadata.rescale.slope + source.metadata.rescale.intercept
+        #expect(Double(image.pixels.samples.floats()[6 * image.pixels.columns + 10]) == huSource)
+        #expect(image.patient?.id ?? "" == "" && image.patient?.name ?? "" == "")
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(!text.contains("CompressedSamples") && !text.contains("JFK IMAGING"), "an identifier survived")
+        #expect(text.contains("DERIVED\\SECONDARY") && text.contains("test x2"))
+    }
+
+    @Test func keepIdentifiersKeepsThemAndReferencesTheSource() throws {
+        let (_, bytes, url) = try Self.derived(keep: true)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains("CompressedSamples^CT1"))
+        #expect(text.contains("1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322"), "the source SOP Instance is referenced")
+    }
+
+    @Test func refusesUnsupportedSampleLayouts() {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-derived-bad.dcm")
+        #expect(throws: DICOMError.self) {
+            try DICOMWriter.writeDerived(PixelArray(rows: 2, columns: 2, samples: .float32([0, 1, 2, 3])),
+                                         source: FixturePath.url("dicom/conformance/CT_small.dcm"), to: url, scale: 2,
+                                         description: "x", keepIdentifiers: false)
+        }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+    }
+}
