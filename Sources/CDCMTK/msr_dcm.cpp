@@ -11,6 +11,7 @@
 
 #include <openjpeg.h>
 
+#include <cmath>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -601,12 +602,13 @@ std::string newUID(const char *root) {
 
 int msr_dcm_write_derived(const char *source, const char *out_path, const void *pixels, uint32_t rows,
                           uint32_t columns, uint32_t samples, int bits, int is_signed, double scale,
-                          const char *description, int keep_identifiers, char *err, size_t errlen) {
+                          double rescale_slope, double rescale_intercept, const char *description,
+                          int keep_identifiers, char *err, size_t errlen) {
     try {
         silenceLogging();
         msr_dcm_register_codecs();
         if ((bits != 8 && bits != 16) || (samples != 1 && samples != 3) || rows == 0 || columns == 0 || rows > 65535 ||
-            columns > 65535 || !(scale > 0))
+            columns > 65535 || !(scale > 0) || !(rescale_slope > 0) || !std::isfinite(rescale_intercept))
             return fail("derived image: unsupported geometry or sample format", err, errlen);
         DcmFileFormat file;
         OFCondition status = file.loadFile(OFFilename(source), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
@@ -702,8 +704,11 @@ int msr_dcm_write_derived(const char *source, const char *out_path, const void *
         ds->putAndInsertUint16(DCM_HighBit, static_cast<Uint16>(bits - 1));
         ds->putAndInsertUint16(DCM_PixelRepresentation, is_signed ? 1 : 0);
         if (samples == 1) {
-            ds->putAndInsertString(DCM_RescaleSlope, "1");
-            ds->putAndInsertString(DCM_RescaleIntercept, "0");
+            char number[32];
+            std::snprintf(number, sizeof number, "%.10g", rescale_slope);
+            ds->putAndInsertString(DCM_RescaleSlope, number);
+            std::snprintf(number, sizeof number, "%.10g", rescale_intercept);
+            ds->putAndInsertString(DCM_RescaleIntercept, number);
             if (!ds->tagExists(DCM_RescaleType) && !ds->tagExists(DCM_Modality)) ds->putAndInsertString(DCM_RescaleType, "US");
         } else {
             ds->findAndDeleteElement(DCM_RescaleSlope, OFTrue, OFFalse);

@@ -158,4 +158,25 @@ public enum IntensityMapper {
         return (PixelArray(rows: pixels.rows, columns: pixels.columns, samplesPerPixel: pixels.samplesPerPixel,
                            samples: window.apply(values, bits: bits)), window.lo, window.hi)
     }
+
+    /// The inverse of `map` for one frame: `bits`-bit values back through the (lo, hi) window into
+    /// modality units, stored as 16-bit integers: as they are when they fit uint16 or int16
+    /// (rescale identity), else (32-bit sources such as RT dose) as uint16 with a slope and
+    /// intercept that span the window. 8-bit RGB stays as it is.
+    public static func unmap(_ p: PixelArray, lo: Double, hi: Double, bits: Int) -> (PixelArray, Rescale) {
+        if p.samplesPerPixel == 3 { return (p, .identity) }
+        let top = Double(bits == 8 ? 255 : 65535)
+        let values = p.samples.floats().map { lo + Double($0) / top * (hi - lo) }
+        let smallest = min(lo, hi), largest = max(lo, hi)
+        func pixels(_ samples: Samples) -> PixelArray { PixelArray(rows: p.rows, columns: p.columns, samplesPerPixel: 1, samples: samples) }
+        if smallest >= 0 && largest.rounded() <= 65535 {
+            return (pixels(.uint16(values.map { UInt16(min(max($0.rounded(), 0), 65535)) })), .identity)
+        }
+        if smallest.rounded() >= -32768 && largest.rounded() <= 32767 {
+            return (pixels(.int16(values.map { Int16(min(max($0.rounded(), -32768), 32767)) })), .identity)
+        }
+        let slope = max(largest - smallest, 1e-12) / 65535
+        let stored = values.map { UInt16(min(max((($0 - smallest) / slope).rounded(), 0), 65535)) }
+        return (pixels(.uint16(stored)), Rescale(slope: slope, intercept: smallest))
+    }
 }

@@ -7,12 +7,12 @@ public enum DICOMWriter {
     /// Writes `pixels` (one frame: 1 sample of int16/uint16, or 3 samples of uint8) as a derived
     /// image of the DICOM file `source`: its data set with the new pixel data, pixel spacing
     /// divided by `scale`, ImageType DERIVED\SECONDARY, `description`, new SOP Instance and
-    /// Series UIDs, RescaleSlope 1 / RescaleIntercept 0 (the values must be in the source's
-    /// modality units, e.g. HU). Without `keepIdentifiers`, patient and institution identifiers
+    /// Series UIDs, and `rescale` as RescaleSlope / RescaleIntercept (stored × slope + intercept
+    /// must be the source's modality units, e.g. HU). Without `keepIdentifiers`, patient and institution identifiers
     /// and private elements are removed and the Study UID is replaced (see `msr_dcm.h`). The
     /// file appears under `url` complete or not at all.
-    public static func writeDerived(_ pixels: PixelArray, source: URL, to url: URL, scale: Double, description: String,
-                                    keepIdentifiers: Bool) throws {
+    public static func writeDerived(_ pixels: PixelArray, source: URL, to url: URL, scale: Double, rescale: Rescale = .identity,
+                                    description: String, keepIdentifiers: Bool) throws {
         let bits: Int32, signed: Int32
         switch (pixels.samples, pixels.samplesPerPixel) {
         case (.int16, 1): (bits, signed) = (16, 1)
@@ -26,7 +26,8 @@ public enum DICOMWriter {
             var err = [CChar](repeating: 0, count: 512)
             let status: Int32 = withPointer(pixels.samples) { pointer in
                 msr_dcm_write_derived(source.path, temporary.path, pointer, UInt32(pixels.rows), UInt32(pixels.columns),
-                                      UInt32(pixels.samplesPerPixel), bits, signed, scale, description, keepIdentifiers ? 1 : 0,
+                                      UInt32(pixels.samplesPerPixel), bits, signed, scale, rescale.slope, rescale.intercept,
+                                      description, keepIdentifiers ? 1 : 0,
                                       &err, err.count)
             }
             guard status == MSR_DCM_OK else {

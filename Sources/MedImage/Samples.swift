@@ -43,12 +43,14 @@ public enum Samples: Sendable, Equatable {
 
     /// Every sample converted to `Float` (exact up to 24 bits of magnitude).
     public func floats() -> [Float] {
+        // Closures, not `map(Float.init)`: for [UInt32] that reference resolves to
+        // `Float.init(bitPattern:)` and reinterprets the bits (798000 became 1.1e-39).
         switch self {
-        case .uint8(let a): a.map(Float.init)
-        case .uint16(let a): a.map(Float.init)
-        case .int16(let a): a.map(Float.init)
-        case .uint32(let a): a.map(Float.init)
-        case .int32(let a): a.map(Float.init)
+        case .uint8(let a): a.map { Float($0) }
+        case .uint16(let a): a.map { Float($0) }
+        case .int16(let a): a.map { Float($0) }
+        case .uint32(let a): a.map { Float($0) }
+        case .int32(let a): a.map { Float($0) }
         case .float32(let a): a
         }
     }

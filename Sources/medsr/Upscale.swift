@@ -18,7 +18,9 @@ struct Upscale: ParsableCommand {
         DERIVED\\SECONDARY, the model named in DerivationDescription and SeriesDescription, new SOP \
         Instance and Series UIDs, pixel spacing divided by the scale), with values mapped back \
         through the intensity window into the source's modality units (e.g. HU; values outside \
-        the model's window are clipped to it) and RescaleSlope 1 / RescaleIntercept 0. Patient \
+        the model's window are clipped to it), stored as 16-bit integers with RescaleSlope 1 / \
+        RescaleIntercept 0, or with a slope and intercept spanning the window when the values do \
+        not fit 16 bits (32-bit sources such as RT dose). Patient \
         and institution identifiers and private elements are removed and the Study UID replaced \
         unless --keep-identifiers is given (then the source is also referenced).
 
@@ -84,23 +86,12 @@ struct Upscale: ParsableCommand {
             case "png": try PNGCodec.write(up, to: url)
             case "dcm":
                 let description = "MedSR super-resolution x\(m.scale) (\(m.architecture), \(URL(fileURLWithPath: model).lastPathComponent))"
-                try DICOMWriter.writeDerived(Self.modalityValues(up, lo: mapped.lo, hi: mapped.hi, bits: bits), source: URL(fileURLWithPath: input),
-                                             to: url, scale: Double(m.scale), description: description, keepIdentifiers: keepIdentifiers)
+                let (values, rescale) = IntensityMapper.unmap(up, lo: mapped.lo, hi: mapped.hi, bits: bits)
+                try DICOMWriter.writeDerived(values, source: URL(fileURLWithPath: input), to: url, scale: Double(m.scale), rescale: rescale,
+                                             description: description, keepIdentifiers: keepIdentifiers)
             default: try TIFFCodec.writePyramid(up, to: url)
             }
         }
         print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(mapped.lo)…\(mapped.hi)")
-    }
-
-    /// The model's output mapped back through the window into modality units, as 16-bit
-    /// integers (signed when any value is negative); 8-bit RGB stays as it is.
-    static func modalityValues(_ p: PixelArray, lo: Double, hi: Double, bits: Int) -> PixelArray {
-        if p.samplesPerPixel == 3 { return p }
-        let top = Double(bits == 8 ? 255 : 65535)
-        let values = p.samples.floats().map { (lo + Double($0) / top * (hi - lo)).rounded() }
-        let samples: Samples = (values.min() ?? 0) < 0
-            ? .int16(values.map { Int16(min(max($0, -32768), 32767)) })
-            : .uint16(values.map { UInt16(min(max($0, 0), 65535)) })
-        return PixelArray(rows: p.rows, columns: p.columns, samplesPerPixel: 1, samples: samples)
     }
 }

@@ -76,3 +76,14 @@ struct PixelArrayTests {
         #expect(!"\(id)".contains("SECRET") && !String(reflecting: id).contains("SECRET"))
     }
 }
+
+/// Regression: `[UInt32].map(Float.init)` resolves to `Float(bitPattern:)`; 32-bit samples
+/// (RT dose, 32-bit DICOM) must convert by value.
+@Suite struct SampleConversionTests {
+    @Test func everyIntegerTypeConvertsByValue() {
+        #expect(Samples.uint32([0, 798_000, 4_000_000_000]).floats() == [0, 798_000, 4_000_000_000])
+        #expect(Samples.int32([-5, 1_254_000]).floats() == [-5, 1_254_000])
+        #expect(Samples.uint16([65535]).floats() == [65535] && Samples.int16([-32768]).floats() == [-32768])
+        #expect(Samples.uint8([255]).floats() == [255])
+    }
+}

@@ -70,8 +70,8 @@ void msr_dcm_register_codecs(void);
 /// source file's data set with `pixels` (rows × columns × samples, interleaved; 16-bit words
 /// when bits == 16, signed when is_signed, else 8-bit), Rows/Columns, PixelSpacing and
 /// ImagerPixelSpacing divided by `scale`, ImageType DERIVED\SECONDARY, `description` as
-/// DerivationDescription and SeriesDescription, RescaleSlope 1 / RescaleIntercept 0 (the
-/// values are in the source's modality units), new SOP Instance and Series UIDs. Multi-frame
+/// DerivationDescription and SeriesDescription, RescaleSlope / RescaleIntercept as given (stored
+/// × slope + intercept is in the source's modality units), new SOP Instance and Series UIDs. Multi-frame
 /// and enhanced sources become Secondary Capture. With keep_identifiers == 0 the patient's
 /// names, IDs, birth date, addresses, institution, physicians, operators, accession number,
 /// station, device serial number, referenced instances and private elements are removed or
@@ -79,7 +79,8 @@ void msr_dcm_register_codecs(void);
 /// YES. The file is written to `out_path` directly (the caller writes to a temporary name).
 int msr_dcm_write_derived(const char *source, const char *out_path, const void *pixels, uint32_t rows,
                           uint32_t columns, uint32_t samples, int bits, int is_signed, double scale,
-                          const char *description, int keep_identifiers, char *err, size_t errlen);
+                          double rescale_slope, double rescale_intercept, const char *description,
+                          int keep_identifiers, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }
