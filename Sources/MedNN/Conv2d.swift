@@ -52,7 +52,7 @@ public final class Conv2d<T: NNScalar>: Layer {
     }
 
     /// Output rows (or columns) for `n` input rows.
-    public func outputSize(_ n: Int) -> Int { (n + 2 * padding - kernel) / stride + 1 }
+    public func outputSize(_ n: Int) -> Int { ConvolutionGeometry(kernel: kernel, stride: stride, padding: padding).outputSize(n) }
 
     /// Bands of output rows of about `target` output positions: (batch item, first row, rows).
     func bands(batch: Int, rows: Int, columns: Int, target: Int = 2048) -> [(b: Int, y0: Int, y1: Int)] {
@@ -201,14 +201,9 @@ public final class Conv2d<T: NNScalar>: Layer {
         return dx
     }
 
-    /// The output columns `[ox0, ox1)` whose input column `ox·stride + kx − padding` lies
-    /// inside `0 ..< columns`.
     @inline(__always)
     func validColumns(_ kx: Int, columns: Int, outColumns: Int) -> (Int, Int) {
-        let lo = kx >= padding ? 0 : (padding - kx + stride - 1) / stride
-        let last = columns - 1 + padding - kx
-        let hi = last < 0 ? 0 : min(outColumns, last / stride + 1)
-        return (min(lo, hi), hi)
+        ConvolutionGeometry(kernel: kernel, stride: stride, padding: padding).validColumns(kx, columns: columns, outColumns: outColumns)
     }
 
     /// `buffer[C·k·k, band]`: row (c, ky, kx), column (oy, ox) of the band holds
@@ -274,6 +269,26 @@ public final class Conv2d<T: NNScalar>: Layer {
                 } }
             }
         }
+    }
+}
+
+/// Where a k×k kernel with stride and zero padding meets the input (shared by the dense and
+/// depthwise convolutions).
+struct ConvolutionGeometry {
+    let kernel: Int, stride: Int, padding: Int
+
+    /// Output rows (or columns) for `n` input rows.
+    @inline(__always)
+    func outputSize(_ n: Int) -> Int { (n + 2 * padding - kernel) / stride + 1 }
+
+    /// The output columns `[ox0, ox1)` whose input column `ox·stride + kx − padding` lies
+    /// inside `0 ..< columns`.
+    @inline(__always)
+    func validColumns(_ kx: Int, columns: Int, outColumns: Int) -> (Int, Int) {
+        let lo = kx >= padding ? 0 : (padding - kx + stride - 1) / stride
+        let last = columns - 1 + padding - kx
+        let hi = last < 0 ? 0 : min(outColumns, last / stride + 1)
+        return (min(lo, hi), hi)
     }
 }
 

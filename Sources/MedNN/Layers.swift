@@ -60,14 +60,12 @@ public final class DepthwiseConv2d<T: NNScalar>: Layer {
                                      value: (0 ..< channels).map { _ in T(Double.random(in: -bound ... bound, using: &rng)) }) : nil
     }
 
-    public func outputSize(_ n: Int) -> Int { (n + 2 * padding - kernel) / stride + 1 }
+    var geometry: ConvolutionGeometry { ConvolutionGeometry(kernel: kernel, stride: stride, padding: padding) }
+    public func outputSize(_ n: Int) -> Int { geometry.outputSize(n) }
 
     @inline(__always)
     func validColumns(_ kx: Int, columns: Int, outColumns: Int) -> (Int, Int) {
-        let lo = kx >= padding ? 0 : (padding - kx + stride - 1) / stride
-        let last = columns - 1 + padding - kx
-        let hi = last < 0 ? 0 : min(outColumns, last / stride + 1)
-        return (min(lo, hi), hi)
+        geometry.validColumns(kx, columns: columns, outColumns: outColumns)
     }
 
     @_specialize(where T == Float)

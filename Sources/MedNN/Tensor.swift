@@ -9,12 +9,8 @@ public struct Tensor<T: NNScalar>: Sendable, Equatable {
     public var data: [T]
 
     public init(channels: Int, batch: Int, rows: Int, columns: Int, data: [T]? = nil) {
-        precondition(channels > 0 && batch > 0 && rows > 0 && columns > 0)
-        self.channels = channels
-        self.batch = batch
-        self.rows = rows
-        self.columns = columns
-        let n = channels * batch * rows * columns
+        self.init(uninitializedChannels: channels, batch: batch, rows: rows, columns: columns)
+        let n = self.data.count
         if let data { precondition(data.count == n, "tensor data has \(data.count) values, shape needs \(n)") }
         self.data = data ?? Array(repeating: 0, count: n)
     }
