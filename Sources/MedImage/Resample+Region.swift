@@ -12,14 +12,18 @@ extension Resample {
         let spp = pixels.samplesPerPixel, inCols = pixels.columns, inRows = pixels.rows
         let h = Taps(origin: originX, step: step, count: columns, limit: inCols)
         let v = Taps(origin: originY, step: step, count: rows, limit: inRows)
-        let source = pixels.samples.floats()
-        // Horizontal pass over the input rows the vertical taps need.
+        // Only the window the taps reach is converted (a tile of a large field reads a small part).
         let r0 = v.first.min() ?? 0, r1 = zip(v.first, v.count).map { $0 + $1 }.max() ?? 0
+        let c0 = h.first.min() ?? 0, c1 = zip(h.first, h.count).map { $0 + $1 }.max() ?? 0
+        let window = c0 == 0 && r0 == 0 && c1 == inCols && r1 == inRows
+            ? pixels : pixels.cropped(x: c0, y: r0, width: c1 - c0, height: r1 - r0)
+        let source = window.samples.floats(), windowCols = c1 - c0
+        // Horizontal pass over the input rows the vertical taps need.
         var mid = [Double](repeating: 0, count: (r1 - r0) * columns * spp)
         for r in r0 ..< r1 {
-            let line = r * inCols * spp
+            let line = (r - r0) * windowCols * spp
             for j in 0 ..< columns {
-                let f = h.first[j]
+                let f = h.first[j] - c0
                 for c in 0 ..< spp {
                     var s = 0.0
                     for t in 0 ..< h.count[j] { s += h.weights[j * h.taps + t] * Double(source[line + (f + t) * spp + c]) }

@@ -51,11 +51,11 @@ public final class ESPCN<T: NNScalar>: SRNetwork {
     /// depend on `n`.
     public func setThreads(_ n: Int) {
         BLASThreads.set(1)
-        for c in [conv1, conv2, conv3] { c.workers = max(1, n) }
+        for layer in layers { layer.setWorkers(n) }
     }
 
     /// Inference only: convolutions stop keeping their columns for a backward pass.
-    public func setTraining(_ training: Bool) { for c in [conv1, conv2, conv3] { c.keepsColumns = training } }
+    public func setTraining(_ training: Bool) { for layer in layers { layer.setTraining(training) } }
 
     /// Pixels of the input that influence each output pixel beyond the tile (for tiled inference).
     public var receptiveRadius: Int { 2 + 1 + 1 }
