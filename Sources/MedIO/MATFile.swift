@@ -1,10 +1,6 @@
 import Foundation
 import CMatio
 import MedImage
-import Synchronization
-
-/// HDF5 (Debian's serial build) is not thread-safe: every call goes through this lock.
-let hdf5Lock = Mutex(())
 
 /// One variable of a MATLAB file: MATLAB dimensions (rows first) and column-major raw bytes.
 struct MATArray {
@@ -47,46 +43,81 @@ struct MATArray {
     func pixels() -> PixelArray? {
         guard dims.count == 2 || (dims.count == 3 && (dims[2] == 3 || dims[2] == 1)) else { return nil }
         let rows = dims[0], columns = dims[1], spp = dims.count == 3 ? dims[2] : 1
-        var order = [Int](repeating: 0, count: count)
-        for r in 0 ..< rows {
-            for c in 0 ..< columns {
-                for s in 0 ..< spp { order[(r * columns + c) * spp + s] = r + c * rows + s * rows * columns }
+        let count = self.count
+        /// Column-major little-endian values of type T, to row-major interleaved ones.
+        func transposed<T>(_: T.Type) -> [T] {
+            let size = MemoryLayout<T>.size
+            guard bytes.count >= count * size else { return [] }
+            return [T](unsafeUninitializedCapacity: count) { out, initialized in
+                bytes.withUnsafeBytes { raw in
+                    for s in 0 ..< spp {
+                        for c in 0 ..< columns {
+                            let source = (c * rows + s * rows * columns) * size
+                            for r in 0 ..< rows {
+                                out[(r * columns + c) * spp + s] = raw.loadUnaligned(fromByteOffset: source + r * size, as: T.self)
+                            }
+                        }
+                    }
+                }
+                initialized = count
             }
         }
         let samples: Samples
         switch matClass {
-        case Int32(MSR_MAT_UINT8), Int32(MSR_MAT_LOGICAL): samples = .uint8(bytes)
-        case Int32(MSR_MAT_INT16): samples = decodeLittleEndian(bytes, type: .int16, count: count)
-        case Int32(MSR_MAT_UINT16): samples = decodeLittleEndian(bytes, type: .uint16, count: count)
-        case Int32(MSR_MAT_INT32): samples = decodeLittleEndian(bytes, type: .int32, count: count)
-        case Int32(MSR_MAT_UINT32): samples = decodeLittleEndian(bytes, type: .uint32, count: count)
-        case Int32(MSR_MAT_SINGLE): samples = decodeLittleEndian(bytes, type: .float32, count: count)
-        case Int32(MSR_MAT_INT8): samples = .int16(bytes.map { Int16(Int8(bitPattern: $0)) })
-        default: samples = .float32(doubles().map { Float($0) })
+        case Int32(MSR_MAT_UINT8), Int32(MSR_MAT_LOGICAL): samples = .uint8(transposed(UInt8.self))
+        case Int32(MSR_MAT_INT16): samples = .int16(transposed(Int16.self))
+        case Int32(MSR_MAT_UINT16): samples = .uint16(transposed(UInt16.self))
+        case Int32(MSR_MAT_INT32): samples = .int32(transposed(Int32.self))
+        case Int32(MSR_MAT_UINT32): samples = .uint32(transposed(UInt32.self))
+        case Int32(MSR_MAT_SINGLE): samples = .float32(transposed(Float.self))
+        case Int32(MSR_MAT_INT8): samples = .int16(transposed(Int8.self).map { Int16($0) })
+        default:
+            // double, 64-bit and char: through doubles, in MATLAB's order, then transposed.
+            let values = doubles().map { Float($0) }
+            samples = .float32([Float](unsafeUninitializedCapacity: count) { out, initialized in
+                for s in 0 ..< spp {
+                    for c in 0 ..< columns {
+                        for r in 0 ..< rows { out[(r * columns + c) * spp + s] = values[r + c * rows + s * rows * columns] }
+                    }
+                }
+                initialized = count
+            })
         }
-        return PixelArray(rows: rows, columns: columns, samplesPerPixel: spp, samples: samples.gathered(order))
+        guard samples.count == count else { return nil }
+        return PixelArray(rows: rows, columns: columns, samplesPerPixel: spp, samples: samples)
     }
 }
 
-/// A MATLAB file: v4/v5 through matio, v7.3 (HDF5) through the HDF5 C API.
-/// Variables are named `var` or `var.field`.
+/// A MATLAB file: v4/v5 through matio; v7.3 (HDF5) read by a child process, since libhdf5
+/// crashes on some damaged files (see `msr_h5.c`). Variables are named `var` or `var.field`.
 final class MATFile {
     enum Backend {
         case matio(OpaquePointer)
-        case hdf5(Int64)
+        case hdf5(OpaquePointer)
     }
+
+    /// Datasets up to this size come with the child's snapshot; larger ones are read on demand.
+    static let inlineBytes: UInt64 = 16 << 20
+    /// A v7.3 reader that sends nothing for this long is taken to hang on the file.
+    static let hdf5TimeoutMilliseconds: Int32 = 120_000
 
     let path: String
     let backend: Backend
     var isHDF5: Bool { if case .hdf5 = backend { true } else { false } }
 
-    init(path: String) throws(MATError) {
+    /// Opens `path`; a v7.3 file is read at once: its structure, and the data of datasets up to
+    /// `inlineBytes` each while `maxBytes` in all lasts (the rest is read on demand).
+    init(path: String, maxBytes: Int = 4 << 30, inlineBytes: UInt64 = MATFile.inlineBytes) throws(MATError) {
         self.path = path
         var err = [CChar](repeating: 0, count: 256)
-        var file: Int64 = -1
-        let h5 = hdf5Lock.withLock { _ in msr_h5_open(path, &file, &err, err.count) == 0 }
-        if h5 {
-            backend = .hdf5(file)
+        if msr_h5_signature(path) != 0 {
+            var snapshot: OpaquePointer?
+            let budget = UInt64(max(0, maxBytes))
+            guard msr_h5_snapshot_open(path, budget, min(budget, inlineBytes), Self.hdf5TimeoutMilliseconds,
+                                       &snapshot, &err, err.count) == 0, let snapshot else {
+                throw MATError(.corrupt, path: path, "unreadable v7.3 file", underlying: cString(err))
+            }
+            backend = .hdf5(snapshot)
             return
         }
         var handle: OpaquePointer?
@@ -99,7 +130,7 @@ final class MATFile {
     deinit {
         switch backend {
         case .matio(let h): msr_mat_close(h)
-        case .hdf5(let f): hdf5Lock.withLock { _ in msr_h5_close(f) }
+        case .hdf5(let s): msr_h5_snapshot_close(s)
         }
     }
 
@@ -117,7 +148,7 @@ final class MATFile {
         var buf = [CChar](repeating: 0, count: 1 << 16)
         switch backend {
         case .matio(let h): _ = msr_mat_list(h, &buf, buf.count)
-        case .hdf5(let f): _ = hdf5Lock.withLock { _ in msr_h5_children(f, "/", &buf, buf.count) }
+        case .hdf5(let s): _ = msr_h5_snapshot_children(s, "/", &buf, buf.count)
         }
         return Self.lines(buf)
     }
@@ -130,13 +161,10 @@ final class MATFile {
         let status: Int32
         switch backend {
         case .matio(let h): status = msr_mat_info_of(h, name, &info, &fields, fields.count, &err, err.count)
-        case .hdf5(let f):
+        case .hdf5(let s):
             let h5path = name.replacingOccurrences(of: ".", with: "/")
-            status = hdf5Lock.withLock { _ in
-                let s = msr_h5_info(f, h5path, &info, &err, err.count)
-                if s == 0 && info.mat_class == MSR_MAT_STRUCT { msr_h5_children(f, h5path, &fields, fields.count) }
-                return s
-            }
+            status = msr_h5_snapshot_info(s, h5path, &info, &err, err.count)
+            if status == 0 && info.mat_class == MSR_MAT_STRUCT { msr_h5_snapshot_children(s, h5path, &fields, fields.count) }
         }
         guard status == 0 else { throw MATError(.notFound, path: path, "variable '\(name)' is not in the file", underlying: cString(err)) }
         return (info, Self.lines(fields))
@@ -162,9 +190,7 @@ final class MATFile {
         let status: Int32
         switch backend {
         case .matio(let h): status = msr_mat_read(h, name, &bytes, bytes.count, &err, err.count)
-        case .hdf5(let f):
-            let h5path = name.replacingOccurrences(of: ".", with: "/")
-            status = hdf5Lock.withLock { _ in msr_h5_read(f, h5path, info.mat_class, &bytes, bytes.count, &err, err.count) }
+        case .hdf5(let s): status = msr_h5_snapshot_read(s, name.replacingOccurrences(of: ".", with: "/"), &bytes, bytes.count, &err, err.count)
         }
         guard status == 0 else { throw MATError(.corrupt, path: path, "variable '\(name)' cannot be read", underlying: cString(err)) }
         return MATArray(dims: dims, matClass: info.mat_class, bytes: bytes)

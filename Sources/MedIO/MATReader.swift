@@ -22,7 +22,11 @@ public struct FigshareRecord: Sendable {
 public enum MATReader {
     /// Reads a figshare `cjdata` record.
     public static func figshareRecord(path: String, maxBytes: Int = 4 << 30) throws -> FigshareRecord {
-        let file = try MATFile(path: path)
+        try figshareRecord(in: MATFile(path: path, maxBytes: maxBytes), maxBytes: maxBytes)
+    }
+
+    static func figshareRecord(in file: MATFile, maxBytes: Int) throws -> FigshareRecord {
+        let path = file.path
         let (info, fields) = try file.info("cjdata")
         guard info.mat_class == 13 else { throw MATError(.unsupported, path: path, "'cjdata' is not a struct") }
         let imageArray = try file.read("cjdata.image", maxBytes: maxBytes)
@@ -59,10 +63,10 @@ public enum MATReader {
     public static func read(path: String, options: ReadOptions = ReadOptions()) throws -> MedicalImage {
         var metadata = ImageMetadata()
         metadata.format = "MATLAB"
-        let file = try MATFile(path: path)
+        let file = try MATFile(path: path, maxBytes: options.maxBytes)
         let names = file.variables()
         if options.variable == nil && names.contains("cjdata") {
-            let record = try figshareRecord(path: path, maxBytes: options.maxBytes)
+            let record = try figshareRecord(in: file, maxBytes: options.maxBytes)
             metadata.label = record.label.map { FigshareRecord.labelNames[$0] ?? String($0) }
             metadata.isSigned = true
             metadata.modality = "MR"

@@ -26,15 +26,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     case "json":
         _ = JSONValue.parse(Data(bytes))
         return 0
-    case "mat5":
-        // MATLAB v5 only (matio): v7.3 is HDF5, and libhdf5 1.10.8 itself crashes on some
-        // damaged files (see README, Hardening); the `mat` target keeps fuzzing both.
-        if bytes.count >= 4 && bytes[0 ..< 4] == [0x89, 0x48, 0x44, 0x46] { return 0 }
-        if bytes.count >= 516 && bytes[512 ..< 516] == [0x89, 0x48, 0x44, 0x46] { return 0 }
     default:
         break
     }
-    let url = scratch.appendingPathExtension(["dicom": "dcm", "png": "png", "tiff": "tif", "mat": "mat", "mat5": "mat"][target] ?? "bin")
+    let url = scratch.appendingPathExtension(["dicom": "dcm", "png": "png", "tiff": "tif", "mat": "mat"][target] ?? "bin")
     guard FileManager.default.createFile(atPath: url.path, contents: Data(bytes)) else { return 0 }
     var options = ReadOptions()
     options.maxBytes = 64 << 20

@@ -33,15 +33,26 @@ int msr_mat_info_of(msr_mat *mat, const char *path, msr_mat_info *info, char *fi
 /// Copies the data of a numeric, char or logical variable (char data as uint16 code units).
 int msr_mat_read(msr_mat *mat, const char *path, void *buf, size_t buflen, char *err, size_t errlen);
 
-// ---- v7.3 through HDF5 (not thread-safe: the caller serialises) -------------------------
-int msr_h5_open(const char *path, int64_t *file, char *err, size_t errlen);
-void msr_h5_close(int64_t file);
+// ---- v7.3 through HDF5, in a child process (msr_h5.c) ----------------------------------
+/// 1 when the file has an HDF5 superblock (at 0, 512, 1024, ...); reads bytes only, no HDF5.
+int msr_h5_signature(const char *path);
+
+/// What a child process (forked from a helper process started at the first call, see msr_h5.c)
+/// read from a v7.3 file: the group tree, every dataset's description,
+/// and the data of datasets of up to `inline_max` bytes while `max_bytes` in all lasts. A crash
+/// of libhdf5, `timeout_ms` without output, or an answer over the limits is an error here.
+/// Immutable once open: safe to use from any thread.
+typedef struct msr_h5_snapshot msr_h5_snapshot;
+int msr_h5_snapshot_open(const char *path, uint64_t max_bytes, uint64_t inline_max, int timeout_ms,
+                         msr_h5_snapshot **out, char *err, size_t errlen);
+void msr_h5_snapshot_close(msr_h5_snapshot *snapshot);
 /// Children of a group ("/" for the root) as "name\n" lines, skipping "#refs#".
-int msr_h5_children(int64_t file, const char *group, char *buf, size_t buflen);
-/// Describes a dataset or group ("cjdata/image"); MATLAB_class is read whatever its string
-/// padding; without it the class is inferred from the HDF5 type.
-int msr_h5_info(int64_t file, const char *path, msr_mat_info *info, char *err, size_t errlen);
-/// Reads a dataset converted to the native type of `mat_class` (char as uint16, logical as uint8).
-int msr_h5_read(int64_t file, const char *path, int mat_class, void *buf, size_t buflen, char *err,
-                size_t errlen);
+int msr_h5_snapshot_children(const msr_h5_snapshot *snapshot, const char *group, char *buf, size_t buflen);
+/// Describes a dataset or group ("cjdata/image"); a group is a 1x1 struct.
+int msr_h5_snapshot_info(const msr_h5_snapshot *snapshot, const char *path, msr_mat_info *info, char *err,
+                         size_t errlen);
+/// The data of a dataset converted to the native type of its class (char as uint16, logical as
+/// uint8); data left out of the snapshot is read by another child.
+int msr_h5_snapshot_read(const msr_h5_snapshot *snapshot, const char *path, void *buf, size_t buflen,
+                         char *err, size_t errlen);
 #endif
