@@ -75,10 +75,10 @@ let package = Package(
         ),
 
         // Benchmark driver (Tools/bench): times our readers in-process.
-        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "MedMetrics", "MedNN", "MedRegistration", "CMalloc"], swiftSettings: swiftSettings),
+        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "MedMetrics", "MedNN", "MedRegistration", "CMalloc", "CKernels"], swiftSettings: swiftSettings),
 
         // Tests.
-        .target(name: "TestSupport", dependencies: ["MedImage"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["MedImage", "CKernels"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
         .testTarget(name: "MedImageTests", dependencies: ["MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),

@@ -16,9 +16,10 @@ static inline __attribute__((always_inline)) double ssim_block(const float *x, c
     double *ring = malloc(sizeof(double) * TAPS * 5 * n);
     double *prod = malloc(sizeof(double) * 5 * halo);
     double *line = malloc(sizeof(double) * n);
+    double *moments = malloc(sizeof(double) * 5 * n);
     long *source = malloc(sizeof(long) * halo);
-    if (!ring || !prod || !line || !source) {
-        free(ring); free(prod); free(line); free(source);
+    if (!ring || !prod || !line || !source || !moments) {
+        free(ring); free(prod); free(line); free(source); free(moments);
         return -1.0 / 0.0;
     }
     for (long t = 0; t < halo; t++) source[t] = reflect(c0 - R + t, cols);
@@ -60,19 +61,33 @@ static inline __attribute__((always_inline)) double ssim_block(const float *x, c
         }
         const long row = v - R;
         if (row < r0) continue;
-        // Vertical: rows row−5 … row+5 of the ring, then the SSIM formula.
-        const double *q[TAPS];
-        for (int k = 0; k < TAPS; k++) q[k] = ring + ((row - R + k - first) % TAPS) * 5 * n;
-        for (long j = 0; j < n; j++) {
-            double mu[5];
-            for (int m = 0; m < 5; m++) {
-                long o = m * n + j;
-                mu[m] = w0 * q[5][o] + w1 * (q[4][o] + q[6][o]) + w2 * (q[3][o] + q[7][o]) + w3 * (q[2][o] + q[8][o]) +
-                        w4 * (q[1][o] + q[9][o]) + w5 * (q[0][o] + q[10][o]);
+        // Vertical: rows row−5 … row+5 of the ring, one moment at a time (twelve streams, which
+        // keep their pointers in registers), then the SSIM formula.
+        for (int m = 0; m < 5; m++) {
+            const double *restrict q0 = ring + ((row - R + 0 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q1 = ring + ((row - R + 1 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q2 = ring + ((row - R + 2 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q3 = ring + ((row - R + 3 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q4 = ring + ((row - R + 4 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q5 = ring + ((row - R + 5 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q6 = ring + ((row - R + 6 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q7 = ring + ((row - R + 7 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q8 = ring + ((row - R + 8 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q9 = ring + ((row - R + 9 - first) % TAPS) * 5 * n + m * n;
+            const double *restrict q10 = ring + ((row - R + 10 - first) % TAPS) * 5 * n + m * n;
+            double *restrict o = moments + m * n;
+            for (long j = 0; j < n; j++)
+                o[j] = w0 * q5[j] + w1 * (q4[j] + q6[j]) + w2 * (q3[j] + q7[j]) + w3 * (q2[j] + q8[j]) +
+                       w4 * (q1[j] + q9[j]) + w5 * (q0[j] + q10[j]);
+        }
+        {
+            const double *restrict ma = moments, *restrict mb = moments + n, *restrict maa = moments + 2 * n,
+                                   *restrict mbb = moments + 3 * n, *restrict mab = moments + 4 * n;
+            for (long j = 0; j < n; j++) {
+                double mx = ma[j] + shift, my = mb[j] + shift;
+                double vx = maa[j] - ma[j] * ma[j], vy = mbb[j] - mb[j] * mb[j], vxy = mab[j] - ma[j] * mb[j];
+                line[j] = ((2 * mx * my + k1) * (2 * vxy + k2)) / ((mx * mx + my * my + k1) * (vx + vy + k2));
             }
-            double mx = mu[0] + shift, my = mu[1] + shift;
-            double vx = mu[2] - mu[0] * mu[0], vy = mu[3] - mu[1] * mu[1], vxy = mu[4] - mu[0] * mu[1];
-            line[j] = ((2 * mx * my + k1) * (2 * vxy + k2)) / ((mx * mx + my * my + k1) * (vx + vy + k2));
         }
         if (map)
             for (long j = 0; j < n; j++) map[row * cols + c0 + j] = (float)line[j];
@@ -83,7 +98,7 @@ static inline __attribute__((always_inline)) double ssim_block(const float *x, c
             sum += s;
         }
     }
-    free(ring); free(prod); free(line); free(source);
+    free(ring); free(prod); free(line); free(source); free(moments);
     return sum;
 }
 
@@ -122,14 +137,21 @@ __attribute__((target("avx2,fma"))) static void row_sums8_avx2(const unsigned ch
                                                               long out_lines, unsigned char *dst) {
     row_sums8(src, width, first, count, weights, taps, out_lines, dst);
 }
+
+#define AVX512 "avx512f,avx512dq,avx512bw,avx512vl,avx2,fma"
+__attribute__((target(AVX512), min_vector_width(512))) static void row_sums8_avx512(
+    const unsigned char *src, long width, const long *first, const long *count, const int *weights, long taps,
+    long out_lines, unsigned char *dst) {
+    row_sums8(src, width, first, count, weights, taps, out_lines, dst);
+}
 #endif
 
 void msr_row_sums8(const unsigned char *src, long width, const long *first, const long *count, const int *weights,
                    long taps, long out_lines, unsigned char *dst) {
 #if defined(__x86_64__)
-    if (msr_kernels_avx2()) {
-        row_sums8_avx2(src, width, first, count, weights, taps, out_lines, dst);
-        return;
+    switch (msr_kernels_level()) {
+    case 2: row_sums8_avx512(src, width, first, count, weights, taps, out_lines, dst); return;
+    case 1: row_sums8_avx2(src, width, first, count, weights, taps, out_lines, dst); return;
     }
 #endif
     row_sums8_portable(src, width, first, count, weights, taps, out_lines, dst);
@@ -148,23 +170,32 @@ __attribute__((target("avx2,fma"))) static double ssim_avx2(const float *x, cons
                                                              long vr1, long vc0, long vc1) {
     return ssim_block(x, y, rows, cols, r0, r1, c0, c1, w, shift, k1, k2, map, vr0, vr1, vc0, vc1);
 }
+
+__attribute__((target(AVX512), min_vector_width(512))) static double ssim_avx512(
+    const float *x, const float *y, long rows, long cols, long r0, long r1, long c0, long c1, const double *w,
+    double shift, double k1, double k2, float *map, long vr0, long vr1, long vc0, long vc1) {
+    return ssim_block(x, y, rows, cols, r0, r1, c0, c1, w, shift, k1, k2, map, vr0, vr1, vc0, vc1);
+}
 #endif
 
-static atomic_int force_portable = 0;
+static atomic_int limit = 2;
 
-void msr_kernels_force_portable(int on) { atomic_store_explicit(&force_portable, on, memory_order_relaxed); }
+int msr_kernels_limit(int level) { return atomic_exchange_explicit(&limit, level, memory_order_relaxed); }
 
-int msr_kernels_avx2(void) {
+int msr_kernels_level(void) {
 #if defined(__x86_64__)
     static atomic_int cached = -1;
-    if (atomic_load_explicit(&force_portable, memory_order_relaxed)) return 0;
     int known = atomic_load_explicit(&cached, memory_order_relaxed);
     if (known < 0) {
         __builtin_cpu_init();
         known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        if (known && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+            known = 2;
         atomic_store_explicit(&cached, known, memory_order_relaxed);
     }
-    return known;
+    int most = atomic_load_explicit(&limit, memory_order_relaxed);
+    return known < most ? known : most;
 #else
     return 0;
 #endif
@@ -174,8 +205,10 @@ double msr_ssim_block(const float *x, const float *y, long rows, long cols, long
                       const double *weights, double shift, double c1v, double c2v, float *map, long vr0, long vr1,
                       long vc0, long vc1) {
 #if defined(__x86_64__)
-    if (msr_kernels_avx2())
-        return ssim_avx2(x, y, rows, cols, r0, r1, c0, c1, weights, shift, c1v, c2v, map, vr0, vr1, vc0, vc1);
+    switch (msr_kernels_level()) {
+    case 2: return ssim_avx512(x, y, rows, cols, r0, r1, c0, c1, weights, shift, c1v, c2v, map, vr0, vr1, vc0, vc1);
+    case 1: return ssim_avx2(x, y, rows, cols, r0, r1, c0, c1, weights, shift, c1v, c2v, map, vr0, vr1, vc0, vc1);
+    }
 #endif
     return ssim_portable(x, y, rows, cols, r0, r1, c0, c1, weights, shift, c1v, c2v, map, vr0, vr1, vc0, vc1);
 }

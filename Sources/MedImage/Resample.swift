@@ -119,7 +119,7 @@ public enum Resample {
     }
 
     /// `out[o] = clip8(½ + Σᵢ k[o,i] · in[first[o] + i])`, each line a contiguous row of `width`
-    /// samples (`msr_row_sums8`: C, compiled for AVX2 and chosen at run time, since 32-bit
+    /// samples (`msr_row_sums8`: C, compiled for AVX-512 and AVX2 and chosen at run time, since 32-bit
     /// multiplies are not in baseline x86-64's vector set and Swift cannot select it per function).
     static func rowSums8(_ input: [UInt8], lines: Int, width: Int, _ c: Coefficients, _ k: [Int32]) -> [UInt8] {
         let outSize = c.first.count

@@ -37,3 +37,9 @@ extension Double: NNScalar {
 public enum BLASThreads {
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
 }
+
+/// Which OpenBLAS kernels run ("Haswell", "SkylakeX", …): OpenBLAS chooses them for the CPU,
+/// unless `OPENBLAS_CORETYPE` names them.
+public enum BLASKernels {
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+}

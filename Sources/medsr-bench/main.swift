@@ -10,6 +10,7 @@
 //   medsr-bench sr-infer ARCH SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
 //   (ARCH: espcn, srresnet, swift-srgan; espcn-train/espcn-infer are sr-* with ARCH espcn)
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
+import CKernels
 import CMalloc
 import Dispatch
 import Foundation
@@ -21,6 +22,8 @@ import Synchronization
 import MedImage
 
 msr_tune_allocator()  // as medsr does
+// MEDSR_KERNEL_LEVEL=0|1 caps the C kernels (portable, AVX2) to compare them with the best copy.
+if let level = ProcessInfo.processInfo.environment["MEDSR_KERNEL_LEVEL"].flatMap({ Int32($0) }) { msr_kernels_limit(level) }
 let args = CommandLine.arguments
 guard args.count >= 4 else {
     FileHandle.standardError.write(Data("usage: medsr-bench read|figshare|region [X,Y,W,H] REPEAT FILE...\n".utf8))
@@ -113,6 +116,7 @@ if task == "ssim" {
     }
     let x = plane(args[4]), y = plane(args[5])
     var best = Double.infinity, value = 0.0
+    _ = try? SSIM(dataRange: range).compute(x, y, map: true)  // one untimed call first (threads, pages), as the peer gets
     for _ in 0 ..< repeatCount {
         let start = DispatchTime.now().uptimeNanoseconds
         value = (try? SSIM(dataRange: range).compute(x, y, map: true).mean) ?? .nan

@@ -119,6 +119,7 @@ struct Train: ParsableCommand {
         if let resume { try withCleanError { try trainer.resume(from: resume) } }
         print("training \(trainer.kind.displayName) ×\(scale) for \(config.steps) steps (from step \(trainer.currentStep)); validation on "
             + (trainer.validationSplitName.map { "the \($0) split" } ?? "nothing (no val or test tiles)"))
+        print("BLAS: OpenBLAS \(BLASKernels.coreName) kernels, \(config.threads) thread\(config.threads == 1 ? "" : "s")")
         let bar = Progress(total: config.steps - trainer.currentStep, unit: "steps")
         let start = Date()
         var last = 0.0

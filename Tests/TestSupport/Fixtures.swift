@@ -1,4 +1,5 @@
 public import Foundation
+import CKernels
 
 /// Paths of committed fixtures, found from this source file (tests never need the network).
 public enum FixturePath {
@@ -10,5 +11,21 @@ public enum FixturePath {
 
     public static func json(_ relative: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url(relative)))
+    }
+}
+
+/// Runs `body` with the C kernels capped at `level` (0 portable, 1 AVX2; see msr_kernels.h).
+/// The cap is process-wide: tests that change it take turns, and restore it.
+public enum KernelCopies {
+    private static let turn = NSLock()
+
+    public static func with<T>(level: Int32, _ body: () throws -> T) rethrows -> T {
+        turn.lock()
+        let cap = msr_kernels_limit(level)
+        defer {
+            msr_kernels_limit(cap)
+            turn.unlock()
+        }
+        return try body()
     }
 }

@@ -1,6 +1,7 @@
 // Numeric kernels in C, for the one reason Swift cannot match: per-function instruction sets.
-// Each kernel is compiled twice — for baseline x86-64 and for AVX2 + FMA — and the AVX2 copy
-// is chosen at run time when the CPU has it (other architectures get the portable copy).
+// Each kernel is compiled three times — for baseline x86-64, for AVX2 + FMA and for AVX-512 —
+// and the best copy the CPU runs is chosen at run time (other architectures get the portable
+// copy).
 #ifndef MSR_KERNELS_H
 #define MSR_KERNELS_H
 
@@ -25,11 +26,12 @@ double msr_ssim_block(const float *x, const float *y, long rows, long cols, long
 void msr_row_sums8(const unsigned char *src, long width, const long *first, const long *count,
                    const int *weights, long taps, long out_lines, unsigned char *dst);
 
-/// 1 when the AVX2 + FMA kernels run on this CPU (and are not switched off).
-int msr_kernels_avx2(void);
+/// The copy of the kernels that runs: 0 portable, 1 AVX2 + FMA, 2 AVX-512 (F, DQ, BW, VL),
+/// the best this CPU has up to the cap.
+int msr_kernels_level(void);
 
-/// Tests: run the portable kernels even where AVX2 is available (1), or choose again (0).
-void msr_kernels_force_portable(int on);
+/// Caps the level (2 by default; tests run the lower copies with it). Returns the old cap.
+int msr_kernels_limit(int level);
 
 #ifdef __cplusplus
 }
