@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),
         .target(name: "MedMetrics", dependencies: ["MedImage", "CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedRegistration", dependencies: ["MedImage"], swiftSettings: swiftSettings),
-        .target(name: "MedNN", dependencies: ["MedImage", "CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "MedNN", dependencies: ["MedImage", "CBLAS", "CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedTraining", dependencies: ["MedNN", "MedDataset", "MedMetrics", "MedReport", "MedImage", "Zarr"],
                 swiftSettings: swiftSettings),
         .target(name: "MedReport", dependencies: ["MedImage", "MedMetrics"], swiftSettings: swiftSettings),

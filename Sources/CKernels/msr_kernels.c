@@ -212,3 +212,63 @@ double msr_ssim_block(const float *x, const float *y, long rows, long cols, long
 #endif
     return ssim_portable(x, y, rows, cols, r0, r1, c0, c1, weights, shift, c1v, c2v, map, vr0, vr1, vc0, vc1);
 }
+
+// ---- depthwise convolution, one plane ----------------------------------------------------
+
+static inline __attribute__((always_inline)) void depthwise_plane(const float *in, long rows, long cols,
+                                                                 const float *w, long k, long stride, long pad,
+                                                                 float bias, float *out, long oh, long ow) {
+    for (long oy = 0; oy < oh; oy++) {
+        float *restrict line = out + oy * ow;
+        for (long ox = 0; ox < ow; ox++) line[ox] = bias;
+        for (long ky = 0; ky < k; ky++) {
+            long sy = oy * stride + ky - pad;
+            if (sy < 0 || sy >= rows) continue;
+            const float *row = in + sy * cols;
+            for (long kx = 0; kx < k; kx++) {
+                const float wv = w[ky * k + kx];
+                // Output columns whose source column ox·stride + kx − pad lies inside the row.
+                long x0 = pad - kx > 0 ? (pad - kx + stride - 1) / stride : 0;
+                long last = cols - 1 - kx + pad;  // largest ox·stride allowed
+                long x1 = last < 0 ? 0 : last / stride + 1;
+                if (x1 > ow) x1 = ow;
+                if (x0 >= x1) continue;
+                const float *restrict from = row + kx - pad;
+                if (stride == 1)
+                    for (long ox = x0; ox < x1; ox++) line[ox] += wv * from[ox];
+                else
+                    for (long ox = x0; ox < x1; ox++) line[ox] += wv * from[ox * stride];
+            }
+        }
+    }
+}
+
+static void depthwise_portable(const float *in, long rows, long cols, const float *w, long k, long stride, long pad,
+                               float bias, float *out, long oh, long ow) {
+    depthwise_plane(in, rows, cols, w, k, stride, pad, bias, out, oh, ow);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static void depthwise_avx2(const float *in, long rows, long cols, const float *w,
+                                                                long k, long stride, long pad, float bias, float *out,
+                                                                long oh, long ow) {
+    depthwise_plane(in, rows, cols, w, k, stride, pad, bias, out, oh, ow);
+}
+
+__attribute__((target(AVX512), min_vector_width(512))) static void depthwise_avx512(
+    const float *in, long rows, long cols, const float *w, long k, long stride, long pad, float bias, float *out,
+    long oh, long ow) {
+    depthwise_plane(in, rows, cols, w, k, stride, pad, bias, out, oh, ow);
+}
+#endif
+
+void msr_depthwise_plane(const float *in, long rows, long cols, const float *w, long k, long stride, long pad,
+                         float bias, float *out, long oh, long ow) {
+#if defined(__x86_64__)
+    switch (msr_kernels_level()) {
+    case 2: depthwise_avx512(in, rows, cols, w, k, stride, pad, bias, out, oh, ow); return;
+    case 1: depthwise_avx2(in, rows, cols, w, k, stride, pad, bias, out, oh, ow); return;
+    }
+#endif
+    depthwise_portable(in, rows, cols, w, k, stride, pad, bias, out, oh, ow);
+}

@@ -1,5 +1,6 @@
 /// Layers beyond convolution: activations, normalisation, pooling, dense, and composition.
 /// Each keeps what its backward needs from the last forward.
+import CKernels
 
 /// Layers run in order (PyTorch `nn.Sequential`).
 public final class Sequential<T: NNScalar>: Layer {
@@ -20,17 +21,32 @@ public final class Residual<T: NNScalar>: Layer {
     public func setWorkers(_ n: Int) { body.setWorkers(n) }
     public func setTraining(_ training: Bool) { body.setTraining(training) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         var y = body.forward(x)
         precondition(y.count == x.count, "residual: the body changed the shape")
-        for i in y.data.indices { y.data[i] += x.data[i] }
+        Self.add(x.data, into: &y.data)
         return y
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         var d = body.backward(g)
-        for i in d.data.indices { d.data[i] += g.data[i] }
+        Self.add(g.data, into: &d.data)
         return d
+    }
+
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    static func add(_ a: [T], into b: inout [T]) {
+        precondition(a.count == b.count)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeMutableBufferPointer { b in
+                for i in 0 ..< b.count { b[i] += a[i] }
+            }
+        }
     }
 }
 
@@ -86,22 +102,36 @@ public final class DepthwiseConv2d<T: NNScalar>: Layer {
                         for b in 0 ..< x.batch {
                             let outPlane = dst.pointer + (c * x.batch + b) * oh * ow
                             let inPlane = src.pointer + (c * x.batch + b) * x.plane
-                            outPlane.update(repeating: b0, count: oh * ow)
-                            for ky in 0 ..< k { for kx in 0 ..< k {
-                                let wv = ws.pointer[(c * k + ky) * k + kx]
-                                let (x0, x1) = validColumns(kx, columns: cols, outColumns: ow)
-                                guard x0 < x1 else { continue }
-                                for oy in 0 ..< oh {
+                            if T.self == Float.self {
+                                // The C kernel (AVX-512/AVX2 copies), same summation order.
+                                let bf = b0 as! Float
+                                msr_depthwise_plane(UnsafeRawPointer(inPlane).assumingMemoryBound(to: Float.self), x.rows, cols,
+                                                    UnsafeRawPointer(ws.pointer + c * k * k).assumingMemoryBound(to: Float.self),
+                                                    k, s, p, bf, UnsafeMutableRawPointer(outPlane).assumingMemoryBound(to: Float.self),
+                                                    oh, ow)
+                                continue
+                            }
+                            // Row by row, all k² taps on one output row while it is in L1
+                            // (each output sums its taps in (ky, kx) order, from the bias).
+                            for oy in 0 ..< oh {
+                                let line = outPlane + oy * ow
+                                line.update(repeating: b0, count: ow)
+                                for ky in 0 ..< k {
                                     let sy = oy * s + ky - p
                                     guard sy >= 0 && sy < x.rows else { continue }
-                                    let line = outPlane + oy * ow, from = inPlane + sy * cols + kx - p
-                                    if s == 1 {
-                                        for ox in x0 ..< x1 { line[ox] += wv * from[ox] }
-                                    } else {
-                                        for ox in x0 ..< x1 { line[ox] += wv * from[ox * s] }
+                                    for kx in 0 ..< k {
+                                        let wv = ws.pointer[(c * k + ky) * k + kx]
+                                        let (x0, x1) = validColumns(kx, columns: cols, outColumns: ow)
+                                        guard x0 < x1 else { continue }
+                                        let from = inPlane + sy * cols + kx - p
+                                        if s == 1 {
+                                            for ox in x0 ..< x1 { line[ox] += wv * from[ox] }
+                                        } else {
+                                            for ox in x0 ..< x1 { line[ox] += wv * from[ox * s] }
+                                        }
                                     }
                                 }
-                            } }
+                            }
                         }
                     }
                 }
@@ -226,6 +256,8 @@ public final class LeakyReLU<T: NNScalar>: Layer {
     public var parameters: [Parameter<T>] { [] }
     public init(slope: T = 0.2) { self.slope = slope }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         input = x.data
         var y = x
@@ -233,6 +265,8 @@ public final class LeakyReLU<T: NNScalar>: Layer {
         return y
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         var d = g
         for i in d.data.indices where input[i] < 0 { d.data[i] *= slope }
@@ -246,6 +280,8 @@ public final class Sigmoid<T: NNScalar>: Layer {
     public var parameters: [Parameter<T>] { [] }
     public init() {}
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         var y = x
         for i in y.data.indices { y.data[i] = 1 / (1 + T.exp(-y.data[i])) }
@@ -253,6 +289,8 @@ public final class Sigmoid<T: NNScalar>: Layer {
         return y
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         var d = g
         for i in d.data.indices { d.data[i] *= output[i] * (1 - output[i]) }
@@ -265,11 +303,15 @@ public final class Affine<T: NNScalar>: Layer {
     public let a: T, b: T
     public var parameters: [Parameter<T>] { [] }
     public init(_ a: T, _ b: T) { (self.a, self.b) = (a, b) }
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         var y = x
         for i in y.data.indices { y.data[i] = a * y.data[i] + b }
         return y
     }
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         var d = g
         for i in d.data.indices { d.data[i] *= a }
@@ -375,6 +417,8 @@ public final class AdaptiveAvgPool2d<T: NNScalar>: Layer {
 
     static func range(_ i: Int, _ out: Int, _ n: Int) -> Range<Int> { (i * n / out) ..< (((i + 1) * n + out - 1) / out) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         inputShape = (x.rows, x.columns)
         var y = Tensor<T>(channels: x.channels, batch: x.batch, rows: outRows, columns: outColumns)
@@ -389,6 +433,8 @@ public final class AdaptiveAvgPool2d<T: NNScalar>: Layer {
         return y
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         var d = Tensor<T>(channels: g.channels, batch: g.batch, rows: inputShape.rows, columns: inputShape.columns)
         for plane in 0 ..< g.channels * g.batch {
@@ -421,6 +467,8 @@ public final class Linear<T: NNScalar>: Layer {
                          value: (0 ..< outFeatures).map { _ in T(Double.random(in: -bound ... bound, using: &rng)) })
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         precondition(x.channels * x.plane == inFeatures, "linear expects \(inFeatures) features, got \(x.channels * x.plane)")
         inputShape = (x.channels, x.batch, x.rows, x.columns)
@@ -440,6 +488,8 @@ public final class Linear<T: NNScalar>: Layer {
         return out
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         let b = g.batch
         var dy = [T](repeating: 0, count: b * outFeatures)
@@ -474,6 +524,8 @@ public final class ReLU<T: NNScalar>: Layer {
     public var parameters: [Parameter<T>] { [] }
     public init() {}
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         input = x.data
         var y = x
@@ -481,6 +533,8 @@ public final class ReLU<T: NNScalar>: Layer {
         return y
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         var d = g
         for i in d.data.indices where input[i] <= 0 { d.data[i] = 0 }
@@ -496,6 +550,8 @@ public final class MaxPool2x2<T: NNScalar>: Layer {
     public var parameters: [Parameter<T>] { [] }
     public init() {}
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         precondition(x.rows >= 2 && x.columns >= 2, "max pooling needs at least 2×2")
         inputShape = (x.channels, x.batch, x.rows, x.columns)
@@ -518,6 +574,8 @@ public final class MaxPool2x2<T: NNScalar>: Layer {
         return y
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         let s = inputShape
         var d = Tensor<T>(channels: s.channels, batch: s.batch, rows: s.rows, columns: s.columns)

@@ -26,6 +26,12 @@ double msr_ssim_block(const float *x, const float *y, long rows, long cols, long
 void msr_row_sums8(const unsigned char *src, long width, const long *first, const long *count,
                    const int *weights, long taps, long out_lines, unsigned char *dst);
 
+/// Depthwise convolution of one `rows × cols` plane with a `k × k` kernel `w` (row-major),
+/// `stride`, zero padding `pad`, plus `bias`, into the `oh × ow` plane `out`. Each output sums
+/// its taps in (ky, kx) order starting from the bias (PyTorch `Conv2d(groups=C)`, one channel).
+void msr_depthwise_plane(const float *in, long rows, long cols, const float *w, long k, long stride, long pad,
+                         float bias, float *out, long oh, long ow);
+
 /// The copy of the kernels that runs: 0 portable, 1 AVX2 + FMA, 2 AVX-512 (F, DQ, BW, VL),
 /// the best this CPU has up to the cap.
 int msr_kernels_level(void);
