@@ -89,6 +89,10 @@ for name, ours_args, theirs in [
     ("SRResNet x4 train step, 2 threads", ["sr-train", "srresnet", "4", "4", "24", "4", "2"], lambda: torch_train(2, Generator, 4, 24)),
     ("SRResNet x4 inference 128², 1 thread", ["sr-infer", "srresnet", "128", "4", "1", "3"], lambda: torch_infer(1, Generator, 128)),
     ("SRResNet x4 inference 128², 2 threads", ["sr-infer", "srresnet", "128", "4", "2", "3"], lambda: torch_infer(2, Generator, 128)),
+    ("Swift-SRGAN x4 inference 128², 1 thread", ["sr-infer", "swift-srgan", "128", "4", "1", "3"],
+     lambda: torch_infer(1, lambda: Generator(separable=True), 128)),
+    ("Swift-SRGAN x4 inference 128², 2 threads", ["sr-infer", "swift-srgan", "128", "4", "2", "3"],
+     lambda: torch_infer(2, lambda: Generator(separable=True), 128)),
 ]:
     o, p = [], []
     for _ in range(rounds):
