@@ -57,10 +57,15 @@ import TestSupport
         try Self.compare("srresnet_x4", parameters: m.parameters, forward: m.forward, backward: { m.backward($0) }, setTraining: m.setTraining)
     }
 
-    @Test func swiftSRGANEqualsPyTorch() throws {
+    /// With each copy of the C depthwise kernel: portable (0), AVX2 (1), the best this CPU has (2).
+    @Test(arguments: [Int32(0), 1, 2])
+    func swiftSRGANEqualsPyTorch(kernels: Int32) throws {
         var rng = SplitMix64(seed: 2)
         let m = SRResNet<Float>(channels: 3, scale: 2, separable: true, blocks: 2, features: 16, rng: &rng)
-        try Self.compare("swift_srgan_x2", parameters: m.parameters, forward: m.forward, backward: { m.backward($0) }, setTraining: m.setTraining)
+        try KernelCopies.with(level: kernels) {
+            try Self.compare("swift_srgan_x2", parameters: m.parameters, forward: m.forward, backward: { m.backward($0) },
+                             setTraining: m.setTraining)
+        }
     }
 
     @Test(arguments: [("discriminator", 1, false), ("discriminator_separable", 3, true)])
@@ -97,9 +102,10 @@ import TestSupport
 
     /// Tiled upscaling of a deep model equals whole-image inference (the margin covers its
     /// receptive field).
-    @Test func tiledEqualsWholeForSRResNet() throws {
+    @Test(arguments: [false, true])
+    func tiledEqualsWholeForSRResNet(separable: Bool) throws {
         var rng = SplitMix64(seed: 6)
-        let net = SRResNet<Float>(channels: 1, scale: 2, blocks: 2, features: 8, rng: &rng)
+        let net = SRResNet<Float>(channels: 1, scale: 2, separable: separable, blocks: 2, features: 8, rng: &rng)
         let model = SRModel(network: net, dataMax: 255)
         var values = [UInt8](repeating: 0, count: 40 * 36)
         for i in values.indices { values[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 7) }
