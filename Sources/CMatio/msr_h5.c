@@ -240,16 +240,22 @@ typedef struct {
     char frame[1 << 16];
 } stream;
 
-static void write_all(stream *s, const void *data, size_t n) {
+/// Writes all of `data` (a socket, or any descriptor); 0, or -1 when the other side has gone.
+static int send_all(int fd, const void *data, size_t n) {
     const char *p = data;
-    while (n > 0 && !s->broken) {
-        ssize_t w = send(s->fd, p, n, MSG_NOSIGNAL);
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0 && errno == ENOTSOCK) w = write(s->fd, p, n);
-        if (w <= 0) { s->broken = 1; return; }
+        if (w < 0 && errno == ENOTSOCK) w = write(fd, p, n);
+        if (w <= 0) return -1;
         p += w;
         n -= (size_t)w;
     }
+    return 0;
+}
+
+static void write_all(stream *s, const void *data, size_t n) {
+    if (!s->broken && send_all(s->fd, data, n) != 0) s->broken = 1;
 }
 
 static void flush_frame(stream *s) {
@@ -738,8 +744,14 @@ static int spawn_reader(reader *out) {
         ssize_t sent, got = -1;
         pid_t pid = -1;
         while ((sent = sendmsg(zygote_socket, &message, MSG_NOSIGNAL)) < 0 && errno == EINTR) {}
-        if (sent >= 0)
-            while ((got = recv(zygote_socket, &pid, sizeof pid, 0)) < 0 && errno == EINTR) {}
+        if (sent >= 0) {
+            /* The zygote answers at once; one that does not within 10 s is replaced. */
+            struct pollfd f = {zygote_socket, POLLIN, 0};
+            int ready;
+            while ((ready = poll(&f, 1, 10000)) < 0 && errno == EINTR) {}
+            if (ready > 0)
+                while ((got = recv(zygote_socket, &pid, sizeof pid, 0)) < 0 && errno == EINTR) {}
+        }
         close(pair[1]);
         if (sent >= 0 && got == (ssize_t)sizeof pid && pid > 0) {
             *out = (reader){pid, pair[0], 0};
@@ -752,10 +764,11 @@ static int spawn_reader(reader *out) {
     return -1;
 }
 
-static int take_reader(reader *out) {
+/// A pooled reader, or a new one (always a new one when `fresh`).
+static int take_reader(reader *out, int fresh) {
     pthread_mutex_lock(&pool_lock);
     int status = 0;
-    if (pooled > 0) *out = pool[--pooled];
+    if (pooled > 0 && !fresh) *out = pool[--pooled];
     else status = spawn_reader(out);
     pthread_mutex_unlock(&pool_lock);
     return status;
@@ -835,18 +848,16 @@ static int run_child(const char *path, const char *dataset, uint64_t max_bytes, 
     uint64_t allowance = allowance_for(dataset ? max_bytes : inline_max);
     for (int attempt = 0; attempt < 2; attempt++) {
         reader r;
-        if (take_reader(&r) != 0) return fail(err, errlen, "cannot start the HDF5 reader process");
+        if (take_reader(&r, attempt > 0) != 0) return fail(err, errlen, "cannot start the HDF5 reader process");
         int fresh = r.served == 0;
         r.served++;
         /* The reader's growth beyond the allowance is stopped by RLIMIT_AS in the reader and,
            where an allocator reserved its address space up front (sanitizers), here. */
         watch w = {&r, timeout_ms, now_ms() + timeout_ms, 0, resident_bytes(r.pid) + allowance, NULL};
-        stream sender = {r.sock, 0, 0, 0, {0}};
-        write_all(&sender, &q, sizeof q);
-        write_all(&sender, path, q.path_len);
-        if (dataset) write_all(&sender, dataset, q.dataset_len);
+        int sent = send_all(r.sock, &q, sizeof q) == 0 && send_all(r.sock, path, q.path_len) == 0 &&
+                   (!dataset || send_all(r.sock, dataset, q.dataset_len) == 0);
         size_t used = 0, capacity = 1 << 16;
-        char *buf = sender.broken ? NULL : malloc(capacity);
+        char *buf = sent ? malloc(capacity) : NULL;
         int complete = 0;
         uint8_t retire = 1;
         while (buf && !complete) {
