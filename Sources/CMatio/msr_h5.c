@@ -1,18 +1,14 @@
-// MATLAB v7.3 (HDF5) files, read in child processes.
+// MATLAB v7.3 (HDF5) files, read in reader processes.
 //
 // libhdf5 1.10 (Debian's) crashes on some damaged files (fuzzing finds NULL dereferences in
 // H5Literate's symbol-table walk within seconds), reads out of bounds, or allocates without
 // end, and a segfault cannot be caught. So this process never calls HDF5: each file is read by
-// a child process that walks the file once and streams a snapshot (the group tree, every
-// dataset's description, and the data of datasets up to a budget) through a pipe. A crash, a
-// hang (no output for `timeout_ms`) or a runaway allocation costs that one file, reported as an
-// error; the caller goes on. Data left out of the snapshot (large datasets) is read later by
-// another child, one dataset at a time.
-//
-// Children are forked from a small, single-threaded "zygote" process (below), never from
-// the caller's threads, run C only and leave with _exit. Each starts from the zygote's clean
-// HDF5 state, so a damaged file cannot corrupt HDF5's state for the next one, and children
-// of different threads run in parallel.
+// a reader process that walks the file once and streams a snapshot (the group tree, every
+// dataset's description, and the data of datasets up to a budget) back over a socket. A crash,
+// a hang (no output for `timeout_ms`) or a runaway allocation costs that one file, reported as
+// an error; the caller goes on. Data left out of the snapshot (large datasets) is read later,
+// one dataset per request. How readers are started, pooled and retired: "the reader processes"
+// below. Readers run C only and leave with _exit.
 #define _GNU_SOURCE
 #include "msr_mat.h"
 
@@ -295,7 +291,6 @@ static void put_text(stream *s, const char *text) {
 }
 
 static void put_head(stream *s, char kind, const char *path) {
-    if (kind == 'U') s->trouble = 1;
     put(s, &kind, 1);
     put_text(s, path);
 }
@@ -307,10 +302,32 @@ static void put_end(stream *s, int32_t status, const char *message) {
     put_text(s, message);
 }
 
+/// An object that could not be described, and why.
+static void put_unusable(stream *s, const char *path, const char *why) {
+    s->trouble = 1;
+    put_head(s, 'U', path);
+    put_text(s, why);
+}
+
+/// A dataset record: its description, then its data (state 1), nothing (state 0: not sent),
+/// or why it could not be read (state 2).
+static void put_dataset(stream *s, const char *path, const msr_mat_info *info, uint8_t state, const void *data,
+                        uint64_t bytes, const char *why) {
+    put_head(s, 'D', path);
+    put(s, info, sizeof *info);
+    put(s, &state, 1);
+    if (state == 1) {
+        put(s, &bytes, sizeof bytes);
+        put(s, data, bytes);
+    } else if (state == 2) {
+        s->trouble = 1;
+        put_text(s, why);
+    }
+}
+
 typedef struct {
     char *text;
     size_t used, capacity;
-    int truncated;
 } names;
 
 static herr_t add_name(hid_t group, const char *name, const H5L_info_t *info, void *data) {
@@ -322,9 +339,9 @@ static herr_t add_name(hid_t group, const char *name, const H5L_info_t *info, vo
     if (list->used + n + 2 > list->capacity) {
         size_t grown = list->capacity ? list->capacity * 2 : 4096;
         while (grown < list->used + n + 2) grown *= 2;
-        if (grown > (1u << 20)) { list->truncated = 1; return 1; }  /* over 1 MiB of names: stop */
+        if (grown > (1u << 20)) return 1;  /* over 1 MiB of names: stop */
         char *text = realloc(list->text, grown);
-        if (text == NULL) { list->truncated = 1; return 1; }
+        if (text == NULL) return 1;
         list->text = text;
         list->capacity = grown;
     }
@@ -351,26 +368,22 @@ static void walk(walker *w, const char *path, int depth);
 
 static void visit(walker *w, const char *path, int depth) {
     if (++w->objects > MAX_OBJECTS) {
-        put_head(w->out, 'U', path);
-        put_text(w->out, "the file holds too many objects");
+        put_unusable(w->out, path, "the file holds too many objects");
         return;
     }
     H5O_info_t object;
     if (H5Oget_info_by_name(w->file, path, &object, H5P_DEFAULT) < 0) {
-        put_head(w->out, 'U', path);
-        put_text(w->out, "unreadable object");
+        put_unusable(w->out, path, "unreadable object");
         return;
     }
     if (object.type == H5O_TYPE_GROUP) {
         for (int i = 0; i < w->group_count; i++)
             if (w->groups[i] == object.addr) {
-                put_head(w->out, 'U', path);
-                put_text(w->out, "a link back to an enclosing group");
+                put_unusable(w->out, path, "a link back to an enclosing group");
                 return;
             }
         if (depth >= MAX_DEPTH || w->group_count >= MAX_GROUPS) {
-            put_head(w->out, 'U', path);
-            put_text(w->out, "groups nested too deeply or too many groups");
+            put_unusable(w->out, path, "groups nested too deeply or too many groups");
             return;
         }
         w->groups[w->group_count++] = object.addr;
@@ -378,15 +391,13 @@ static void visit(walker *w, const char *path, int depth) {
         return;
     }
     if (object.type != H5O_TYPE_DATASET) {
-        put_head(w->out, 'U', path);
-        put_text(w->out, "not a dataset or group");
+        put_unusable(w->out, path, "not a dataset or group");
         return;
     }
     msr_mat_info info;
     char err[256] = "";
     if (dataset_info(w->file, path, &info, err, sizeof err) != 0) {
-        put_head(w->out, 'U', path);
-        put_text(w->out, err);
+        put_unusable(w->out, path, err);
         return;
     }
     uint64_t bytes = array_bytes(&info);
@@ -394,25 +405,15 @@ static void visit(walker *w, const char *path, int depth) {
     void *data = sendable ? malloc(bytes ? bytes : 1) : NULL;
     uint8_t state = 0;
     if (data) state = dataset_read(w->file, path, &info, data, bytes, err, sizeof err) == 0 ? 1 : 2;
-    put_head(w->out, 'D', path);
-    put(w->out, &info, sizeof info);
-    put(w->out, &state, 1);
-    if (state == 1) {
-        put(w->out, &bytes, sizeof bytes);
-        put(w->out, data, bytes);
-        w->budget -= bytes;
-    } else if (state == 2) {
-        w->out->trouble = 1;
-        put_text(w->out, err);
-    }
+    put_dataset(w->out, path, &info, state, data, bytes, err);
+    if (state == 1) w->budget -= bytes;
     free(data);
 }
 
 static void walk(walker *w, const char *path, int depth) {
     hid_t g = H5Gopen2(w->file, path[0] ? path : "/", H5P_DEFAULT);
     if (g < 0) {
-        put_head(w->out, 'U', path);
-        put_text(w->out, "cannot open the group");
+        put_unusable(w->out, path, "cannot open the group");
         return;
     }
     names list = {0};
@@ -474,12 +475,7 @@ static void child_dataset(const char *path, const char *dataset, uint64_t max_by
     if (dataset_read(file, dataset, &info, data, bytes, err, sizeof err) != 0) {
         put_end(out, 2, err);
     } else {
-        put_head(out, 'D', dataset);
-        put(out, &info, sizeof info);
-        uint8_t state = 1;
-        put(out, &state, 1);
-        put(out, &bytes, sizeof bytes);
-        put(out, data, bytes);
+        put_dataset(out, dataset, &info, 1, data, bytes, NULL);
         put_end(out, 0, "");
     }
     free(data);
@@ -838,7 +834,7 @@ static int receive(watch *w, void *data, size_t n) {
 
 /// Has a reader read `path` (whole, dataset == NULL; or one dataset) and collects its answer.
 /// Returns 0 with the answer in *blob, else 2 with a message.
-static int run_child(const char *path, const char *dataset, uint64_t max_bytes, uint64_t inline_max,
+static int ask_reader(const char *path, const char *dataset, uint64_t max_bytes, uint64_t inline_max,
                      int timeout_ms, char **blob, size_t *blob_len, char *err, size_t errlen) {
     request q = {max_bytes, inline_max, (uint32_t)strlen(path), dataset ? (uint32_t)strlen(dataset) : 0};
     if (q.path_len == 0 || q.path_len >= MAX_PATH_BYTES || q.dataset_len >= MAX_PATH_BYTES)
@@ -911,7 +907,6 @@ typedef struct {
 
 struct msr_h5_snapshot {
     char *file;
-    uint64_t max_bytes;
     int timeout_ms;
     char *blob;
     entry *entries;
@@ -1007,7 +1002,7 @@ int msr_h5_snapshot_open(const char *path, uint64_t max_bytes, uint64_t inline_m
     *out = NULL;
     char *blob = NULL;
     size_t len = 0;
-    if (run_child(path, NULL, max_bytes, inline_max, timeout_ms, &blob, &len, err, errlen) != 0) return 2;
+    if (ask_reader(path, NULL, max_bytes, inline_max, timeout_ms, &blob, &len, err, errlen) != 0) return 2;
     entry *entries = NULL;
     size_t count = 0;
     int status = parse(blob, len, &entries, &count, err, errlen);
@@ -1021,7 +1016,6 @@ int msr_h5_snapshot_open(const char *path, uint64_t max_bytes, uint64_t inline_m
         return 2;
     }
     s->file = file;
-    s->max_bytes = max_bytes;
     s->timeout_ms = timeout_ms;
     s->blob = blob;
     s->entries = entries;
@@ -1095,7 +1089,7 @@ int msr_h5_snapshot_read(const msr_h5_snapshot *s, const char *path, void *buf, 
     if (dataset == NULL) return fail(err, errlen, "out of memory");
     char *blob = NULL;
     size_t len = 0;
-    int status = run_child(s->file, dataset, bytes, 0, s->timeout_ms, &blob, &len, err, errlen);
+    int status = ask_reader(s->file, dataset, bytes, 0, s->timeout_ms, &blob, &len, err, errlen);
     free(dataset);
     if (status != 0) return status;
     entry *entries = NULL;
