@@ -126,6 +126,51 @@ static inline __attribute__((always_inline)) void row_sums8(const unsigned char 
     }
 }
 
+#if defined(__x86_64__)
+#include <emmintrin.h>
+
+/// One 16×16 block: four rounds of unpacks, each doubling the run of one column's bytes.
+static inline void transpose16(const unsigned char *s, long ss, unsigned char *d, long ds) {
+    __m128i r[16], p[8][2], q[4][4], o[2][8];
+    for (int i = 0; i < 16; i++) r[i] = _mm_loadu_si128((const __m128i *)(s + i * ss));
+    // p[g][h]: rows 2g, 2g+1 as 16-bit pairs, columns 8h … 8h+7.
+    for (int g = 0; g < 8; g++) {
+        p[g][0] = _mm_unpacklo_epi8(r[2 * g], r[2 * g + 1]);
+        p[g][1] = _mm_unpackhi_epi8(r[2 * g], r[2 * g + 1]);
+    }
+    // q[g][c]: rows 4g … 4g+3 as 32-bit runs, columns 4c … 4c+3.
+    for (int g = 0; g < 4; g++) {
+        for (int h = 0; h < 2; h++) {
+            q[g][2 * h] = _mm_unpacklo_epi16(p[2 * g][h], p[2 * g + 1][h]);
+            q[g][2 * h + 1] = _mm_unpackhi_epi16(p[2 * g][h], p[2 * g + 1][h]);
+        }
+    }
+    // o[g][c]: rows 8g … 8g+7 as 64-bit runs, columns 2c, 2c+1.
+    for (int g = 0; g < 2; g++) {
+        for (int c = 0; c < 4; c++) {
+            o[g][2 * c] = _mm_unpacklo_epi32(q[2 * g][c], q[2 * g + 1][c]);
+            o[g][2 * c + 1] = _mm_unpackhi_epi32(q[2 * g][c], q[2 * g + 1][c]);
+        }
+    }
+    for (int c = 0; c < 8; c++) {
+        _mm_storeu_si128((__m128i *)(d + (2 * c) * ds), _mm_unpacklo_epi64(o[0][c], o[1][c]));
+        _mm_storeu_si128((__m128i *)(d + (2 * c + 1) * ds), _mm_unpackhi_epi64(o[0][c], o[1][c]));
+    }
+}
+#endif
+
+void msr_transpose8(const unsigned char *src, long rows, long cols, unsigned char *dst) {
+    long r16 = 0, c16 = 0;
+#if defined(__x86_64__)
+    r16 = rows & ~15L;
+    c16 = cols & ~15L;
+    for (long r = 0; r < r16; r += 16)
+        for (long c = 0; c < c16; c += 16) transpose16(src + r * cols + c, cols, dst + c * rows + r, rows);
+#endif
+    for (long r = 0; r < rows; r++)
+        for (long c = r < r16 ? c16 : 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+}
+
 static void row_sums8_portable(const unsigned char *src, long width, const long *first, const long *count,
                                const int *weights, long taps, long out_lines, unsigned char *dst) {
     row_sums8(src, width, first, count, weights, taps, out_lines, dst);

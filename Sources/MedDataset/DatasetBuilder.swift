@@ -97,15 +97,14 @@ public enum DatasetBuilder {
         let items = listing.items
         let unitSize = recipe.unitSize
         let planned = Mutex(0)
-        let run: @Sendable (Int, Zstd.Compressor) -> [ItemResult] = { u, compressor in
-            (u * unitSize ..< min((u + 1) * unitSize, items.count)).map { i in
-                let r = processor.process(items[i], compressor: compressor)
-                progress(1, r.tiles.count, planned.withLock { $0 })
-                return r
-            }
+        let run: @Sendable (Int, Zstd.Compressor) -> ItemResult = { i, compressor in
+            let r = processor.process(items[i], compressor: compressor)
+            progress(1, r.tiles.count, planned.withLock { $0 })
+            return r
         }
+        let itemsOf = { (u: Int) in u * unitSize ..< min((u + 1) * unitSize, items.count) }
         func plan(_ units: [Int]) {
-            planned.withLock { $0 = units.reduce(0) { $0 + min(unitSize, items.count - $1 * unitSize) } }
+            planned.withLock { $0 = units.reduce(0) { $0 + itemsOf($1).count } }
         }
 
         if options.shard != nil {
@@ -114,7 +113,7 @@ public enum DatasetBuilder {
             let todo = (0 ..< units).filter { $0 % shards == shard && !done.contains($0) }
             plan(todo)
             let store = FileStore(root: state.folder)
-            try UnitPipeline.run(units: todo, jobs: options.jobs, work: run) { u, results in
+            try UnitPipeline.run(units: todo, items: itemsOf, jobs: options.jobs, work: run) { u, results in
                 try store.set("units/" + state.unitURL(u).lastPathComponent, UnitFile.encode(unit: u, results: results))
             }
             summary.unitsBuilt = todo.count
@@ -129,7 +128,7 @@ public enum DatasetBuilder {
         let store = FileStore(root: state.folder)
         let todo = Array(resume.firstUnit ..< units)
         plan(todo)
-        try UnitPipeline.run(units: todo, jobs: options.jobs, work: run) { u, results in
+        try UnitPipeline.run(units: todo, items: itemsOf, jobs: options.jobs, work: run) { u, results in
             if let n = options.interruptAfterUnits, u >= n { throw CancellationError() }
             for r in results { try writer.add(r.stored) { t, c in r.tiles[t].chunks[c] } }
             try store.set("units/" + state.headerURL(u).lastPathComponent, UnitFile.encode(unit: u, results: results, chunks: false))

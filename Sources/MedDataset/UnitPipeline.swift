@@ -1,24 +1,39 @@
 import Foundation
 import Zarr
 
-/// Runs units on worker threads and hands their results to `consume` strictly in the order of
-/// `units`, on the calling thread. Workers run at most a few units ahead of the consumer, so
-/// memory stays bounded however long the build. The first error stops everything and is rethrown.
+/// Runs the items of units on worker threads and hands each unit's results to `consume`
+/// strictly in the order of `units`, on the calling thread. Workers take single items (so the
+/// last unit is shared between them, not left to one), and run at most a few units ahead of the
+/// consumer, so memory stays bounded however long the build. The first error stops everything
+/// and is rethrown.
 enum UnitPipeline {
     final class State: @unchecked Sendable {
         // Every field is guarded by `condition`.
         let condition = NSCondition()
         var taken = 0
         var consumed = 0
-        var finished: [Int: [ItemResult]] = [:]
+        var results: [Int: [ItemResult?]] = [:]
+        var remaining: [Int: Int] = [:]
         var failed = false
     }
 
-    static func run(units: [Int], jobs: Int, work: @escaping @Sendable (Int, Zstd.Compressor) -> [ItemResult],
+    /// - Parameters:
+    ///   - items: the item indices of a unit.
+    ///   - work: processes one item.
+    static func run(units: [Int], items: (Int) -> Range<Int>, jobs: Int, work: @escaping @Sendable (Int, Zstd.Compressor) -> ItemResult,
                     consume: (Int, [ItemResult]) throws -> Void) throws {
         guard !units.isEmpty else { return }
+        // (position of the unit in `units`, offset within the unit, item index), in order.
+        var tasks = [(unit: Int, slot: Int, item: Int)]()
         let state = State()
-        let workers = max(1, min(jobs, units.count))
+        for (k, u) in units.enumerated() {
+            let range = items(u)
+            state.results[k] = Array(repeating: nil, count: range.count)
+            state.remaining[k] = range.count
+            for (slot, i) in range.enumerated() { tasks.append((k, slot, i)) }
+        }
+        let plan = tasks
+        let workers = max(1, min(jobs, plan.count))
         let window = workers * 2 + 1
         let group = DispatchGroup()
         for _ in 0 ..< workers {
@@ -28,17 +43,18 @@ enum UnitPipeline {
                 let compressor = Zstd.Compressor()
                 while true {
                     state.condition.lock()
-                    while !state.failed && state.taken < units.count && state.taken >= state.consumed + window {
+                    while !state.failed && state.taken < plan.count && plan[state.taken].unit >= state.consumed + window {
                         state.condition.wait()
                     }
-                    guard !state.failed, state.taken < units.count else { state.condition.unlock(); return }
-                    let k = state.taken
+                    guard !state.failed, state.taken < plan.count else { state.condition.unlock(); return }
+                    let task = plan[state.taken]
                     state.taken += 1
                     state.condition.unlock()
-                    let results = work(units[k], compressor)
+                    let result = work(task.item, compressor)
                     state.condition.lock()
-                    state.finished[k] = results
-                    state.condition.broadcast()
+                    state.results[task.unit]![task.slot] = result
+                    state.remaining[task.unit]! -= 1
+                    if state.remaining[task.unit] == 0 { state.condition.broadcast() }
                     state.condition.unlock()
                 }
             }
@@ -54,8 +70,9 @@ enum UnitPipeline {
         }
         for k in 0 ..< units.count {
             state.condition.lock()
-            while state.finished[k] == nil { state.condition.wait() }
-            let results = state.finished.removeValue(forKey: k)!
+            while state.remaining[k]! > 0 { state.condition.wait() }
+            let results = state.results.removeValue(forKey: k)!.map { $0! }
+            state.remaining[k] = nil
             state.condition.unlock()
             try consume(units[k], results)
             state.condition.lock()

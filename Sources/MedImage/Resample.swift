@@ -1,4 +1,5 @@
 import CKernels
+import Synchronization
 
 /// Antialiased bicubic resizing that reproduces Pillow's `Image.resize(size, Image.BICUBIC)`:
 /// Keys' cubic with a = −0.5, support widened by the shrink factor, weights normalised per
@@ -51,6 +52,22 @@ public enum Resample {
             }
         }
 
+        /// The coefficients of one size pair, with their 8-bit fixed-point weights, computed once
+        /// (a dataset build resizes thousands of tiles of the same size).
+        static func shared(inSize: Int, outSize: Int) -> (Coefficients, [Int32]) {
+            let key = SIMD2(inSize, outSize)
+            if let known = cache.withLock({ $0[key] }) { return known }
+            let c = Coefficients(inSize: inSize, outSize: outSize)
+            let made = (c, c.fixedPoint().map { Int32(truncatingIfNeeded: $0) })
+            cache.withLock { table in
+                if table.count >= 64 { table.removeAll() }
+                table[key] = made
+            }
+            return made
+        }
+
+        private static let cache = Mutex<[SIMD2<Int>: (Coefficients, [Int32])]>([:])
+
         /// Pillow's `normalize_coeffs_8bpc`: weights in 22-bit fixed point, rounded away from zero.
         func fixedPoint() -> [Int] {
             weights.map { w in
@@ -67,8 +84,8 @@ public enum Resample {
     public static func bicubic(_ pixels: PixelArray, columns: Int, rows: Int) -> PixelArray {
         precondition(pixels.frames == 1 && columns >= 1 && rows >= 1)
         let spp = pixels.samplesPerPixel
-        let h = Coefficients(inSize: pixels.columns, outSize: columns)
-        let v = Coefficients(inSize: pixels.rows, outSize: rows)
+        let (h, hFixed) = Coefficients.shared(inSize: pixels.columns, outSize: columns)
+        let (v, vFixed) = Coefficients.shared(inSize: pixels.rows, outSize: rows)
         let needH = columns != pixels.columns, needV = rows != pixels.rows
         // Both passes read `pixels.rows` input rows; the vertical pass reads the horizontal one's columns.
         let r = pixels.rows
@@ -82,7 +99,7 @@ public enum Resample {
         switch pixels.samples {
         case .uint8(let a):
             samples = .uint8(run(a) { data, inCols, c, horizontal in
-                fixedPass8(data, rows: r, columns: inCols, spp: spp, c, horizontal: horizontal)
+                fixedPass8(data, rows: r, columns: inCols, spp: spp, c, horizontal ? hFixed : vFixed, horizontal: horizontal)
             })
         case .uint16(let a):
             samples = .uint16(run(a) { data, inCols, c, horizontal in
@@ -107,9 +124,8 @@ public enum Resample {
     /// weights, 32-bit wrapping sums, the same rounding and clipping). Horizontal: `rows × columns`
     /// in, `rows × outSize` out; vertical: `rows × columns` in, `outSize × columns` out. The
     /// horizontal pass transposes so that both run as contiguous, vectorisable row sums.
-    static func fixedPass8(_ input: [UInt8], rows: Int, columns: Int, spp: Int, _ c: Coefficients,
+    static func fixedPass8(_ input: [UInt8], rows: Int, columns: Int, spp: Int, _ c: Coefficients, _ k: [Int32],
                            horizontal: Bool) -> [UInt8] {
-        let k = c.fixedPoint().map { Int32(truncatingIfNeeded: $0) }
         if !horizontal {
             return rowSums8(input, lines: rows, width: columns * spp, c, k)
         }
@@ -159,33 +175,12 @@ public enum Resample {
         return out
     }
 
-    /// `transpose` for one sample per pixel: 8×8 blocks, each read as eight 64-bit rows and
-    /// written as eight 64-bit columns (byte shuffles in registers), the rest byte by byte.
+    /// `transpose` for one sample per pixel (`msr_transpose8`: 16×16 blocks in SSE2 registers).
     static func transpose1(_ input: [UInt8], rows: Int, columns: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: input.count) { dst, count in
+        precondition(input.count == rows * columns)
+        return [UInt8](unsafeUninitializedCapacity: input.count) { dst, count in
+            input.withUnsafeBufferPointer { src in msr_transpose8(src.baseAddress, rows, columns, dst.baseAddress) }
             count = input.count
-            input.withUnsafeBufferPointer { src in
-                let s = UnsafeRawPointer(src.baseAddress!), d = UnsafeMutableRawPointer(dst.baseAddress!)
-                let r8 = rows & ~7, c8 = columns & ~7
-                for r0 in Swift.stride(from: 0, to: r8, by: 8) {
-                    for c0 in Swift.stride(from: 0, to: c8, by: 8) {
-                        var m = SIMD8<UInt64>()
-                        for i in 0 ..< 8 { m[i] = s.loadUnaligned(fromByteOffset: (r0 + i) * columns + c0, as: UInt64.self) }
-                        // Column j of the block is byte j of every row: gather it into one word.
-                        for j in 0 ..< 8 {
-                            let shift = UInt64(8 * j)
-                            let bytes = (m &>> SIMD8(repeating: shift)) & SIMD8(repeating: 0xFF)
-                            var word: UInt64 = 0
-                            for i in 0 ..< 8 { word |= bytes[i] << UInt64(8 * i) }
-                            d.storeBytes(of: word, toByteOffset: (c0 + j) * rows + r0, as: UInt64.self)
-                        }
-                    }
-                }
-                let sp = src.baseAddress!, dp = dst.baseAddress!
-                for r in 0 ..< rows {
-                    for c in (r < r8 ? c8 : 0) ..< columns { dp[c * rows + r] = sp[r * columns + c] }
-                }
-            }
         }
     }
 

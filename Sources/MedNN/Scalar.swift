@@ -36,6 +36,12 @@ extension Double: NNScalar {
 /// Threads for BLAS. MedSR uses one level of parallelism: BLAS threads, never our own on top.
 public enum BLASThreads {
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+
+    /// Stops OpenBLAS's worker threads until BLAS next needs them. OpenBLAS starts them when it
+    /// loads, and each spins on `sched_yield` for about 0.1 s before it sleeps: CPU time taken
+    /// from every command, most of which never multiply a matrix. The next threaded BLAS call
+    /// starts them again (OpenBLAS 0.3.21's `exec_blas_async`).
+    public static func park() { _ = blas_thread_shutdown_() }
 }
 
 /// Which OpenBLAS kernels run ("Haswell", "SkylakeX", …): OpenBLAS chooses them for the CPU,

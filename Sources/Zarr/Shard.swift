@@ -1,44 +1,28 @@
-/// One shard of the `sharding_indexed` codec: the encoded inner chunks back to back, then an
-/// index of (offset, nbytes) little-endian UInt64 pairs, one per inner chunk in C order
-/// (2^64−1 twice for an empty chunk), then the index's CRC-32C.
-public struct ShardBuilder: Sendable {
-    public let chunkCount: Int
-    private(set) var data: [UInt8] = []
-    private var index: [(UInt64, UInt64)]
+import Foundation
+import Glibc
 
-    public init(chunkCount: Int) {
-        self.chunkCount = chunkCount
-        index = Array(repeating: (.max, .max), count: chunkCount)
-    }
-
-    public var isEmpty: Bool { data.isEmpty && index.allSatisfy { $0.0 == .max } }
-
-    /// Stores the encoded inner chunk at `position` (C order within the shard).
-    public mutating func set(_ position: Int, encoded: [UInt8]) {
-        precondition(position >= 0 && position < chunkCount)
-        index[position] = (UInt64(data.count), UInt64(encoded.count))
-        data.append(contentsOf: encoded)
-    }
-
-    /// The shard file's bytes.
-    public consuming func finished() -> [UInt8] {
-        var out = data
+/// The index of one shard of the `sharding_indexed` codec: after the encoded inner chunks, one
+/// (offset, nbytes) little-endian UInt64 pair per inner chunk in C order (2^64−1 twice for an
+/// empty chunk), then the index's CRC-32C.
+public enum ShardIndex {
+    /// The index bytes (pairs and checksum) for these entries; nil entries are empty chunks.
+    public static func encode(_ entries: [Range<Int>?]) -> [UInt8] {
         var tail = [UInt8]()
-        tail.reserveCapacity(chunkCount * 16 + 4)
-        for (offset, count) in index {
+        tail.reserveCapacity(entries.count * 16 + 4)
+        for entry in entries {
+            let (offset, count) = entry.map { (UInt64($0.lowerBound), UInt64($0.count)) } ?? (.max, .max)
             withUnsafeBytes(of: offset.littleEndian) { tail.append(contentsOf: $0) }
             withUnsafeBytes(of: count.littleEndian) { tail.append(contentsOf: $0) }
         }
         withUnsafeBytes(of: CRC32C.checksum(tail).littleEndian) { tail.append(contentsOf: $0) }
-        out.append(contentsOf: tail)
-        return out
+        return tail
     }
 
     /// The (offset, nbytes) index of a shard file of `chunkCount` inner chunks, checked
     /// against its CRC-32C and the file's size; nil entries are empty chunks.
     /// - Parameter dataSize: when `shard` holds only the index (read from the end of a file),
     ///   the size of the chunk data before it; entries are checked against it.
-    public static func index(of shard: [UInt8], chunkCount: Int, path: String, dataSize: Int? = nil) throws -> [Range<Int>?] {
+    public static func decode(_ shard: [UInt8], chunkCount: Int, path: String, dataSize: Int? = nil) throws -> [Range<Int>?] {
         let indexBytes = chunkCount * 16
         guard shard.count >= indexBytes + 4 else { throw StoreError(path: path, "shard is shorter than its index: truncated") }
         let start = shard.count - indexBytes - 4
@@ -56,6 +40,87 @@ public struct ShardBuilder: Sendable {
                 throw StoreError(path: path, "shard index entry \(i) points outside the shard")
             }
             return Int(offset) ..< Int(offset + count)
+        }
+    }
+}
+
+/// Streams one shard to disk as its inner chunks arrive: chunk bytes go to a temporary file
+/// beside the shard's key (small chunks through a buffer, large ones straight to the kernel),
+/// so a shard is never held or regrown in memory. `finish` appends the index and renames the
+/// file into place; a writer dropped before `finish` removes its temporary file, so the key
+/// never names a partial shard.
+public final class ShardWriter {
+    public let path: String
+    private let temporary: String
+    private var fd: Int32
+    private var entries: [Range<Int>?]
+    private var size = 0
+    private var buffer = [UInt8]()
+    private static let bufferLimit = 256 << 10
+
+    /// Creates the temporary file for the shard at file path `path` (its folder must exist).
+    public init(path: String, chunkCount: Int) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
+        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError(path: path, "cannot create the shard (errno \(errno))") }
+        entries = Array(repeating: nil, count: chunkCount)
+        buffer.reserveCapacity(Self.bufferLimit)
+    }
+
+    deinit {
+        if fd >= 0 {
+            close(fd)
+            unlink(temporary)
+        }
+    }
+
+    /// Stores the encoded inner chunk at `position` (C order within the shard).
+    public func set(_ position: Int, encoded: [UInt8]) throws {
+        precondition(position >= 0 && position < entries.count && fd >= 0)
+        entries[position] = size ..< size + encoded.count
+        size += encoded.count
+        if encoded.count >= Self.bufferLimit / 4 {
+            try drain()
+            try write(encoded)
+        } else {
+            if buffer.count + encoded.count > Self.bufferLimit { try drain() }
+            buffer.append(contentsOf: encoded)
+        }
+    }
+
+    /// Writes the index and moves the shard into place.
+    public func finish() throws {
+        precondition(fd >= 0)
+        buffer.append(contentsOf: ShardIndex.encode(entries))
+        try drain()
+        let closed = close(fd)
+        fd = -1
+        guard closed == 0 else {
+            unlink(temporary)
+            throw StoreError(path: path, "cannot write the shard (errno \(errno)); is the disk full?")
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw StoreError(path: path, "cannot rename the temporary file into place (errno \(errno))")
+        }
+    }
+
+    private func drain() throws {
+        try write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw StoreError(path: path, "write failed (errno \(errno)); is the disk full?") }
+                done += n
+            }
         }
     }
 }

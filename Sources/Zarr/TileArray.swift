@@ -1,13 +1,14 @@
 import Foundation
 /// Writes an array of tiles `[N, …]` in order: the first axis is split into shards of
-/// `shardShape[0]` tiles and inner chunks of one tile; the other axes are whole.
-/// `N` is known only at the end, when `finish` writes the array's metadata.
-public struct TileArrayWriter: Sendable {
+/// `shardShape[0]` tiles and inner chunks of one tile; the other axes are whole. Each shard is
+/// streamed to disk as its tiles arrive (`ShardWriter`). `N` is known only at the end, when
+/// `finish` writes the array's metadata.
+public struct TileArrayWriter {
     public let store: FileStore
     public let path: String
     public private(set) var metadata: ArrayMetadata
     public private(set) var count = 0
-    private var shard: ShardBuilder
+    private var shard: ShardWriter?
 
     /// - Parameters:
     ///   - tileShape: the shape of one tile (without the leading axis).
@@ -18,7 +19,6 @@ public struct TileArrayWriter: Sendable {
         self.path = path
         metadata = ArrayMetadata(shape: [0] + tileShape, dataType: dataType, shardShape: [tilesPerShard] + tileShape,
                                  chunkShape: [1] + tileShape, compression: compression, dimensionNames: dimensionNames)
-        shard = ShardBuilder(chunkCount: tilesPerShard)
         count = durableShards * tilesPerShard
     }
 
@@ -27,24 +27,31 @@ public struct TileArrayWriter: Sendable {
         path + "/c/" + ([index] + Array(repeating: 0, count: rank - 1)).map(String.init).joined(separator: "/")
     }
 
-    /// Appends one tile, already encoded with `metadata.encode(chunk:)`. Full shards are written at once.
+    /// Appends one tile, already encoded with `metadata.encode(chunk:)`. Full shards are moved into place at once.
     public mutating func append(encoded: [UInt8]) throws {
         let perShard = metadata.shardShape[0]
-        shard.set(count % perShard, encoded: encoded)
+        if shard == nil {
+            let url = store.url(Self.shardKey(path, count / perShard, rank: metadata.shape.count))
+            do {
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(path: url.path, "cannot create the folder: \(error.localizedDescription)")
+            }
+            shard = try ShardWriter(path: url.path, chunkCount: perShard)
+        }
+        try shard!.set(count % perShard, encoded: encoded)
         count += 1
-        if count % perShard == 0 { try flush(shardIndex: count / perShard - 1) }
+        if count % perShard == 0 { try flush() }
     }
 
-    private mutating func flush(shardIndex: Int) throws {
-        let coords = [shardIndex] + Array(repeating: 0, count: metadata.shape.count - 1)
-        try store.set(metadata.shardKey(path, coords), shard.finished())
-        shard = ShardBuilder(chunkCount: metadata.shardShape[0])
+    private mutating func flush() throws {
+        defer { shard = nil }
+        try shard?.finish()
     }
 
     /// Writes the last partial shard and the array's `zarr.json`.
     public mutating func finish(attributes: JSONValue? = nil) throws {
-        let perShard = metadata.shardShape[0]
-        if count % perShard != 0 { try flush(shardIndex: count / perShard) }
+        try flush()
         metadata.shape[0] = count
         metadata.attributes = attributes
         try store.setMetadata(path, metadata.json())
@@ -86,7 +93,7 @@ public struct TileArrayReader: Sendable {
         }
         // Parse the index as if it were a whole shard made of just the index (offsets are then
         // checked against the real size below).
-        let entries = try ShardBuilder.index(of: tail, chunkCount: perShard, path: filePath, dataSize: size - indexBytes)
+        let entries = try ShardIndex.decode(tail, chunkCount: perShard, path: filePath, dataSize: size - indexBytes)
         guard let range = entries[index % perShard] else { return zeros() }
         guard let encoded = store.get(key, offset: range.lowerBound, length: range.count),
               let raw = metadata.decode(chunk: encoded) else {

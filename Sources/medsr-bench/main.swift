@@ -22,6 +22,7 @@ import Synchronization
 import MedImage
 
 msr_tune_allocator()  // as medsr does
+BLASThreads.park()
 // MEDSR_KERNEL_LEVEL=0|1 caps the C kernels (portable, AVX2) to compare them with the best copy.
 if let level = ProcessInfo.processInfo.environment["MEDSR_KERNEL_LEVEL"].flatMap({ Int32($0) }) { msr_kernels_limit(level) }
 let args = CommandLine.arguments

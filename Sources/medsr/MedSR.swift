@@ -1,6 +1,8 @@
 import ArgumentParser
 import CMalloc
 import Foundation
+import MedDataset
+import MedNN
 
 /// `medsr`: prepare medical images for super-resolution and audit what it does.
 @main
@@ -12,13 +14,14 @@ struct MedSR: ParsableCommand {
         Exit status: 0 success, 1 nothing could be done, 2 usage error, 3 some inputs failed.
         Patient identifiers never appear in output unless --show-phi is given.
         """,
-        version: "0.1.0",
+        version: MedSRVersion.string,
         subcommands: [Inspect.self, Convert.self, Build.self, Merge.self, Export.self, Evaluate.self, AuditCommand.self, Train.self, Upscale.self, Register.self, Pairs.self]
     )
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), as the README promises.
     static func main() {
         msr_tune_allocator()
+        BLASThreads.park()
         do {
             var command = try parseAsRoot()
             try command.run()

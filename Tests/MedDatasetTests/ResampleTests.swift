@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import MedIO
 import MedImage
@@ -50,6 +51,18 @@ import TestSupport
         guard input.sampleType == .uint8 else { return }
         let got = KernelCopies.with(level: level) { Resample.bicubic(input, columns: c.columns, rows: c.rows) }
         #expect(got.samples == (try Self.pixels(c.output)).samples)
+    }
+
+    /// The byte transpose behind the horizontal pass: whole 16×16 blocks, edges, and shapes with no whole block.
+    @Test(arguments: [(1, 1), (5, 3), (16, 16), (17, 33), (48, 40), (40, 48), (256, 256), (3, 70)])
+    func transposeMatchesTheDefinition(_ shape: (Int, Int)) {
+        let (rows, cols) = shape
+        let src = (0 ..< rows * cols).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ $0 / 251) }
+        var got = [UInt8](repeating: 0, count: rows * cols)
+        msr_transpose8(src, rows, cols, &got)
+        var want = [UInt8](repeating: 0, count: rows * cols)
+        for r in 0 ..< rows { for c in 0 ..< cols { want[c * rows + r] = src[r * cols + c] } }
+        #expect(got == want)
     }
 
     @Test func identitySizeIsUnchanged() throws {

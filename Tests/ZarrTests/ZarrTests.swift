@@ -46,24 +46,54 @@ import Zarr
         for i in 0 ..< count { #expect(try reader.tile(i) == tiles[i]) }
     }
 
+    /// A shard streamed by `ShardWriter`: chunks in arrival order, then the index.
+    static func shardBytes(_ chunks: [(Int, [UInt8])], chunkCount: Int) throws -> [UInt8] {
+        let folder = try temporaryStore().root
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("0").path
+        let writer = try ShardWriter(path: path, chunkCount: chunkCount)
+        for (position, bytes) in chunks { try writer.set(position, encoded: bytes) }
+        try writer.finish()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["0"])
+        return try #require(FileStore.read(path))
+    }
+
     @Test func shardIndexLayoutAndEmptyChunks() throws {
-        var shard = ShardBuilder(chunkCount: 3)
-        shard.set(2, encoded: [1, 2, 3])
-        let bytes = shard.finished()
+        let bytes = try Self.shardBytes([(2, [1, 2, 3])], chunkCount: 3)
         #expect(bytes.count == 3 + 3 * 16 + 4)
-        let index = try ShardBuilder.index(of: bytes, chunkCount: 3, path: "x")
+        let index = try ShardIndex.decode(bytes, chunkCount: 3, path: "x")
         #expect(index[0] == nil && index[1] == nil && index[2] == 0 ..< 3)
         // An empty entry is 2^64−1 twice.
         #expect(bytes[3 ..< 19].allSatisfy { $0 == 0xFF })
     }
 
+    /// Chunks out of order, small ones through the buffer and large ones around it, land where the index says.
+    @Test func shardWriterKeepsEveryChunkWhereTheIndexSays() throws {
+        let sizes = [5, 200_000, 7, 70_000, 1, 300_000, 64_000, 3]
+        let chunks = sizes.enumerated().map { k, n in ((k * 3) % sizes.count, (0 ..< n).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ k) }) }
+        let bytes = try Self.shardBytes(chunks, chunkCount: sizes.count)
+        let index = try ShardIndex.decode(bytes, chunkCount: sizes.count, path: "x")
+        for (position, chunk) in chunks { #expect(Array(bytes[try #require(index[position])]) == chunk) }
+    }
+
+    /// A shard dropped before `finish` leaves nothing behind, neither the key nor a temporary file.
+    @Test func abandonedShardLeavesNoFile() throws {
+        let folder = try Self.temporaryStore().root
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do {
+            let writer = try ShardWriter(path: folder.appendingPathComponent("0").path, chunkCount: 2)
+            try writer.set(0, encoded: [UInt8](repeating: 1, count: 100_000))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
     @Test func damagedShardIsRefused() throws {
-        var shard = ShardBuilder(chunkCount: 2)
-        shard.set(0, encoded: [9, 9])
-        var bytes = shard.finished()
+        var bytes = try Self.shardBytes([(0, [9, 9])], chunkCount: 2)
         bytes[bytes.count - 10] ^= 0x40
-        #expect(throws: StoreError.self) { try ShardBuilder.index(of: bytes, chunkCount: 2, path: "x") }
-        #expect(throws: StoreError.self) { try ShardBuilder.index(of: Array(bytes.prefix(10)), chunkCount: 2, path: "x") }
+        #expect(throws: StoreError.self) { try ShardIndex.decode(bytes, chunkCount: 2, path: "x") }
+        #expect(throws: StoreError.self) { try ShardIndex.decode(Array(bytes.prefix(10)), chunkCount: 2, path: "x") }
     }
 
     @Test func jsonRoundTripKeepsOrderAndValues() throws {

@@ -26,6 +26,10 @@ double msr_ssim_block(const float *x, const float *y, long rows, long cols, long
 void msr_row_sums8(const unsigned char *src, long width, const long *first, const long *count,
                    const int *weights, long taps, long out_lines, unsigned char *dst);
 
+/// `dst` (cols × rows) = the transpose of the `rows × cols` byte image `src`. 16×16 blocks are
+/// transposed in SSE2 registers (baseline x86-64, so one copy serves every CPU); the edges byte by byte.
+void msr_transpose8(const unsigned char *src, long rows, long cols, unsigned char *dst);
+
 /// Depthwise convolution of one `rows × cols` plane with a `k × k` kernel `w` (row-major),
 /// `stride`, zero padding `pad`, plus `bias`, into the `oh × ow` plane `out`. Each output sums
 /// its taps in (ky, kx) order starting from the bias (PyTorch `Conv2d(groups=C)`, one channel).
