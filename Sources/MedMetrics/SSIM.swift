@@ -11,14 +11,15 @@ import CKernels
 /// covariances, C1 = (K1 R)², C2 = (K2 R)², and the mean taken over the map without its
 /// 5-pixel border. Equal to scikit-image within 1e-5 on float data, map included.
 ///
-/// Speed: blocks of rows × about 40 columns run on all cores; in each, one fused pass filters
-/// the five local moments horizontally into a ring of 11 rows that stays in L1, then
-/// vertically and into the SSIM formula (`msr_ssim_block`, C compiled for AVX-512, for AVX2 +
-/// FMA and for baseline x86-64, the best copy chosen at run time: Swift cannot select
-/// instruction sets per function, and the AVX2 copy is 2.2× faster than the same kernel in
-/// Swift on baseline x86-64). Double precision: in single precision the variance terms (E[x²] − E[x]²) lose up
-/// to 5e-5 to cancellation on 8-bit data (scikit-image's own float32 path does), more than the
-/// 1e-5 this metric promises; the data are also shifted by their common mean first.
+/// Speed: blocks of rows × about 64 columns run on all cores; in each, one fused pass filters
+/// the five local moments horizontally into a ring of rows that stays in L1 (eight outputs from
+/// three aligned vector loads, the shifted windows made in registers), then vertically, two
+/// output rows per pass, and into the SSIM formula (`msr_ssim_block`, C compiled for AVX-512,
+/// for AVX2 + FMA and for baseline x86-64, the best copy chosen at run time: Swift cannot
+/// select instruction sets per function). Double precision: in single precision the variance
+/// terms (E[x²] − E[x]²) lose up to 5e-5 to cancellation on 8-bit data (scikit-image's own
+/// float32 path does), more than the 1e-5 this metric promises; the data are also shifted by
+/// their common mean first.
 public struct SSIM: Sendable {
     /// The dynamic range R of the data (255 for 8-bit, 4095 for 12-bit, 1 for [0, 1] floats).
     public var dataRange: Double
@@ -60,10 +61,12 @@ public struct SSIM: Sendable {
         let cc1 = (k1 * dataRange) * (k1 * dataRange), cc2 = (k2 * dataRange) * (k2 * dataRange)
         let bands = max(1, min(threads, rows / 64))
         let bandRows = (rows + bands - 1) / bands
-        // Strips of about 40 columns keep each job's ring of filtered rows in L1 (18 KiB).
-        let strips = max(1, (cols + 39) / 40)
-        let stripColumns = (cols + strips - 1) / strips
-        var map = wantMap ? [Float](repeating: 0, count: rows * cols) : []
+        // Strips of about 64 columns keep each job's ring of filtered rows in L1 (30 KiB).
+        let strips = max(1, (cols + 63) / 64)
+        // A multiple of 8, the kernel's vector width (only the last strip has a scalar tail).
+        let stripColumns = ((cols + strips - 1) / strips + 7) & ~7
+        // Every element of the map is written by exactly one block.
+        var map = wantMap ? [Float](unsafeUninitializedCapacity: rows * cols) { _, n in n = rows * cols } : []
         let sums = Mutex([Double](repeating: 0, count: bands * strips))
         let pad = Self.radius
         x.values.withUnsafeBufferPointer { xs in
@@ -89,25 +92,31 @@ public struct SSIM: Sendable {
                 }
             }
         }
+        let total = sums.withLock { $0.reduce(0, +) }
+        // A block returns −∞ when it cannot get its few KiB of scratch memory.
+        guard total != -.infinity else { throw MetricsError("SSIM: out of memory for the filter buffers") }
         let valid = Double((rows - 2 * pad) * (cols - 2 * pad))
-        let mean = valid > 0 ? sums.withLock { $0.reduce(0, +) } / valid : .nan
+        let mean = valid > 0 ? total / valid : .nan
         return Result(mean: mean, map: wantMap ? Plane(rows: rows, columns: cols, values: map) : nil)
     }
 }
 
 extension SSIM {
-    /// The sum of `values` in eight double-precision lanes (a serial sum is one dependent add
-    /// per value: a tenth of a 1024² SSIM).
+    /// The sum of `values` in four running sums of eight double-precision lanes (one running
+    /// sum is one dependent add per eight values, and this runs before the parallel part).
     static func sum(_ values: [Float]) -> Double {
         values.withUnsafeBufferPointer { v in
-            var lanes = SIMD8<Double>()
+            var a = SIMD8<Double>(), b = SIMD8<Double>(), c = SIMD8<Double>(), d = SIMD8<Double>()
+            let raw = UnsafeRawPointer(v.baseAddress!)
             var i = 0
-            while i + 8 <= v.count {
-                let raw = UnsafeRawPointer(v.baseAddress! + i)
-                lanes += SIMD8<Double>(raw.loadUnaligned(as: SIMD8<Float>.self))
-                i += 8
+            while i + 32 <= v.count {
+                a += SIMD8<Double>(raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
+                b += SIMD8<Double>(raw.loadUnaligned(fromByteOffset: 4 * (i + 8), as: SIMD8<Float>.self))
+                c += SIMD8<Double>(raw.loadUnaligned(fromByteOffset: 4 * (i + 16), as: SIMD8<Float>.self))
+                d += SIMD8<Double>(raw.loadUnaligned(fromByteOffset: 4 * (i + 24), as: SIMD8<Float>.self))
+                i += 32
             }
-            var total = lanes.sum()
+            var total = ((a + b) + (c + d)).sum()
             while i < v.count {
                 total += Double(v[i])
                 i += 1

@@ -5,6 +5,7 @@
 //   medsr-bench region X,Y,W,H REPEAT FILE...       one region of level 0
 //   medsr-bench readpar REPEAT FILE...              decode whole files, files spread over all cores
 //   medsr-bench ssim REPEAT RANGE X.npy Y.npy       SSIM (map + mean) of two float planes; prints seconds and SSIM
+//                                                   (MEDSR_THREADS=N: N threads instead of all cores)
 //   medsr-bench register REPEAT SCALE LOW.npy FIELD.npy [exhaustive]  seconds, x, y, score
 //   medsr-bench sr-train ARCH STEPS BATCH PATCH SCALE THREADS   seconds per training step (forward, backward, Adam)
 //   medsr-bench sr-infer ARCH SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
@@ -117,10 +118,13 @@ if task == "ssim" {
     }
     let x = plane(args[4]), y = plane(args[5])
     var best = Double.infinity, value = 0.0
-    _ = try? SSIM(dataRange: range).compute(x, y, map: true)  // one untimed call first (threads, pages), as the peer gets
+    var ssim = SSIM(dataRange: range)
+    // MEDSR_THREADS=1 times one core (to see what the second one adds).
+    if let t = ProcessInfo.processInfo.environment["MEDSR_THREADS"].flatMap({ Int($0) }) { ssim.threads = max(1, t) }
+    _ = try? ssim.compute(x, y, map: true)  // one untimed call first (threads, pages), as the peer gets
     for _ in 0 ..< repeatCount {
         let start = DispatchTime.now().uptimeNanoseconds
-        value = (try? SSIM(dataRange: range).compute(x, y, map: true).mean) ?? .nan
+        value = (try? ssim.compute(x, y, map: true).mean) ?? .nan
         best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     print(best, value)

@@ -72,6 +72,65 @@ import TestSupport
         #expect(worst < 1e-5, "largest map difference \(worst)")
     }
 
+    /// SSIM straight from its definition: 11×11 Gaussian sums with mirrored borders, per pixel.
+    static func referenceMap(_ x: Plane, _ y: Plane, dataRange: Double) -> [Double] {
+        let rows = x.rows, cols = x.columns, r = 5
+        let g = (0 ... r).map { exp(-0.5 * Double($0 * $0) / 2.25) }
+        let total = g[0] + 2 * g.dropFirst().reduce(0, +)
+        func reflect(_ i: Int, _ n: Int) -> Int { i < 0 ? -i - 1 : (i >= n ? 2 * n - i - 1 : i) }
+        let c1 = (0.01 * dataRange) * (0.01 * dataRange), c2 = (0.03 * dataRange) * (0.03 * dataRange)
+        var out = [Double](repeating: 0, count: rows * cols)
+        for i in 0 ..< rows {
+            for j in 0 ..< cols {
+                var mx = 0.0, my = 0.0, sxx = 0.0, syy = 0.0, sxy = 0.0
+                for di in -r ... r {
+                    for dj in -r ... r {
+                        let w = g[abs(di)] * g[abs(dj)] / (total * total)
+                        let k = reflect(i + di, rows) * cols + reflect(j + dj, cols)
+                        let a = Double(x.values[k]), b = Double(y.values[k])
+                        mx += w * a; my += w * b; sxx += w * a * a; syy += w * b * b; sxy += w * a * b
+                    }
+                }
+                let vx = sxx - mx * mx, vy = syy - my * my, vxy = sxy - mx * my
+                out[i * cols + j] = ((2 * mx * my + c1) * (2 * vxy + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+            }
+        }
+        return out
+    }
+
+    /// Images large enough for two bands of rows and several column strips (a last strip that is
+    /// not a multiple of the kernel's vector width): every kernel copy, one and two threads, equal
+    /// the definition; the map does not depend on how the image was cut into blocks.
+    @Test(arguments: [Int32(0), 1, 2])
+    func blocksAndBandsEqualTheDefinition(level: Int32) throws {
+        var rng = SplitMix64(seed: 7)
+        let rows = 150, cols = 171
+        var values = [Float]()
+        for i in 0 ..< rows * cols {
+            let wave: Double = 60 * sin(Double(i % cols) / 13)
+            let noise: Double = 40 * Double(rng.next() % 1000) / 1000
+            values.append(Float(100 + wave + noise).rounded())
+        }
+        let x = Plane(rows: rows, columns: cols, values: values)
+        let y = Plane(rows: rows, columns: cols, values: x.values.map { ($0 + Float(Int(rng.next() % 9) - 4)).rounded() })
+        let want = Self.referenceMap(x, y, dataRange: 255)
+        var inside = 0.0
+        for i in 5 ..< rows - 5 { for j in 5 ..< cols - 5 { inside += want[i * cols + j] } }
+        let wantMean = inside / Double((rows - 10) * (cols - 10))
+        var maps = [[Float]]()
+        for threads in [1, 2] {
+            var ssim = SSIM(dataRange: 255)
+            ssim.threads = threads
+            let result = try KernelCopies.with(level: level) { try ssim.compute(x, y, map: true) }
+            let map = try #require(result.map).values
+            let worst = zip(map, want).map { abs(Double($0) - $1) }.max() ?? 1
+            #expect(worst < 1e-6, "largest map difference \(worst) with \(threads) thread(s)")
+            #expect(abs(result.mean - wantMean) < 1e-10, "mean \(result.mean) vs \(wantMean)")
+            maps.append(map)
+        }
+        #expect(maps[0] == maps[1])
+    }
+
     @Test func identicalImagesScoreOneAndInfinitePSNR() throws {
         let x = try Self.plane("radiograph_x")
         #expect(abs(try SSIM(dataRange: 255).compute(x, x).mean - 1) < 1e-6)
