@@ -379,3 +379,165 @@ void msr_depthwise_plane(const float *in, long rows, long cols, const float *w, 
 #endif
     depthwise_portable(in, rows, cols, w, k, stride, pad, bias, out, oh, ow);
 }
+
+// ---- direct stride-1 convolution ---------------------------------------------------------
+//
+// A stride-1 k×k convolution computed straight from a zero-padded copy of the image, with no
+// column matrix: over the padded image's width `pc`, output position p = y·pc + x reads input
+// p + ky·pc + kx of every channel, so a run of positions is a contiguous vector load per
+// channel and tap, and the (pc − ow) positions per row that fall in the padding are computed
+// and dropped. A block of OCT output channels × NV vectors of positions stays in registers
+// over all input channels and taps: per tap, NV loads, OCT weight broadcasts and OCT·NV FMAs.
+
+long msr_conv_padded_size(long channels, long rows, long cols, long pad, long k) {
+    const long pc = cols + 2 * pad, pr = rows + 2 * pad;
+    // Slack after the last plane: the last block of positions reads up to one block
+    // (≤ 8 × 16 floats) and k rows past its start.
+    return channels * pr * pc + 128 + (k + 1) * pc + 64;
+}
+
+void msr_conv_pad(const float *src, long channels, long src_stride, long rows, long cols, long pad, long k, float *dst) {
+    const long pc = cols + 2 * pad, pr = rows + 2 * pad;
+    // The read slack too: its values reach only outputs that are dropped, but must not be
+    // denormals (slow) or anything else left over.
+    for (long i = channels * pr * pc; i < msr_conv_padded_size(channels, rows, cols, pad, k); i++) dst[i] = 0;
+    for (long c = 0; c < channels; c++) {
+        float *plane = dst + c * pr * pc;
+        const float *from = src + c * src_stride;
+        for (long i = 0; i < pad * pc; i++) plane[i] = 0;
+        for (long y = 0; y < rows; y++) {
+            float *line = plane + (y + pad) * pc;
+            for (long x = 0; x < pad; x++) line[x] = 0;
+            for (long x = 0; x < cols; x++) line[pad + x] = from[y * cols + x];
+            for (long x = pad + cols; x < pc; x++) line[x] = 0;
+        }
+        for (long i = (pad + rows) * pc; i < pr * pc; i++) plane[i] = 0;
+    }
+}
+
+void msr_conv_pack(const float *w, long cout, long cin, long k, int adjoint, float *dst) {
+    const long kk = k * k;
+    if (!adjoint) {
+        // dst[c][t][o] = w[o][c][t]
+        for (long o = 0; o < cout; o++)
+            for (long c = 0; c < cin; c++)
+                for (long t = 0; t < kk; t++) dst[(c * kk + t) * cout + o] = w[(o * cin + c) * kk + t];
+    } else {
+        // The input gradient's convolution: channels swap and taps turn half a circle:
+        // dst[o][t][c] = w[o][c][kk − 1 − t].
+        for (long o = 0; o < cout; o++)
+            for (long c = 0; c < cin; c++)
+                for (long t = 0; t < kk; t++) dst[(o * kk + t) * cin + c] = w[(o * cin + c) * kk + (kk - 1 - t)];
+    }
+    const long used = cout * cin * kk;
+    for (long i = used; i < used + 16; i++) dst[i] = 0;  // broadcasts past the last channel read here
+}
+
+#define CONV_BLOCK(NAME, VW, OCT, NV)                                                                                 \
+    static inline __attribute__((always_inline)) void NAME(const float *padded, long plane, long pc, long cin,      \
+                                                           long k, const float *packed, long cout, long ob, long oc, \
+                                                           const float *bias, float *out, long out_stride, long ow,  \
+                                                           long p0, long p1) {                                      \
+        typedef float vf __attribute__((vector_size(VW * 4), aligned(4)));                                          \
+        const long kk = k * k;                                                                                      \
+        vf acc[OCT][NV];                                                                                            \
+        for (int o = 0; o < OCT; o++) {                                                                             \
+            const float b = bias && o < oc ? bias[ob + o] : 0.0f;                                                   \
+            for (int v = 0; v < NV; v++) acc[o][v] = (vf){0} + b;                                                   \
+        }                                                                                                           \
+        for (long c = 0; c < cin; c++) {                                                                            \
+            const float *base = padded + c * plane + p0;                                                            \
+            const float *wc = packed + c * kk * cout + ob;                                                          \
+            if (ob == 0) /* the next block of positions, which the first channel block reads next */               \
+                for (long ky = 0; ky < k; ky++)                                                                     \
+                    for (int l = 0; l < NV * VW + 16; l += 16) __builtin_prefetch(base + NV * VW + ky * pc + l);    \
+            for (long ky = 0; ky < k; ky++) {                                                                       \
+                for (long kx = 0; kx < k; kx++) {                                                                   \
+                    const float *src = base + ky * pc + kx;                                                         \
+                    const float *w = wc + (ky * k + kx) * cout;                                                     \
+                    vf in[NV];                                                                                      \
+                    for (int v = 0; v < NV; v++) in[v] = *(const vf *)(src + v * VW);                               \
+                    for (int o = 0; o < OCT; o++) {                                                                 \
+                        const vf wv = (vf){0} + w[o];                                                               \
+                        for (int v = 0; v < NV; v++) acc[o][v] += wv * in[v];                                       \
+                    }                                                                                               \
+                }                                                                                                   \
+            }                                                                                                       \
+        }                                                                                                           \
+        /* Positions p0 … p1 − 1 back to (y, x); whole vectors inside one row's valid part go as */              \
+        /* vectors, the rest lane by lane. */                                                                       \
+        for (int v = 0; v < NV; v++) {                                                                              \
+            const long p = p0 + v * VW;                                                                             \
+            if (p >= p1) break;                                                                                     \
+            const long y = p / pc, x = p - y * pc;                                                                  \
+            if (x + VW <= ow && p + VW <= p1) {                                                                     \
+                for (int o = 0; o < OCT && o < oc; o++)                                                             \
+                    *(vf *)(out + (ob + o) * out_stride + y * ow + x) = acc[o][v];                                 \
+            } else {                                                                                                \
+                for (int l = 0; l < VW && p + l < p1; l++) {                                                        \
+                    const long q = p + l, qy = q / pc, qx = q - qy * pc;                                            \
+                    if (qx >= ow) continue;                                                                         \
+                    for (int o = 0; o < OCT && o < oc; o++) out[(ob + o) * out_stride + qy * ow + qx] = acc[o][v][l]; \
+                }                                                                                                   \
+            }                                                                                                       \
+        }                                                                                                           \
+    }
+
+#define CONV_ROWS(NAME, BLOCK, SINGLE, VW, OCT, NV, NV1)                                                             \
+    static inline __attribute__((always_inline)) void NAME(const float *padded, long cin, long pr, long pc, long k, \
+                                                           const float *packed, long cout, const float *bias,        \
+                                                           float *out, long out_stride, long ow, long y0, long y1) { \
+        const long plane = pr * pc, p1 = (y1 - 1) * pc + ow;                                                        \
+        for (long p0 = y0 * pc; p0 < p1; p0 += VW * NV) {                                                           \
+            const long end = p0 + VW * NV < p1 ? p0 + VW * NV : p1;                                                 \
+            long ob = 0;                                                                                            \
+            for (; ob + OCT <= cout; ob += OCT)                                                                     \
+                BLOCK(padded, plane, pc, cin, k, packed, cout, ob, OCT, bias, out, out_stride, ow, p0, end);         \
+            for (; ob < cout; ob++)                                                                                 \
+                for (long q0 = p0; q0 < end; q0 += VW * NV1)                                                        \
+                    SINGLE(padded, plane, pc, cin, k, packed, cout, ob, 1, bias, out, out_stride, ow, q0,            \
+                           q0 + VW * NV1 < end ? q0 + VW * NV1 : end);                                              \
+        }                                                                                                           \
+    }
+
+CONV_BLOCK(conv_block_w4, 4, 4, 3)
+CONV_BLOCK(conv_single_w4, 4, 1, 3)
+CONV_ROWS(conv_rows_w4, conv_block_w4, conv_single_w4, 4, 4, 3, 3)
+
+static void conv_rows_portable(const float *padded, long cin, long pr, long pc, long k, const float *packed, long cout,
+                               const float *bias, float *out, long out_stride, long ow, long y0, long y1) {
+    conv_rows_w4(padded, cin, pr, pc, k, packed, cout, bias, out, out_stride, ow, y0, y1);
+}
+
+#if defined(__x86_64__)
+CONV_BLOCK(conv_block_w8, 8, 4, 3)
+CONV_BLOCK(conv_single_w8, 8, 1, 4)
+CONV_ROWS(conv_rows_w8, conv_block_w8, conv_single_w8, 8, 4, 3, 4)
+CONV_BLOCK(conv_block_w16, 16, 8, 3)
+CONV_BLOCK(conv_single_w16, 16, 1, 6)
+CONV_ROWS(conv_rows_w16, conv_block_w16, conv_single_w16, 16, 8, 3, 6)
+
+__attribute__((target("avx2,fma"))) static void conv_rows_avx2(const float *padded, long cin, long pr, long pc, long k,
+                                                                const float *packed, long cout, const float *bias,
+                                                                float *out, long out_stride, long ow, long y0, long y1) {
+    conv_rows_w8(padded, cin, pr, pc, k, packed, cout, bias, out, out_stride, ow, y0, y1);
+}
+
+__attribute__((target(AVX512), min_vector_width(512))) static void conv_rows_avx512(
+    const float *padded, long cin, long pr, long pc, long k, const float *packed, long cout, const float *bias,
+    float *out, long out_stride, long ow, long y0, long y1) {
+    conv_rows_w16(padded, cin, pr, pc, k, packed, cout, bias, out, out_stride, ow, y0, y1);
+}
+#endif
+
+void msr_conv_rows(const float *padded, long cin, long pr, long pc, long k, const float *packed, long cout,
+                   const float *bias, float *out, long out_stride, long ow, long y0, long y1) {
+    if (y0 >= y1) return;
+#if defined(__x86_64__)
+    switch (msr_kernels_level()) {
+    case 2: conv_rows_avx512(padded, cin, pr, pc, k, packed, cout, bias, out, out_stride, ow, y0, y1); return;
+    case 1: conv_rows_avx2(padded, cin, pr, pc, k, packed, cout, bias, out, out_stride, ow, y0, y1); return;
+    }
+#endif
+    conv_rows_portable(padded, cin, pr, pc, k, packed, cout, bias, out, out_stride, ow, y0, y1);
+}

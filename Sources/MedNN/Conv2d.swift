@@ -4,10 +4,12 @@ import Synchronization
 /// 2-D convolution (PyTorch `nn.Conv2d`: stride, zero padding `padding`, weights OIHW, optional
 /// bias).
 ///
-/// im2col + GEMM in bands of output rows: each band's columns (`C·k·k × rows·W`, about 2048
-/// output positions) stay in cache, so memory does not grow with the image (a 256² inference
-/// needs no 150 MB column matrix). A 1×1 convolution with stride 1 is a plain GEMM on the
-/// input itself (no columns).
+/// Single precision with stride 1 (every convolution of the SR generators): the direct kernel
+/// (`DirectConvolution`) for the output and the input gradient; the weight gradient is im2col +
+/// GEMM. Otherwise im2col + GEMM in bands of output rows: each band's columns (`C·k·k × rows·W`,
+/// about 2048 output positions) are made one band at a time, so memory does not grow with the
+/// image (a 256² inference needs no 150 MB column matrix). A 1×1 convolution with stride 1 is a
+/// plain GEMM on the input itself (no columns).
 public final class Conv2d<T: NNScalar>: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter<T>
@@ -24,6 +26,10 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// Frozen weights (a fixed feature network): backward computes only the input gradient.
     public var frozen = false
     var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+    /// Stride-1 single-precision convolutions run without columns; the padding must leave the
+    /// input gradient a convolution too (padding ≤ k − 1).
+    var direct: Bool { T.self == Float.self && !pointwise && stride == 1 && padding <= kernel - 1 }
+    private lazy var directKernel = DirectConvolution(kernel: kernel)
 
     public var parameters: [Parameter<T>] { bias.map { [weight, $0] } ?? [weight] }
     public func setWorkers(_ n: Int) { workers = max(1, n) }
@@ -55,10 +61,10 @@ public final class Conv2d<T: NNScalar>: Layer {
     public func outputSize(_ n: Int) -> Int { ConvolutionGeometry(kernel: kernel, stride: stride, padding: padding).outputSize(n) }
 
     /// Bands of output rows of about `target` output positions: (batch item, first row, rows).
-    func bands(batch: Int, rows: Int, columns: Int, target: Int = 2048) -> [(b: Int, y0: Int, y1: Int)] {
+    func bands(batch: Int, rows: Int, columns: Int, target: Int = 2048) -> [RowBand] {
         let step = max(1, target / columns)
-        var out = [(Int, Int, Int)]()
-        for b in 0 ..< batch { for y0 in Swift.stride(from: 0, to: rows, by: step) { out.append((b, y0, min(rows, y0 + step))) } }
+        var out = [RowBand]()
+        for b in 0 ..< batch { for y0 in Swift.stride(from: 0, to: rows, by: step) { out.append(RowBand(b: b, y0: y0, y1: min(rows, y0 + step))) } }
         return out
     }
 
@@ -69,8 +75,24 @@ public final class Conv2d<T: NNScalar>: Layer {
         let oh = outputSize(x.rows), ow = outputSize(x.columns)
         precondition(oh > 0 && ow > 0, "conv: input \(x.rows)×\(x.columns) is smaller than the kernel")
         input = x
-        // Every output value is written: the bias first (then the GEMMs add), or by the GEMMs.
         var out = Tensor<T>(uninitializedChannels: outChannels, batch: x.batch, rows: oh, columns: ow)
+        if direct {
+            saved = []
+            let allBands = bands(batch: x.batch, rows: oh, columns: ow)
+            Self.asFloat(x.data) { xs in
+                Self.asFloat(weight.value) { w in
+                    Self.asFloat(bias?.value ?? []) { b in
+                        Self.asFloat(&out.data) { o in
+                            directKernel.run(xs, cin: inChannels, batch: x.batch, rows: x.rows, columns: x.columns, padding: padding,
+                                             weight: w, cout: outChannels, adjoint: false, bias: bias == nil ? nil : b,
+                                             into: o, workers: workers, bands: allBands)
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        // Every output value is written: the bias first (then the GEMMs add), or by the GEMMs.
         let hw = x.batch * oh * ow, inHW = x.batch * x.plane, k = inChannels * kernel * kernel
         let beta: T = bias == nil ? 0 : 1
         if let bias {
@@ -90,7 +112,7 @@ public final class Conv2d<T: NNScalar>: Layer {
             x.data.withUnsafeBufferPointer { xs in
                 let source = SendableConstPointer(xs.baseAddress!)
                 parallelFor(allBands.count, workers: workers) { band, worker in
-                    let (b, y0, y1) = allBands[band]
+                    let (b, y0, y1) = allBands[band].parts
                     let n = (y1 - y0) * ow, j0 = b * oh * ow + y0 * ow
                     weight.value.withUnsafeBufferPointer { w in
                         if pointwise {
@@ -134,7 +156,8 @@ public final class Conv2d<T: NNScalar>: Layer {
                 }
             }
         }
-        var dx = Tensor<T>(channels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
+        var dx = direct ? Tensor<T>(uninitializedChannels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
+            : Tensor<T>(channels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
         let allBands = bands(batch: x.batch, rows: oh, columns: ow)
         // Work is split by batch item (their input gradients do not overlap); each item's
         // weight gradient is summed on its own and the items are added in order, so the result
@@ -149,7 +172,8 @@ public final class Conv2d<T: NNScalar>: Layer {
                     let dw = partial.pointer + b * outChannels * k
                     dw.update(repeating: 0, count: outChannels * k)
                     let (colBox, dcolBox) = scratchBoxes[worker]
-                    for (band, (bb, y0, y1)) in allBands.enumerated() where bb == b {
+                    for (band, rows) in allBands.enumerated() where rows.b == b {
+                        let (y0, y1) = (rows.y0, rows.y1)
                         let n = (y1 - y0) * ow, j0 = b * oh * ow + y0 * ow
                         g.data.withUnsafeBufferPointer { dy in
                             weight.value.withUnsafeBufferPointer { w in
@@ -164,6 +188,7 @@ public final class Conv2d<T: NNScalar>: Layer {
                                            b: dy.baseAddress! + j0, ldb: hw, beta: 0, c: dxs.pointer + j0, ldc: inHW)
                                     return
                                 }
+                                if direct && frozen { return }  // the input gradient is made below
                                 let columns: ColumnBuffer<T>
                                 if keepsColumns && band < boxes.count {
                                     columns = boxes[band]
@@ -171,12 +196,13 @@ public final class Conv2d<T: NNScalar>: Layer {
                                     im2col(x, b, y0, y1, into: &colBox.values)
                                     columns = colBox
                                 }
-                                if dcolBox.values.count < k * n { dcolBox.values = Array(repeating: 0, count: k * n) }
                                 if !frozen { columns.values.withUnsafeBufferPointer { col in
                                     // dW[O, K] += dY[O, band] · col[K, band]ᵀ
                                     T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
                                            b: col.baseAddress!, ldb: n, beta: 1, c: dw, ldc: k)
                                 } }
+                                if direct { return }
+                                if dcolBox.values.count < k * n { dcolBox.values = Array(repeating: 0, count: k * n) }
                                 dcolBox.values.withUnsafeMutableBufferPointer { dc in
                                     // dcol[K, band] = Wᵀ[K, O] · dY[O, band]
                                     T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
@@ -184,7 +210,7 @@ public final class Conv2d<T: NNScalar>: Layer {
                                 }
                             }
                         }
-                        if !pointwise {
+                        if !pointwise && !direct {
                             col2im(dcolBox.values, into: dxs.pointer, batch: x.batch, rows: x.rows, columns: x.columns,
                                    outColumns: ow, b, y0, y1)
                         }
@@ -198,7 +224,36 @@ public final class Conv2d<T: NNScalar>: Layer {
                 }
             }
         }
+        if direct {
+            // dX = dY ⊛ (W transposed, taps reversed), padded by k − 1 − p: every value written.
+            let q = kernel - 1 - padding
+            let inputBands = bands(batch: x.batch, rows: x.rows, columns: x.columns)
+            Self.asFloat(g.data) { dy in
+                Self.asFloat(weight.value) { w in
+                    Self.asFloat(&dx.data) { d in
+                        directKernel.run(dy, cin: outChannels, batch: x.batch, rows: oh, columns: ow, padding: q,
+                                         weight: w, cout: inChannels, adjoint: true, bias: nil, into: d, workers: workers,
+                                         bands: inputBands)
+                    }
+                }
+            }
+        }
         return dx
+    }
+
+    /// `values` as single precision (callers check `T == Float` first).
+    @inline(__always)
+    static func asFloat<R>(_ values: [T], _ body: (UnsafePointer<Float>) -> R) -> R {
+        values.withUnsafeBufferPointer { p in
+            body(UnsafeRawPointer(p.baseAddress ?? UnsafePointer(bitPattern: 16)!).assumingMemoryBound(to: Float.self))
+        }
+    }
+
+    @inline(__always)
+    static func asFloat<R>(_ values: inout [T], _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+        values.withUnsafeMutableBufferPointer { p in
+            body(UnsafeMutableRawPointer(p.baseAddress!).assumingMemoryBound(to: Float.self))
+        }
     }
 
     @inline(__always)
@@ -290,6 +345,13 @@ struct ConvolutionGeometry {
         let hi = last < 0 ? 0 : min(outColumns, last / stride + 1)
         return (min(lo, hi), hi)
     }
+}
+
+/// Output rows [y0, y1) of batch item b: one unit of a layer's parallel work. (A struct, not a
+/// tuple: arrays of tuples inside generic layers look their metadata up at run time, per call.)
+struct RowBand: Sendable {
+    var b: Int, y0: Int, y1: Int
+    var parts: (Int, Int, Int) { (b, y0, y1) }
 }
 
 /// A pointer handed to worker threads that write disjoint parts of one buffer.

@@ -2,6 +2,7 @@ import Foundation
 import MedMetrics
 @testable import MedNN
 import Testing
+import TestSupport
 
 /// Every layer's backward against central finite differences, in double precision.
 @Suite struct GradientTests {
@@ -264,5 +265,46 @@ enum PixelArrayFixture {
         #expect(abs(Loss.bceWithLogits(zero, target: 0).value - log(2)) < 1e-12)
         let huge = Tensor<Double>(channels: 1, batch: 1, rows: 1, columns: 1, data: [800])
         #expect(Loss.bceWithLogits(huge, target: 0).value == 800)
+    }
+}
+
+/// Single-precision stride-1 convolutions run the direct kernel (no columns); double precision
+/// runs im2col + GEMM, which the gradient checks above verify. The two must agree: forward, input
+/// gradient, weight and bias gradients, for every kernel copy and thread count, on shapes with
+/// channel counts that do not fill a block of eight, odd sizes, valid and "same" padding.
+@Suite struct DirectConvolutionTests {
+    @Test(arguments: [(3, 13, 3, 1), (5, 1, 9, 4), (1, 16, 5, 2), (8, 9, 3, 0), (4, 7, 2, 1), (17, 20, 3, 2)],
+          [Int32(0), 1, 2])
+    func matchesDoublePrecision(_ shape: (Int, Int, Int, Int), level: Int32) {
+        let (cin, cout, k, padding) = shape
+        var rng = SplitMix64(seed: UInt64(cin * 100 + cout))
+        let reference = Conv2d<Double>("c", in: cin, out: cout, kernel: k, padding: padding, rng: &rng)
+        let (batch, rows, columns) = (2, 13, 17)
+        let x = (0 ..< cin * batch * rows * columns).map { _ in Double.random(in: -1 ... 1, using: &rng) }
+        let xd = Tensor<Double>(channels: cin, batch: batch, rows: rows, columns: columns, data: x)
+        let yd = reference.forward(xd)
+        let g = (0 ..< yd.count).map { _ in Double.random(in: -1 ... 1, using: &rng) }
+        for p in reference.parameters { p.zeroGradient() }
+        let dxd = reference.backward(Tensor(channels: cout, batch: batch, rows: yd.rows, columns: yd.columns, data: g))
+        for workers in [1, 2] {
+            let conv = Conv2d<Float>("c", in: cin, out: cout, kernel: k, padding: padding, rng: &rng)
+            #expect(conv.direct)
+            conv.weight.value = reference.weight.value.map(Float.init)
+            conv.bias!.value = reference.bias!.value.map(Float.init)
+            conv.setWorkers(workers)
+            let (y, dx) = KernelCopies.with(level: level) {
+                let y = conv.forward(Tensor(channels: cin, batch: batch, rows: rows, columns: columns, data: x.map(Float.init)))
+                let dx = conv.backward(Tensor(channels: cout, batch: batch, rows: y.rows, columns: y.columns, data: g.map(Float.init)))
+                return (y, dx)
+            }
+            func worst(_ a: [Float], _ b: [Double]) -> Double {
+                zip(a, b).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? .infinity
+            }
+            #expect(y.rows == yd.rows && y.columns == yd.columns)
+            #expect(worst(y.data, yd.data) < 1e-5, "forward")
+            #expect(worst(dx.data, dxd.data) < 1e-5, "input gradient")
+            #expect(worst(conv.weight.gradient, reference.weight.gradient) < 1e-4, "weight gradient")
+            #expect(worst(conv.bias!.gradient, reference.bias!.gradient) < 1e-4, "bias gradient")
+        }
     }
 }

@@ -8,7 +8,7 @@ usage: nn_bench.py MEDSR_BENCH [ROUNDS]
 - inference of ESPCN x4 on one 256x256 image;
 - training step of SRResNet x4 (16 blocks, batch norm in training mode) on a batch of 4 LR
   patches 24x24, and its inference (batch norm folded in evaluation mode) on one 128x128 image.
-Each round runs MedSR (medsr-bench, median of 10 steps / best of 5 inferences) and then
+Each round runs MedSR (medsr-bench, median of 10 steps / best of 5 inferences, as PyTorch) and then
 PyTorch the same way; rounds alternate, medians are printed with the ratio (>1: MedSR faster).
 Needs torch (`pip install torch`); the weights are random (speed does not depend on them).
 Also prints the machine's measured sgemm peak (OpenBLAS via numpy is not used: MedSR's own
@@ -87,11 +87,11 @@ for name, ours_args, theirs in [
     ("ESPCN x4 inference 256², 2 threads", ["espcn-infer", "256", "4", "2", "5"], lambda: torch_infer(2)),
     ("SRResNet x4 train step, 1 thread", ["sr-train", "srresnet", "4", "4", "24", "4", "1"], lambda: torch_train(1, Generator, 4, 24)),
     ("SRResNet x4 train step, 2 threads", ["sr-train", "srresnet", "4", "4", "24", "4", "2"], lambda: torch_train(2, Generator, 4, 24)),
-    ("SRResNet x4 inference 128², 1 thread", ["sr-infer", "srresnet", "128", "4", "1", "3"], lambda: torch_infer(1, Generator, 128)),
-    ("SRResNet x4 inference 128², 2 threads", ["sr-infer", "srresnet", "128", "4", "2", "3"], lambda: torch_infer(2, Generator, 128)),
-    ("Swift-SRGAN x4 inference 128², 1 thread", ["sr-infer", "swift-srgan", "128", "4", "1", "3"],
+    ("SRResNet x4 inference 128², 1 thread", ["sr-infer", "srresnet", "128", "4", "1", "5"], lambda: torch_infer(1, Generator, 128)),
+    ("SRResNet x4 inference 128², 2 threads", ["sr-infer", "srresnet", "128", "4", "2", "5"], lambda: torch_infer(2, Generator, 128)),
+    ("Swift-SRGAN x4 inference 128², 1 thread", ["sr-infer", "swift-srgan", "128", "4", "1", "5"],
      lambda: torch_infer(1, lambda: Generator(separable=True), 128)),
-    ("Swift-SRGAN x4 inference 128², 2 threads", ["sr-infer", "swift-srgan", "128", "4", "2", "3"],
+    ("Swift-SRGAN x4 inference 128², 2 threads", ["sr-infer", "swift-srgan", "128", "4", "2", "5"],
      lambda: torch_infer(2, lambda: Generator(separable=True), 128)),
 ]:
     o, p = [], []
