@@ -541,3 +541,119 @@ void msr_conv_rows(const float *padded, long cin, long pr, long pc, long k, cons
 #endif
     conv_rows_portable(padded, cin, pr, pc, k, packed, cout, bias, out, out_stride, ow, y0, y1);
 }
+
+// ---- weight gradient of the direct convolution -------------------------------------------
+//
+// dW[o][c][ky][kx] = Σ_b Σ_p g_b[o][p] · padded_b[c][p + ky·pc + kx], over the padded-width grid
+// positions p (g is zero where the forward dropped a position). A block of OCT output channels ×
+// KXB taps of one kernel row keeps its sums in vector registers over all positions of all
+// images; per vector of positions: OCT + KXB loads and OCT·KXB FMAs. The lanes are added at the
+// end in a fixed order, so a weight's gradient does not depend on how blocks go to threads.
+
+void msr_conv_spread(const float *g, long cout, long g_stride, long oh, long ow, long pc, long pstride, float *dst) {
+    for (long o = 0; o < cout; o++) {
+        float *line = dst + o * pstride;
+        const float *from = g + o * g_stride;
+        for (long y = 0; y < oh; y++) {
+            for (long x = 0; x < ow; x++) line[y * pc + x] = from[y * ow + x];
+            for (long x = ow; x < pc; x++) line[y * pc + x] = 0;
+        }
+        for (long p = oh * pc; p < pstride; p++) line[p] = 0;
+    }
+}
+
+#define WGRAD_BLOCK(NAME, VW, OCT, KXB)                                                                              \
+    static inline __attribute__((always_inline)) void NAME(                                                          \
+        const float *g, long pstride, long gbatch, long batch, const float *padded, long size, long plane, long pc,   \
+        long k, long cin, long o0, long oc, long c, long ky, long kx0, float *dw) {                                    \
+        typedef float vf __attribute__((vector_size(VW * 4), aligned(4)));                                           \
+        vf acc[OCT][KXB];                                                                                            \
+        for (int o = 0; o < OCT; o++)                                                                                \
+            for (int t = 0; t < KXB; t++) acc[o][t] = (vf){0};                                                       \
+        for (long b = 0; b < batch; b++) {                                                                           \
+            const float *gb = g + b * gbatch + o0 * pstride;                                                         \
+            const float *xb = padded + b * size + c * plane + ky * pc + kx0;                                         \
+            for (long p = 0; p < pstride; p += VW) {                                                                 \
+                vf x[KXB];                                                                                           \
+                for (int t = 0; t < KXB; t++) x[t] = *(const vf *)(xb + p + t);                                      \
+                for (int o = 0; o < OCT; o++) {                                                                      \
+                    const vf gv = *(const vf *)(gb + o * pstride + p);                                               \
+                    for (int t = 0; t < KXB; t++) acc[o][t] += gv * x[t];                                            \
+                }                                                                                                    \
+            }                                                                                                        \
+        }                                                                                                            \
+        for (int o = 0; o < OCT && o < oc; o++)                                                                      \
+            for (int t = 0; t < KXB; t++) {                                                                          \
+                float s = 0;                                                                                         \
+                for (int l = 0; l < VW; l++) s += acc[o][t][l];                                                      \
+                dw[(((o0 + o) * cin + c) * k + ky) * k + kx0 + t] += s;                                              \
+            }                                                                                                        \
+    }
+
+#define WGRAD(NAME, VW, OCT, KXB)                                                                                    \
+    WGRAD_BLOCK(NAME##_block, VW, OCT, KXB)                                                                          \
+    WGRAD_BLOCK(NAME##_one, VW, 1, 1)                                                                                \
+    WGRAD_BLOCK(NAME##_row, VW, OCT, 1)                                                                              \
+    static inline __attribute__((always_inline)) void NAME(const float *g, long pstride, long gbatch, long batch,    \
+                                                           const float *padded, long size, long plane, long pc,      \
+                                                           long k, long cin, long cout, long job0, long job1,        \
+                                                           float *dw) {                                              \
+        const long blocks = (cout + OCT - 1) / OCT;                                                                  \
+        for (long job = job0; job < job1; job++) {                                                                   \
+            const long c = job / blocks, o0 = (job % blocks) * OCT, oc = cout - o0 < OCT ? cout - o0 : OCT;          \
+            for (long ky = 0; ky < k; ky++) {                                                                        \
+                long kx = 0;                                                                                         \
+                if (oc == OCT) {                                                                                     \
+                    for (; kx + KXB <= k; kx += KXB)                                                                 \
+                        NAME##_block(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o0, oc, c, ky, kx, dw); \
+                    for (; kx < k; kx++)                                                                             \
+                        NAME##_row(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o0, oc, c, ky, kx, dw); \
+                } else {                                                                                             \
+                    for (long o = o0; o < o0 + oc; o++)                                                              \
+                        for (kx = 0; kx < k; kx++)                                                                   \
+                            NAME##_one(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o, 1, c, ky, kx, dw); \
+                }                                                                                                    \
+            }                                                                                                        \
+        }                                                                                                            \
+    }
+
+WGRAD(wgrad_w4, 4, 4, 2)
+
+static void wgrad_portable(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
+                           long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw) {
+    wgrad_w4(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw);
+}
+
+#if defined(__x86_64__)
+WGRAD(wgrad_w8, 8, 4, 2)
+WGRAD(wgrad_w16, 16, 8, 3)
+
+__attribute__((target("avx2,fma"))) static void wgrad_avx2(const float *g, long pstride, long gbatch, long batch,
+                                                            const float *padded, long size, long plane, long pc, long k,
+                                                            long cin, long cout, long job0, long job1, float *dw) {
+    wgrad_w8(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw);
+}
+
+__attribute__((target(AVX512), min_vector_width(512))) static void wgrad_avx512(
+    const float *g, long pstride, long gbatch, long batch, const float *padded, long size, long plane, long pc, long k,
+    long cin, long cout, long job0, long job1, float *dw) {
+    wgrad_w16(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw);
+}
+#endif
+
+long msr_conv_weight_jobs(long cin, long cout) {
+    const int level = msr_kernels_level();
+    const long oct = level == 2 ? 8 : 4;
+    return cin * ((cout + oct - 1) / oct);
+}
+
+void msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
+                          long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw) {
+#if defined(__x86_64__)
+    switch (msr_kernels_level()) {
+    case 2: wgrad_avx512(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw); return;
+    case 1: wgrad_avx2(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw); return;
+    }
+#endif
+    wgrad_portable(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw);
+}

@@ -20,19 +20,33 @@ public final class Adam<T: NNScalar> {
         step += 1
         let rate = lr ?? learningRate
         let c1 = 1 - pow(beta1, Double(step)), c2 = 1 - pow(beta2, Double(step))
+        // Locals, not properties, inside the loop: a class property read there is an exclusivity
+        // check per value, and keeps the loop from vectorising.
+        let decay = rate * weightDecay, decays = weightDecay > 0
+        let beta1 = beta1, beta2 = beta2, epsilon = epsilon
         for p in parameters where !p.isBuffer {
-            var mm = m[p.name] ?? Array(repeating: 0, count: p.value.count)
-            var vv = v[p.name] ?? Array(repeating: 0, count: p.value.count)
-            for i in p.value.indices {
-                let g = Double(p.gradient[i])
-                let mi = beta1 * Double(mm[i]) + (1 - beta1) * g
-                let vi = beta2 * Double(vv[i]) + (1 - beta2) * g * g
-                mm[i] = T(mi)
-                vv[i] = T(vi)
-                var w = Double(p.value[i])
-                if weightDecay > 0 { w -= rate * weightDecay * w }
-                w -= rate * (mi / c1) / ((vi / c2).squareRoot() + epsilon)
-                p.value[i] = T(w)
+            let n = p.value.count
+            // Taken out of the dictionaries while updated, so they are not copied on write.
+            var mm = m.removeValue(forKey: p.name) ?? Array(repeating: 0, count: n)
+            var vv = v.removeValue(forKey: p.name) ?? Array(repeating: 0, count: n)
+            mm.withUnsafeMutableBufferPointer { mb in
+                vv.withUnsafeMutableBufferPointer { vb in
+                    p.gradient.withUnsafeBufferPointer { gb in
+                        p.value.withUnsafeMutableBufferPointer { wb in
+                            for i in 0 ..< n {
+                                let g = Double(gb[i])
+                                let mi = beta1 * Double(mb[i]) + (1 - beta1) * g
+                                let vi = beta2 * Double(vb[i]) + (1 - beta2) * g * g
+                                mb[i] = T(mi)
+                                vb[i] = T(vi)
+                                var w = Double(wb[i])
+                                if decays { w -= decay * w }
+                                w -= rate * (mi / c1) / ((vi / c2).squareRoot() + epsilon)
+                                wb[i] = T(w)
+                            }
+                        }
+                    }
+                }
             }
             m[p.name] = mm
             v[p.name] = vv

@@ -61,6 +61,14 @@ public final class Conv2d<T: NNScalar>: Layer {
     public func outputSize(_ n: Int) -> Int { ConvolutionGeometry(kernel: kernel, stride: stride, padding: padding).outputSize(n) }
 
     /// Bands of output rows of about `target` output positions: (batch item, first row, rows).
+    /// Bands for the direct kernel: at most 2048 positions, and at least eight per worker where
+    /// the image allows (a worker that wakes late still finds work; few large bands left the
+    /// calling thread doing most of a small layer).
+    func directBands(batch: Int, rows: Int, columns: Int) -> [RowBand] {
+        let total = batch * rows * columns
+        return bands(batch: batch, rows: rows, columns: columns, target: min(2048, max(columns, total / (8 * max(1, workers)))))
+    }
+
     func bands(batch: Int, rows: Int, columns: Int, target: Int = 2048) -> [RowBand] {
         let step = max(1, target / columns)
         var out = [RowBand]()
@@ -78,7 +86,7 @@ public final class Conv2d<T: NNScalar>: Layer {
         var out = Tensor<T>(uninitializedChannels: outChannels, batch: x.batch, rows: oh, columns: ow)
         if direct {
             saved = []
-            let allBands = bands(batch: x.batch, rows: oh, columns: ow)
+            let allBands = directBands(batch: x.batch, rows: oh, columns: ow)
             Self.asFloat(x.data) { xs in
                 Self.asFloat(weight.value) { w in
                     Self.asFloat(bias?.value ?? []) { b in
@@ -156,8 +164,33 @@ public final class Conv2d<T: NNScalar>: Layer {
                 }
             }
         }
-        var dx = direct ? Tensor<T>(uninitializedChannels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
-            : Tensor<T>(channels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
+        if direct {
+            var dx = Tensor<T>(uninitializedChannels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
+            if !frozen {
+                Self.asFloat(x.data) { xs in
+                    Self.asFloat(g.data) { dy in
+                        Self.asFloat(&weight.gradient) { dw in
+                            directKernel.weightGradient(xs, cin: inChannels, batch: x.batch, rows: x.rows, columns: x.columns,
+                                                        padding: padding, gradient: dy, cout: outChannels, into: dw, workers: workers)
+                        }
+                    }
+                }
+            }
+            // dX = dY ⊛ (W transposed, taps reversed), padded by k − 1 − p: every value written.
+            let q = kernel - 1 - padding
+            let inputBands = directBands(batch: x.batch, rows: x.rows, columns: x.columns)
+            Self.asFloat(g.data) { dy in
+                Self.asFloat(weight.value) { w in
+                    Self.asFloat(&dx.data) { d in
+                        directKernel.run(dy, cin: outChannels, batch: x.batch, rows: oh, columns: ow, padding: q,
+                                         weight: w, cout: inChannels, adjoint: true, bias: nil, into: d, workers: workers,
+                                         bands: inputBands)
+                    }
+                }
+            }
+            return dx
+        }
+        var dx = Tensor<T>(channels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
         let allBands = bands(batch: x.batch, rows: oh, columns: ow)
         // Work is split by batch item (their input gradients do not overlap); each item's
         // weight gradient is summed on its own and the items are added in order, so the result
@@ -188,7 +221,6 @@ public final class Conv2d<T: NNScalar>: Layer {
                                            b: dy.baseAddress! + j0, ldb: hw, beta: 0, c: dxs.pointer + j0, ldc: inHW)
                                     return
                                 }
-                                if direct && frozen { return }  // the input gradient is made below
                                 let columns: ColumnBuffer<T>
                                 if keepsColumns && band < boxes.count {
                                     columns = boxes[band]
@@ -201,7 +233,6 @@ public final class Conv2d<T: NNScalar>: Layer {
                                     T.gemm(transA: false, transB: true, m: outChannels, n: k, k: n, alpha: 1, a: dy.baseAddress! + j0, lda: hw,
                                            b: col.baseAddress!, ldb: n, beta: 1, c: dw, ldc: k)
                                 } }
-                                if direct { return }
                                 if dcolBox.values.count < k * n { dcolBox.values = Array(repeating: 0, count: k * n) }
                                 dcolBox.values.withUnsafeMutableBufferPointer { dc in
                                     // dcol[K, band] = Wᵀ[K, O] · dY[O, band]
@@ -210,7 +241,7 @@ public final class Conv2d<T: NNScalar>: Layer {
                                 }
                             }
                         }
-                        if !pointwise && !direct {
+                        if !pointwise {
                             col2im(dcolBox.values, into: dxs.pointer, batch: x.batch, rows: x.rows, columns: x.columns,
                                    outColumns: ow, b, y0, y1)
                         }
@@ -221,20 +252,6 @@ public final class Conv2d<T: NNScalar>: Layer {
                 for b in 0 ..< x.batch {
                     let dw = part.baseAddress! + b * outChannels * k
                     for i in 0 ..< outChannels * k { weight.gradient[i] += dw[i] }
-                }
-            }
-        }
-        if direct {
-            // dX = dY ⊛ (W transposed, taps reversed), padded by k − 1 − p: every value written.
-            let q = kernel - 1 - padding
-            let inputBands = bands(batch: x.batch, rows: x.rows, columns: x.columns)
-            Self.asFloat(g.data) { dy in
-                Self.asFloat(weight.value) { w in
-                    Self.asFloat(&dx.data) { d in
-                        directKernel.run(dy, cin: outChannels, batch: x.batch, rows: oh, columns: ow, padding: q,
-                                         weight: w, cout: inChannels, adjoint: true, bias: nil, into: d, workers: workers,
-                                         bands: inputBands)
-                    }
                 }
             }
         }

@@ -57,6 +57,36 @@ final class DirectConvolution: @unchecked Sendable {
     }
 }
 
+extension DirectConvolution {
+    /// `dw` (OIHW) += the weight gradient: Σ over the batch and the output positions of the output
+    /// gradient `g` times the input `x` shifted by each tap (`msr_conv_weight_grad`). Work is split
+    /// by input channel and block of output channels; each weight is summed in one fixed order.
+    func weightGradient(_ x: UnsafePointer<Float>, cin: Int, batch: Int, rows: Int, columns: Int, padding: Int,
+                        gradient g: UnsafePointer<Float>, cout: Int, into dw: UnsafeMutablePointer<Float>, workers: Int) {
+        let k = kernel
+        let pr = rows + 2 * padding, pc = columns + 2 * padding
+        let oh = pr - k + 1, ow = pc - k + 1
+        let size = msr_conv_padded_size(cin, rows, columns, padding, k), plane = rows * columns
+        let pstride = (oh * pc + 15) & ~15, gbatch = cout * pstride
+        Scratch.shared.with(count: batch * size) { pad in
+            Scratch.shared.with(count: batch * gbatch) { spread in
+                let images = SendablePointer(pad), grads = SendablePointer(spread)
+                let source = SendableConstPointer(x), dy = SendableConstPointer(g)
+                parallelFor(batch, workers: workers) { b, _ in
+                    msr_conv_pad(source.pointer + b * plane, cin, batch * plane, rows, columns, padding, k, images.pointer + b * size)
+                    msr_conv_spread(dy.pointer + b * oh * ow, cout, batch * oh * ow, oh, ow, pc, pstride, grads.pointer + b * gbatch)
+                }
+                let jobs = msr_conv_weight_jobs(cin, cout), chunks = min(jobs, 16 * max(1, workers))
+                let target = SendablePointer(dw)
+                parallelFor(chunks, workers: workers) { chunk, _ in
+                    msr_conv_weight_grad(grads.pointer, pstride, gbatch, batch, images.pointer, size, pr * pc, pc, k, cin, cout,
+                                         jobs * chunk / chunks, jobs * (chunk + 1) / chunks, target.pointer)
+                }
+            }
+        }
+    }
+}
+
 /// Memory a layer needs only while it runs (padded images): a few buffers shared by every
 /// layer of every network, so it does not grow with the number of layers (one buffer per
 /// layer held 300 MB for an SRResNet inference of 128²), and is not returned to the system and

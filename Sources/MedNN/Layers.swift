@@ -369,61 +369,107 @@ public final class BatchNorm2d<T: NNScalar>: Layer {
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         let n = x.batch * x.plane, channels = x.channels
         precondition(channels == weight.value.count, "batch norm expects \(weight.value.count) channels, got \(channels)")
-        var y = x
+        var y = Tensor<T>(uninitializedChannels: channels, batch: x.batch, rows: x.rows, columns: x.columns)
         if inverseStd.count != channels { inverseStd = Array(repeating: 0, count: channels) }
         if normalised.count != x.count { normalised = Array(repeating: 0, count: x.count) }
+        var inverse = inverseStd
+        inverseStd = []
+        var norm = normalised
+        normalised = []
         x.data.withUnsafeBufferPointer { xs in
             y.data.withUnsafeMutableBufferPointer { ys in
-                for c in 0 ..< channels {
-                    let base = c * n
-                    let mean: Double, variance: Double
-                    if training {
-                        var s = 0.0
-                        for i in base ..< base + n { s += Double(xs[i]) }
-                        mean = s / Double(n)
-                        var v = 0.0
-                        for i in base ..< base + n { let d = Double(xs[i]) - mean; v += d * d }
-                        variance = v / Double(n)
-                        let m = momentum
-                        runningMean.value[c] = T((1 - m) * Double(runningMean.value[c]) + m * mean)
-                        runningVar.value[c] = T((1 - m) * Double(runningVar.value[c]) + m * v / Double(max(n - 1, 1)))
-                    } else {
-                        mean = Double(runningMean.value[c])
-                        variance = Double(runningVar.value[c])
+                norm.withUnsafeMutableBufferPointer { ns in
+                    for c in 0 ..< channels {
+                        let row = xs.baseAddress! + c * n
+                        let mean: Double, variance: Double
+                        if training {
+                            mean = Self.sum(row, n) { Double($0) } / Double(n)
+                            let v = Self.sum(row, n) { let d = Double($0) - mean; return d * d }
+                            variance = v / Double(n)
+                            let m = momentum
+                            runningMean.value[c] = T((1 - m) * Double(runningMean.value[c]) + m * mean)
+                            runningVar.value[c] = T((1 - m) * Double(runningVar.value[c]) + m * v / Double(max(n - 1, 1)))
+                        } else {
+                            mean = Double(runningMean.value[c])
+                            variance = Double(runningVar.value[c])
+                        }
+                        let inv = 1 / (variance + epsilon).squareRoot()
+                        inverse[c] = inv
+                        let scale = T(Double(weight.value[c]) * inv), shift = T(Double(bias.value[c]) - mean * Double(weight.value[c]) * inv)
+                        let m = T(mean), iv = T(inv)
+                        let out = ys.baseAddress! + c * n, normal = ns.baseAddress! + c * n
+                        for i in 0 ..< n {
+                            out[i] = row[i] * scale + shift
+                            normal[i] = (row[i] - m) * iv
+                        }
                     }
-                    let inv = 1 / (variance + epsilon).squareRoot()
-                    inverseStd[c] = inv
-                    let scale = T(Double(weight.value[c]) * inv), shift = T(Double(bias.value[c]) - mean * Double(weight.value[c]) * inv)
-                    for i in base ..< base + n { ys[i] = xs[i] * scale + shift }
-                    let m = T(mean), iv = T(inv)
-                    for i in base ..< base + n { normalised[i] = (xs[i] - m) * iv }
                 }
             }
         }
+        inverseStd = inverse
+        normalised = norm
         if training { batchesTracked.value[0] += 1 }
         return y
+    }
+
+    /// Σ f(values[i]) in double precision, in eight running sums (one would be a chain of
+    /// dependent adds) added in order at the end.
+    @inline(__always)
+    static func sum(_ values: UnsafePointer<T>, _ n: Int, _ f: (T) -> Double) -> Double {
+        var lanes = SIMD8<Double>()
+        var i = 0
+        while i + 8 <= n {
+            for l in 0 ..< 8 { lanes[l] += f(values[i + l]) }
+            i += 8
+        }
+        var total = lanes.sum()
+        while i < n {
+            total += f(values[i])
+            i += 1
+        }
+        return total
     }
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         let n = g.batch * g.plane
-        var d = g
-        for c in 0 ..< g.channels {
-            let base = c * n, gamma = Double(weight.value[c]), inv = inverseStd[c]
-            var sg = 0.0, sgx = 0.0
-            for i in base ..< base + n { sg += Double(g.data[i]); sgx += Double(g.data[i]) * Double(normalised[i]) }
-            weight.gradient[c] += T(sgx)
-            bias.gradient[c] += T(sg)
-            if !training {
-                // Running statistics are constants: the layer is an affine map.
-                let k = T(gamma * inv)
-                for i in base ..< base + n { d.data[i] = g.data[i] * k }
-                continue
+        var d = Tensor<T>(uninitializedChannels: g.channels, batch: g.batch, rows: g.rows, columns: g.columns)
+        g.data.withUnsafeBufferPointer { gs in
+            normalised.withUnsafeBufferPointer { ns in
+                d.data.withUnsafeMutableBufferPointer { ds in
+                    for c in 0 ..< g.channels {
+                        let gamma = Double(weight.value[c]), inv = inverseStd[c]
+                        let grad = gs.baseAddress! + c * n, normal = ns.baseAddress! + c * n, out = ds.baseAddress! + c * n
+                        var lanes = SIMD8<Double>(), crossLanes = SIMD8<Double>()
+                        var i = 0
+                        while i + 8 <= n {
+                            for l in 0 ..< 8 {
+                                lanes[l] += Double(grad[i + l])
+                                crossLanes[l] += Double(grad[i + l]) * Double(normal[i + l])
+                            }
+                            i += 8
+                        }
+                        var sg = lanes.sum(), sgx = crossLanes.sum()
+                        while i < n {
+                            sg += Double(grad[i])
+                            sgx += Double(grad[i]) * Double(normal[i])
+                            i += 1
+                        }
+                        weight.gradient[c] += T(sgx)
+                        bias.gradient[c] += T(sg)
+                        if !training {
+                            // Running statistics are constants: the layer is an affine map.
+                            let k = T(gamma * inv)
+                            for i in 0 ..< n { out[i] = grad[i] * k }
+                            continue
+                        }
+                        let k = gamma * inv / Double(n)
+                        let a = T(k * Double(n)), b = T(k * sg), e = T(k * sgx)
+                        for i in 0 ..< n { out[i] = a * grad[i] - b - normal[i] * e }
+                    }
+                }
             }
-            let k = gamma * inv / Double(n)
-            let a = T(k * Double(n)), b = T(k * sg), e = T(k * sgx)
-            for i in base ..< base + n { d.data[i] = a * g.data[i] - b - normalised[i] * e }
         }
         return d
     }

@@ -21,7 +21,7 @@ public final class Parameter<T: NNScalar>: @unchecked Sendable {
     }
 
     public func zeroGradient() {
-        for i in gradient.indices { gradient[i] = 0 }
+        gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 }
 

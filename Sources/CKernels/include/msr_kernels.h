@@ -60,6 +60,20 @@ void msr_conv_pack(const float *w, long cout, long cin, long k, int adjoint, flo
 void msr_conv_rows(const float *padded, long cin, long pr, long pc, long k, const float *packed, long cout,
                    const float *bias, float *out, long out_stride, long ow, long y0, long y1);
 
+/// The weight gradient of the direct convolution, in two steps:
+/// - `msr_conv_spread`: one image's output gradient (`cout` planes of oh × ow, plane o at
+///   g + o·g_stride) onto the padded-width grid: `dst[o][y·pc + x]`, zero for x ≥ ow and from
+///   oh·pc up to `pstride` (a multiple of 16, at least oh·pc), planes `pstride` apart.
+/// - `msr_conv_weight_grad`: dw[o][c][ky][kx] += Σ_b Σ_p g[b][o][p] · padded[b][c][p + ky·pc + kx]
+///   for jobs [job0, job1) of `msr_conv_weight_jobs(cin, cout)` (a job: one input channel and a
+///   block of output channels; jobs write disjoint weights). Image b's spread gradient is at
+///   g + b·gbatch and its padded planes (from `msr_conv_pad`, `plane` = pr·pc floats each) at
+///   padded + b·size. Every weight is summed in the same order whatever the jobs' split.
+void msr_conv_spread(const float *g, long cout, long g_stride, long oh, long ow, long pc, long pstride, float *dst);
+long msr_conv_weight_jobs(long cin, long cout);
+void msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
+                          long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw);
+
 #ifdef __cplusplus
 }
 #endif
