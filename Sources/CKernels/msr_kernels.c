@@ -1,5 +1,6 @@
 #include "msr_kernels.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -590,6 +591,8 @@ void msr_conv_spread(const float *g, long cout, long g_stride, long oh, long ow,
             }                                                                                                        \
     }
 
+/* A job: one input channel × a block of 8 output channels (the same jobs for every copy, so a
+   job's share of the weights does not depend on the copy), split into blocks of OCT. */
 #define WGRAD(NAME, VW, OCT, KXB)                                                                                    \
     WGRAD_BLOCK(NAME##_block, VW, OCT, KXB)                                                                          \
     WGRAD_BLOCK(NAME##_one, VW, 1, 1)                                                                                \
@@ -598,20 +601,23 @@ void msr_conv_spread(const float *g, long cout, long g_stride, long oh, long ow,
                                                            const float *padded, long size, long plane, long pc,      \
                                                            long k, long cin, long cout, long job0, long job1,        \
                                                            float *dw) {                                              \
-        const long blocks = (cout + OCT - 1) / OCT;                                                                  \
+        const long blocks = (cout + 7) / 8;                                                                          \
         for (long job = job0; job < job1; job++) {                                                                   \
-            const long c = job / blocks, o0 = (job % blocks) * OCT, oc = cout - o0 < OCT ? cout - o0 : OCT;          \
-            for (long ky = 0; ky < k; ky++) {                                                                        \
-                long kx = 0;                                                                                         \
-                if (oc == OCT) {                                                                                     \
-                    for (; kx + KXB <= k; kx += KXB)                                                                 \
-                        NAME##_block(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o0, oc, c, ky, kx, dw); \
-                    for (; kx < k; kx++)                                                                             \
-                        NAME##_row(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o0, oc, c, ky, kx, dw); \
-                } else {                                                                                             \
-                    for (long o = o0; o < o0 + oc; o++)                                                              \
-                        for (kx = 0; kx < k; kx++)                                                                   \
-                            NAME##_one(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o, 1, c, ky, kx, dw); \
+            const long c = job / blocks, j0 = (job % blocks) * 8, j1 = j0 + 8 < cout ? j0 + 8 : cout;                \
+            for (long o0 = j0; o0 < j1; o0 += OCT) {                                                                 \
+                const long oc = j1 - o0 < OCT ? j1 - o0 : OCT;                                                       \
+                for (long ky = 0; ky < k; ky++) {                                                                    \
+                    long kx = 0;                                                                                     \
+                    if (oc == OCT) {                                                                                 \
+                        for (; kx + KXB <= k; kx += KXB)                                                             \
+                            NAME##_block(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o0, oc, c, ky, kx, dw); \
+                        for (; kx < k; kx++)                                                                         \
+                            NAME##_row(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o0, oc, c, ky, kx, dw); \
+                    } else {                                                                                         \
+                        for (long o = o0; o < o0 + oc; o++)                                                          \
+                            for (kx = 0; kx < k; kx++)                                                               \
+                                NAME##_one(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o, 1, c, ky, kx, dw); \
+                    }                                                                                                \
                 }                                                                                                    \
             }                                                                                                        \
         }                                                                                                            \
@@ -641,11 +647,7 @@ __attribute__((target(AVX512), min_vector_width(512))) static void wgrad_avx512(
 }
 #endif
 
-long msr_conv_weight_jobs(long cin, long cout) {
-    const int level = msr_kernels_level();
-    const long oct = level == 2 ? 8 : 4;
-    return cin * ((cout + oct - 1) / oct);
-}
+long msr_conv_weight_jobs(long cin, long cout) { return cin * ((cout + 7) / 8); }
 
 void msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
                           long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw) {
@@ -656,4 +658,69 @@ void msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch,
     }
 #endif
     wgrad_portable(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw);
+}
+
+// ---- tanh ------------------------------------------------------------------------------------
+//
+// tanh(x) = sign(x) · (1 − 2 / (e^{2|x|} + 1)); e^y by range reduction (y = n ln 2 + r,
+// |r| ≤ ln 2 / 2), a degree-7 Taylor polynomial for e^r and 2^n put into the exponent bits;
+// below |x| = 0.01, where the formula cancels, the series x − x³/3 + 2x⁵/15.
+
+#define TANH(NAME, VW)                                                                                               \
+    static inline __attribute__((always_inline)) void NAME(const float *x, float *y, long n) {                     \
+        typedef float vf __attribute__((vector_size(VW * 4), aligned(4)));                                          \
+        typedef int vi __attribute__((vector_size(VW * 4), aligned(4)));                                            \
+        long i = 0;                                                                                                 \
+        for (; i + VW <= n; i += VW) {                                                                              \
+            const vf v = *(const vf *)(x + i);                                                                      \
+            const vf a = __builtin_elementwise_abs(v);                                                              \
+            vf t = 2 * a;                                                                                           \
+            const vi big = t > 88.0f; /* a select, not min: NaN stays NaN */                                     \
+            t = (vf)(((vi)((vf){0} + 88.0f) & big) | ((vi)t & ~big));                                              \
+            const vf nn = (t * 1.4426950408889634f + 12582912.0f) - 12582912.0f;                                    \
+            const vf r = t - nn * 0.6931471805599453f;                                                              \
+            vf p = (vf){0} + (1.0f / 5040);                                                                         \
+            p = p * r + (1.0f / 720);                                                                               \
+            p = p * r + (1.0f / 120);                                                                               \
+            p = p * r + (1.0f / 24);                                                                                \
+            p = p * r + (1.0f / 6);                                                                                 \
+            p = p * r + 0.5f;                                                                                       \
+            p = p * r + 1;                                                                                          \
+            p = p * r + 1;                                                                                          \
+            const vi bits = ((vi)(nn + (8388608.0f + 127)) & 0x7FFFFF) << 23;                                       \
+            const vf e = p * (vf)bits;                                                                              \
+            vf out = 1 - 2 / (e + 1);                                                                               \
+            const vf a2 = a * a;                                                                                    \
+            const vf series = a * (1 - a2 * (1.0f / 3 - a2 * (2.0f / 15)));                                         \
+            const vi small = a < 0.01f;                                                                             \
+            out = (vf)(((vi)series & small) | ((vi)out & ~small));                                                  \
+            out = (vf)((vi)out | ((vi)v & (vi){0} + (int)0x80000000));  /* the sign of x */                      \
+            *(vf *)(y + i) = out;                                                                                   \
+        }                                                                                                           \
+        for (; i < n; i++) y[i] = tanhf(x[i]);                                                                      \
+    }
+
+TANH(tanh_w4, 4)
+
+static void tanh_portable(const float *x, float *y, long n) { tanh_w4(x, y, n); }
+
+#if defined(__x86_64__)
+TANH(tanh_w8, 8)
+TANH(tanh_w16, 16)
+
+__attribute__((target("avx2,fma"))) static void tanh_avx2(const float *x, float *y, long n) { tanh_w8(x, y, n); }
+
+__attribute__((target(AVX512), min_vector_width(512))) static void tanh_avx512(const float *x, float *y, long n) {
+    tanh_w16(x, y, n);
+}
+#endif
+
+void msr_tanh(const float *x, float *y, long n) {
+#if defined(__x86_64__)
+    switch (msr_kernels_level()) {
+    case 2: tanh_avx512(x, y, n); return;
+    case 1: tanh_avx2(x, y, n); return;
+    }
+#endif
+    tanh_portable(x, y, n);
 }

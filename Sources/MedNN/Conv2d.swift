@@ -25,6 +25,10 @@ public final class Conv2d<T: NNScalar>: Layer {
     public var keepsColumns = true
     /// Frozen weights (a fixed feature network): backward computes only the input gradient.
     public var frozen = false
+    /// False for a generator's first layer, whose input is data: backward then computes only
+    /// the weight and bias gradients and returns zeros (as PyTorch skips inputs that need no
+    /// gradient).
+    public var inputGradient = true
     var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
     /// Stride-1 single-precision convolutions run without columns; the padding must leave the
     /// input gradient a convolution too (padding ≤ k − 1).
@@ -165,7 +169,8 @@ public final class Conv2d<T: NNScalar>: Layer {
             }
         }
         if direct {
-            var dx = Tensor<T>(uninitializedChannels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
+            var dx = inputGradient ? Tensor<T>(uninitializedChannels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
+                : Tensor<T>(channels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
             if !frozen {
                 Self.asFloat(x.data) { xs in
                     Self.asFloat(g.data) { dy in
@@ -176,6 +181,7 @@ public final class Conv2d<T: NNScalar>: Layer {
                     }
                 }
             }
+            guard inputGradient else { return dx }
             // dX = dY ⊛ (W transposed, taps reversed), padded by k − 1 − p: every value written.
             let q = kernel - 1 - padding
             let inputBands = directBands(batch: x.batch, rows: x.rows, columns: x.columns)
@@ -217,8 +223,10 @@ public final class Conv2d<T: NNScalar>: Layer {
                                                    b: xs.baseAddress! + j0, ldb: inHW, beta: 1, c: dw, ldc: k)
                                         }
                                     }
-                                    T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
-                                           b: dy.baseAddress! + j0, ldb: hw, beta: 0, c: dxs.pointer + j0, ldc: inHW)
+                                    if inputGradient {
+                                        T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
+                                               b: dy.baseAddress! + j0, ldb: hw, beta: 0, c: dxs.pointer + j0, ldc: inHW)
+                                    }
                                     return
                                 }
                                 let columns: ColumnBuffer<T>
@@ -234,6 +242,7 @@ public final class Conv2d<T: NNScalar>: Layer {
                                            b: col.baseAddress!, ldb: n, beta: 1, c: dw, ldc: k)
                                 } }
                                 if dcolBox.values.count < k * n { dcolBox.values = Array(repeating: 0, count: k * n) }
+                                guard inputGradient else { return }
                                 dcolBox.values.withUnsafeMutableBufferPointer { dc in
                                     // dcol[K, band] = Wᵀ[K, O] · dY[O, band]
                                     T.gemm(transA: true, transB: false, m: k, n: n, k: outChannels, alpha: 1, a: w.baseAddress!, lda: k,
@@ -241,7 +250,7 @@ public final class Conv2d<T: NNScalar>: Layer {
                                 }
                             }
                         }
-                        if !pointwise {
+                        if !pointwise && inputGradient {
                             col2im(dcolBox.values, into: dxs.pointer, batch: x.batch, rows: x.rows, columns: x.columns,
                                    outColumns: ow, b, y0, y1)
                         }

@@ -24,6 +24,7 @@ public final class ESPCN<T: NNScalar>: SRNetwork {
         self.channels = channels
         self.scale = scale
         conv1 = Conv2d("conv1", in: channels, out: 64, kernel: 5, rng: &rng)
+        conv1.inputGradient = false  // the input is data
         conv2 = Conv2d("conv2", in: 64, out: 32, kernel: 3, rng: &rng)
         conv3 = Conv2d("conv3", in: 32, out: channels * scale * scale, kernel: 3, rng: &rng)
         shuffle = PixelShuffle(scale)

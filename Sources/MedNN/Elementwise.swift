@@ -9,12 +9,18 @@ public final class Tanh<T: NNScalar>: Layer {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
-        var y = x
+        var y: Tensor<T>
         if T.self == Float.self {
-            y.data.withUnsafeMutableBufferPointer { buffer in
-                buffer.withMemoryRebound(to: Float.self) { FastMath.tanh($0) }
+            y = Tensor<T>(uninitializedChannels: x.channels, batch: x.batch, rows: x.rows, columns: x.columns)
+            x.data.withUnsafeBufferPointer { source in
+                y.data.withUnsafeMutableBufferPointer { buffer in
+                    source.withMemoryRebound(to: Float.self) { from in
+                        buffer.withMemoryRebound(to: Float.self) { FastMath.tanh(from, into: $0) }
+                    }
+                }
             }
         } else {
+            y = x
             for i in y.data.indices { y.data[i] = T.tanh(y.data[i]) }
         }
         output = y.data

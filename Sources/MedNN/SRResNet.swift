@@ -28,6 +28,8 @@ public final class SRResNet<T: NNScalar>: SRNetwork {
         let f = features
         var layers: [any Layer<T>] = []
         let initial = NN<T>.convBlock("initial", f: channels, to: f, kernel: 9, batchNorm: false, act: .prelu, separable: separable, rng: &rng)
+        // The input is data: its gradient is never used.
+        (initial.layers.first as? Conv2d<T>)?.inputGradient = false
         var trunk: [any Layer<T>] = []
         for i in 0 ..< blocks {
             trunk.append(Residual(Sequential([

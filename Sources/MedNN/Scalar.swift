@@ -35,7 +35,11 @@ extension Double: NNScalar {
 
 /// Threads for BLAS. MedSR uses one level of parallelism: BLAS threads, never our own on top.
 public enum BLASThreads {
-    public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+    public static func set(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, n)))
+        // Setting the count starts OpenBLAS's workers again (and they spin); one thread needs none.
+        if n <= 1 { park() }
+    }
 
     /// Stops OpenBLAS's worker threads until BLAS next needs them. OpenBLAS starts them when it
     /// loads, and each spins on `sched_yield` for about 0.1 s before it sleeps: CPU time taken

@@ -147,7 +147,7 @@ enum PixelArrayFixture {
             net.backward(Loss.mse(out, y).gradient)
             return (out.data, net.parameters.map(\.gradient))
         }
-        let one = run(1), two = run(2)
+        let (one, two) = KernelCopies.steady { (run(1), run(2)) }
         #expect(one.0 == two.0)
         #expect(one.1 == two.1)
     }
@@ -224,6 +224,8 @@ enum PixelArrayFixture {
     func wholeGenerator(separable: Bool) {
         var rng = SplitMix64(seed: 25)
         let m = SRResNet<Double>(channels: 1, scale: 2, separable: separable, blocks: 2, features: 4, rng: &rng)
+        // A generator skips its input's gradient (the input is data); on here, to check the whole chain.
+        ((m.body.layers.first as? Sequential<Double>)?.layers.first as? Conv2d<Double>)?.inputGradient = true
         G.check(m.body, input: G.tensor(1, 2, 5, 4, seed: 26), tolerance: 1e-5)
     }
 
@@ -306,5 +308,31 @@ enum PixelArrayFixture {
             #expect(worst(conv.weight.gradient, reference.weight.gradient) < 1e-4, "weight gradient")
             #expect(worst(conv.bias!.gradient, reference.bias!.gradient) < 1e-4, "bias gradient")
         }
+    }
+}
+
+extension DirectConvolutionTests {
+    /// A generator's first layer skips its input gradient: the same weight and bias gradients,
+    /// zeros for the input (single and double precision, the direct and the im2col paths).
+    @Test func firstLayerSkipsOnlyTheInputGradient() {
+        func gradients<T: NNScalar>(_: T.Type, inputGradient: Bool) -> ([T], [T], [T]) {
+            var rng = SplitMix64(seed: 5)
+            let conv = Conv2d<T>("c", in: 2, out: 5, kernel: 3, rng: &rng)
+            conv.inputGradient = inputGradient
+            let x = Tensor<T>(channels: 2, batch: 3, rows: 9, columns: 11,
+                              data: (0 ..< 2 * 3 * 99).map { _ in T(Double.random(in: -1 ... 1, using: &rng)) })
+            let y = conv.forward(x)
+            let dx = conv.backward(Tensor(channels: 5, batch: 3, rows: y.rows, columns: y.columns,
+                                          data: (0 ..< y.count).map { _ in T(Double.random(in: -1 ... 1, using: &rng)) }))
+            return (conv.weight.gradient, conv.bias!.gradient, dx.data)
+        }
+        let (full, first) = KernelCopies.steady {
+            (gradients(Float.self, inputGradient: true), gradients(Float.self, inputGradient: false))
+        }
+        #expect(full.0 == first.0 && full.1 == first.1)
+        #expect(full.2.contains { $0 != 0 } && first.2.allSatisfy { $0 == 0 })
+        let fullD = gradients(Double.self, inputGradient: true), firstD = gradients(Double.self, inputGradient: false)
+        #expect(fullD.0 == firstD.0 && fullD.1 == firstD.1)
+        #expect(fullD.2.contains { $0 != 0 } && firstD.2.allSatisfy { $0 == 0 })
     }
 }

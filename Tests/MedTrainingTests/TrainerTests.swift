@@ -33,16 +33,20 @@ import TestSupport
         let (ds, root) = try Self.dataset()
         let runs = (0 ..< 3).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("medsr-run-\(UUID().uuidString)") }
         defer { for u in runs + [root] { try? FileManager.default.removeItem(at: u) } }
-        let a = try Trainer(config: Self.config(steps: 6), dataset: ds, run: runs[0])
-        try a.train()
-        let b = try Trainer(config: Self.config(steps: 6), dataset: ds, run: runs[1])
-        try b.train()
-        let first = try Trainer(config: Self.config(steps: 6), dataset: ds, run: runs[2])
-        try first.train(until: 3)
-        let resumed = try Trainer(config: Self.config(steps: 6), dataset: ds, run: runs[2])
-        try resumed.resume(from: runs[2].appendingPathComponent("checkpoint.safetensors").path)
-        #expect(resumed.currentStep == 3)
-        try resumed.train()
+        // Bit-for-bit comparisons: no other test may switch the kernel copies meanwhile.
+        let (a, b, resumed) = try KernelCopies.steady {
+            let a = try Trainer(config: Self.config(steps: 6), dataset: ds, run: runs[0])
+            try a.train()
+            let b = try Trainer(config: Self.config(steps: 6), dataset: ds, run: runs[1])
+            try b.train()
+            let first = try Trainer(config: Self.config(steps: 6), dataset: ds, run: runs[2])
+            try first.train(until: 3)
+            let resumed = try Trainer(config: Self.config(steps: 6), dataset: ds, run: runs[2])
+            try resumed.resume(from: runs[2].appendingPathComponent("checkpoint.safetensors").path)
+            #expect(resumed.currentStep == 3)
+            try resumed.train()
+            return (a, b, resumed)
+        }
         // Digests, not the bytes: a failing comparison of 100 kB arrays makes the test framework
         // compute a diff for minutes.
         let modelA = SHA256.hex([UInt8](try Data(contentsOf: a.modelURL)))
@@ -70,13 +74,17 @@ import TestSupport
         c.tvWeight = 1e-4
         c.validateEvery = 4
         c.validationTiles = 1
-        let whole = try Trainer(config: c, dataset: ds, run: runs[0])
-        try whole.train()
-        let first = try Trainer(config: c, dataset: ds, run: runs[1])
-        try first.train(until: 2)
-        let resumed = try Trainer(config: c, dataset: ds, run: runs[1])
-        try resumed.resume(from: runs[1].appendingPathComponent("checkpoint.safetensors").path)
-        try resumed.train()
+        // Bit-for-bit comparisons: no other test may switch the kernel copies meanwhile.
+        let (whole, resumed) = try KernelCopies.steady {
+            let whole = try Trainer(config: c, dataset: ds, run: runs[0])
+            try whole.train()
+            let first = try Trainer(config: c, dataset: ds, run: runs[1])
+            try first.train(until: 2)
+            let resumed = try Trainer(config: c, dataset: ds, run: runs[1])
+            try resumed.resume(from: runs[1].appendingPathComponent("checkpoint.safetensors").path)
+            try resumed.train()
+            return (whole, resumed)
+        }
         #expect(SHA256.hex([UInt8](try Data(contentsOf: whole.modelURL))) == SHA256.hex([UInt8](try Data(contentsOf: resumed.modelURL))))
         #expect(SHA256.hex([UInt8](try Data(contentsOf: whole.checkpointURL))) == SHA256.hex([UInt8](try Data(contentsOf: resumed.checkpointURL))))
         let metrics = try String(contentsOf: runs[0].appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")

@@ -28,4 +28,13 @@ public enum KernelCopies {
         }
         return try body()
     }
+
+    /// Runs `body` with the kernel copies as they are, while no other test changes them: for
+    /// tests that compare results bit for bit (two runs, two thread counts), since copies for
+    /// different instruction sets round differently.
+    public static func steady<T>(_ body: () throws -> T) rethrows -> T {
+        turn.lock()
+        defer { turn.unlock() }
+        return try body()
+    }
 }

@@ -66,13 +66,17 @@ void msr_conv_rows(const float *padded, long cin, long pr, long pc, long k, cons
 ///   oh·pc up to `pstride` (a multiple of 16, at least oh·pc), planes `pstride` apart.
 /// - `msr_conv_weight_grad`: dw[o][c][ky][kx] += Σ_b Σ_p g[b][o][p] · padded[b][c][p + ky·pc + kx]
 ///   for jobs [job0, job1) of `msr_conv_weight_jobs(cin, cout)` (a job: one input channel and a
-///   block of output channels; jobs write disjoint weights). Image b's spread gradient is at
+///   block of eight output channels; jobs write disjoint weights). Image b's spread gradient is at
 ///   g + b·gbatch and its padded planes (from `msr_conv_pad`, `plane` = pr·pc floats each) at
 ///   padded + b·size. Every weight is summed in the same order whatever the jobs' split.
 void msr_conv_spread(const float *g, long cout, long g_stride, long oh, long ow, long pc, long pstride, float *dst);
 long msr_conv_weight_jobs(long cin, long cout);
 void msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
                           long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw);
+
+/// y[i] = tanh(x[i]) for i < n (x and y may be the same); largest error against double-precision
+/// tanh about 2e-7.
+void msr_tanh(const float *x, float *y, long n);
 
 #ifdef __cplusplus
 }
