@@ -397,11 +397,15 @@ long msr_conv_padded_size(long channels, long rows, long cols, long pad, long k)
     return channels * pr * pc + 128 + (k + 1) * pc + 64;
 }
 
-void msr_conv_pad(const float *src, long channels, long src_stride, long rows, long cols, long pad, long k, float *dst) {
+void msr_conv_clear_slack(float *dst, long channels, long rows, long cols, long pad, long k) {
+    // Its values reach only outputs that are dropped, but must not be denormals (slow) or
+    // anything else left over.
     const long pc = cols + 2 * pad, pr = rows + 2 * pad;
-    // The read slack too: its values reach only outputs that are dropped, but must not be
-    // denormals (slow) or anything else left over.
     for (long i = channels * pr * pc; i < msr_conv_padded_size(channels, rows, cols, pad, k); i++) dst[i] = 0;
+}
+
+void msr_conv_pad(const float *src, long channels, long src_stride, long rows, long cols, long pad, float *dst) {
+    const long pc = cols + 2 * pad, pr = rows + 2 * pad;
     for (long c = 0; c < channels; c++) {
         float *plane = dst + c * pr * pc;
         const float *from = src + c * src_stride;
@@ -459,7 +463,7 @@ void msr_conv_pack(const float *w, long cout, long cin, long k, int adjoint, flo
                     vf in[NV];                                                                                      \
                     for (int v = 0; v < NV; v++) in[v] = *(const vf *)(src + v * VW);                               \
                     for (int o = 0; o < OCT; o++) {                                                                 \
-                        const vf wv = (vf){0} + w[o];                                                               \
+                        const vf wv = w[o] - (vf){0}; /* a splat; x − (+0) folds away, 0 + x does not */ \
                         for (int v = 0; v < NV; v++) acc[o][v] += wv * in[v];                                       \
                     }                                                                                               \
                 }                                                                                                   \

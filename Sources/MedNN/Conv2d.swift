@@ -29,6 +29,10 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// the weight and bias gradients and returns zeros (as PyTorch skips inputs that need no
     /// gradient).
     public var inputGradient = true
+    /// In inference, the batch norm that follows this convolution: its affine map (running
+    /// statistics) is taken into the weights and bias, and the norm passes its input through
+    /// (set by `Sequential.setTraining(false)`).
+    var foldedNorm: BatchNorm2d<T>?
     var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
     /// Stride-1 single-precision convolutions run without columns; the padding must leave the
     /// input gradient a convolution too (padding ≤ k − 1).
@@ -91,12 +95,19 @@ public final class Conv2d<T: NNScalar>: Layer {
         if direct {
             saved = []
             let allBands = directBands(batch: x.batch, rows: oh, columns: ow)
+            var weights = weight.value, biases = bias?.value
+            if let norm = foldedNorm {
+                let (scale, shift) = norm.affine()
+                let per = inChannels * kernel * kernel
+                for i in weights.indices { weights[i] = T(Double(weights[i]) * scale[i / per]) }
+                biases = (0 ..< outChannels).map { T(Double(bias?.value[$0] ?? 0) * scale[$0] + shift[$0]) }
+            }
             Self.asFloat(x.data) { xs in
-                Self.asFloat(weight.value) { w in
-                    Self.asFloat(bias?.value ?? []) { b in
+                Self.asFloat(weights) { w in
+                    Self.asFloat(biases ?? []) { b in
                         Self.asFloat(&out.data) { o in
                             directKernel.run(xs, cin: inChannels, batch: x.batch, rows: x.rows, columns: x.columns, padding: padding,
-                                             weight: w, cout: outChannels, adjoint: false, bias: bias == nil ? nil : b,
+                                             weight: w, cout: outChannels, adjoint: false, bias: biases == nil ? nil : b,
                                              into: o, workers: workers, bands: allBands)
                         }
                     }
@@ -149,6 +160,7 @@ public final class Conv2d<T: NNScalar>: Layer {
     @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         guard let x = input else { preconditionFailure("backward before forward") }
+        precondition(foldedNorm == nil, "backward through a network in inference mode (batch norm folded): call setTraining(true) first")
         let oh = g.rows, ow = g.columns
         let hw = x.batch * oh * ow, inHW = x.batch * x.plane, k = inChannels * kernel * kernel
         if let bias, !frozen {

@@ -38,12 +38,9 @@ final class DirectConvolution: @unchecked Sendable {
                 msr_conv_pack(weight, cout, cin, k, 0, p.baseAddress)
             }
         }
-        let plane = rows * columns
         Scratch.shared.with(count: batch * size) { pad in
-            let images = SendablePointer(pad), source = SendableConstPointer(x)
-            parallelFor(batch, workers: workers) { b, _ in
-                msr_conv_pad(source.pointer + b * plane, cin, batch * plane, rows, columns, padding, k, images.pointer + b * size)
-            }
+            let images = SendablePointer(pad)
+            Self.pad(x, cin: cin, batch: batch, rows: rows, columns: columns, padding: padding, k: k, into: images, workers: workers)
             let target = SendablePointer(out), biases = bias.map { SendableConstPointer($0) }
             packed.withUnsafeBufferPointer { w in
                 let weights = SendableConstPointer(w.baseAddress!)
@@ -58,6 +55,25 @@ final class DirectConvolution: @unchecked Sendable {
 }
 
 extension DirectConvolution {
+    /// Zero-pads every image of `x` (`[cin, batch, rows, columns]`) into `images`, one image
+    /// every `msr_conv_padded_size` floats; the work is split by image and by groups of channels,
+    /// so one large image also uses every worker.
+    static func pad(_ x: UnsafePointer<Float>, cin: Int, batch: Int, rows: Int, columns: Int, padding: Int, k: Int,
+                    into images: SendablePointer<Float>, workers: Int) {
+        let size = msr_conv_padded_size(cin, rows, columns, padding, k), plane = rows * columns
+        let planeSize = (rows + 2 * padding) * (columns + 2 * padding)
+        let parts = min(cin, max(1, (2 * workers + batch - 1) / batch))
+        let source = SendableConstPointer(x)
+        parallelFor(batch * parts, workers: workers) { job, _ in
+            let b = job / parts, part = job % parts
+            let c0 = cin * part / parts, c1 = cin * (part + 1) / parts
+            let image = images.pointer + b * size
+            msr_conv_pad(source.pointer + c0 * batch * plane + b * plane, c1 - c0, batch * plane, rows, columns, padding,
+                         image + c0 * planeSize)
+            if part == parts - 1 { msr_conv_clear_slack(image, cin, rows, columns, padding, k) }
+        }
+    }
+
     /// `dw` (OIHW) += the weight gradient: Σ over the batch and the output positions of the output
     /// gradient `g` times the input `x` shifted by each tap (`msr_conv_weight_grad`). Work is split
     /// by input channel and block of output channels; each weight is summed in one fixed order.
@@ -66,14 +82,15 @@ extension DirectConvolution {
         let k = kernel
         let pr = rows + 2 * padding, pc = columns + 2 * padding
         let oh = pr - k + 1, ow = pc - k + 1
-        let size = msr_conv_padded_size(cin, rows, columns, padding, k), plane = rows * columns
+        let size = msr_conv_padded_size(cin, rows, columns, padding, k)
         let pstride = (oh * pc + 15) & ~15, gbatch = cout * pstride
         Scratch.shared.with(count: batch * size) { pad in
             Scratch.shared.with(count: batch * gbatch) { spread in
                 let images = SendablePointer(pad), grads = SendablePointer(spread)
                 let source = SendableConstPointer(x), dy = SendableConstPointer(g)
+                Self.pad(source.pointer, cin: cin, batch: batch, rows: rows, columns: columns, padding: padding, k: k,
+                         into: images, workers: workers)
                 parallelFor(batch, workers: workers) { b, _ in
-                    msr_conv_pad(source.pointer + b * plane, cin, batch * plane, rows, columns, padding, k, images.pointer + b * size)
                     msr_conv_spread(dy.pointer + b * oh * ow, cout, batch * oh * ow, oh, ow, pc, pstride, grads.pointer + b * gbatch)
                 }
                 let jobs = msr_conv_weight_jobs(cin, cout), chunks = min(jobs, 16 * max(1, workers))

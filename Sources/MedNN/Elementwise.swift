@@ -45,22 +45,38 @@ public final class Tanh<T: NNScalar>: Layer {
 public final class PixelShuffle<T: NNScalar>: Layer {
     public let factor: Int
     public var parameters: [Parameter<T>] { [] }
+    /// Threads over output planes.
+    public var workers = 1
     public init(_ factor: Int) { self.factor = factor }
+    public func setWorkers(_ n: Int) { workers = max(1, n) }
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
         let r = factor, c = x.channels / (r * r)
         precondition(c * r * r == x.channels, "PixelShuffle(\(r)) needs channels divisible by \(r * r)")
-        // Every output value comes from exactly one input value.
+        // Every output value comes from exactly one input value: output rows are written one
+        // after the other, each interleaving r input rows.
         var y = Tensor<T>(uninitializedChannels: c, batch: x.batch, rows: x.rows * r, columns: x.columns * r)
-        for ch in 0 ..< c { for b in 0 ..< x.batch { for i in 0 ..< r { for j in 0 ..< r {
-            let src = ((ch * r * r + i * r + j) * x.batch + b) * x.plane
-            let dst = (ch * x.batch + b) * y.plane
-            for yy in 0 ..< x.rows { for xx in 0 ..< x.columns {
-                y.data[dst + (yy * r + i) * y.columns + xx * r + j] = x.data[src + yy * x.columns + xx]
-            } }
-        } } } }
+        let batch = x.batch, rows = x.rows, cols = x.columns, plane = x.plane, width = y.columns, outPlane = y.plane
+        x.data.withUnsafeBufferPointer { xs in
+            y.data.withUnsafeMutableBufferPointer { ys in
+                let source = SendableConstPointer(xs.baseAddress!), target = SendablePointer(ys.baseAddress!)
+                parallelFor(c * batch, workers: workers) { job, _ in
+                    let ch = job / batch, b = job % batch
+                    let out = target.pointer + (ch * batch + b) * outPlane
+                    for yy in 0 ..< rows {
+                        for i in 0 ..< r {
+                            let line = out + (yy * r + i) * width
+                            for j in 0 ..< r {
+                                let from = source.pointer + ((ch * r * r + i * r + j) * batch + b) * plane + yy * cols
+                                for xx in 0 ..< cols { line[xx * r + j] = from[xx] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return y
     }
 
@@ -68,14 +84,26 @@ public final class PixelShuffle<T: NNScalar>: Layer {
     @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         let r = factor, rows = g.rows / r, cols = g.columns / r
-        var d = Tensor<T>(channels: g.channels * r * r, batch: g.batch, rows: rows, columns: cols)
-        for ch in 0 ..< g.channels { for b in 0 ..< g.batch { for i in 0 ..< r { for j in 0 ..< r {
-            let dst = ((ch * r * r + i * r + j) * g.batch + b) * d.plane
-            let src = (ch * g.batch + b) * g.plane
-            for yy in 0 ..< rows { for xx in 0 ..< cols {
-                d.data[dst + yy * cols + xx] = g.data[src + (yy * r + i) * g.columns + xx * r + j]
-            } }
-        } } } }
+        var d = Tensor<T>(uninitializedChannels: g.channels * r * r, batch: g.batch, rows: rows, columns: cols)
+        let batch = g.batch, plane = d.plane, width = g.columns, outPlane = g.plane
+        g.data.withUnsafeBufferPointer { gs in
+            d.data.withUnsafeMutableBufferPointer { ds in
+                let source = SendableConstPointer(gs.baseAddress!), target = SendablePointer(ds.baseAddress!)
+                parallelFor(g.channels * batch, workers: workers) { job, _ in
+                    let ch = job / batch, b = job % batch
+                    let from = source.pointer + (ch * batch + b) * outPlane
+                    for i in 0 ..< r {
+                        for j in 0 ..< r {
+                            let to = target.pointer + ((ch * r * r + i * r + j) * batch + b) * plane
+                            for yy in 0 ..< rows {
+                                let line = from + (yy * r + i) * width + j
+                                for xx in 0 ..< cols { to[yy * cols + xx] = line[xx * r] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return d
     }
 }

@@ -10,7 +10,18 @@ public final class Sequential<T: NNScalar>: Layer {
     public func forward(_ x: Tensor<T>) -> Tensor<T> { layers.reduce(x) { $1.forward($0) } }
     public func backward(_ g: Tensor<T>) -> Tensor<T> { layers.reversed().reduce(g) { $1.backward($0) } }
     public func setWorkers(_ n: Int) { for l in layers { l.setWorkers(n) } }
-    public func setTraining(_ training: Bool) { for l in layers { l.setTraining(training) } }
+    /// Also, in inference, lets each single-precision stride-1 convolution that is followed by
+    /// batch norm take the norm's affine map into its weights (the norm then passes its input
+    /// through): one pass over the activations less per pair; back in training, undone.
+    public func setTraining(_ training: Bool) {
+        for l in layers { l.setTraining(training) }
+        for (a, b) in zip(layers, layers.dropFirst()) {
+            guard let conv = a as? Conv2d<T>, let norm = b as? BatchNorm2d<T> else { continue }
+            let fold = !training && conv.direct
+            conv.foldedNorm = fold ? norm : nil
+            norm.folded = fold
+        }
+    }
 }
 
 /// `x + body(x)` (a residual connection).
@@ -203,6 +214,9 @@ public final class PReLU<T: NNScalar>: Layer {
     public let weight: Parameter<T>
     private var input: Tensor<T>?
     public var parameters: [Parameter<T>] { [weight] }
+    /// Threads over channels.
+    public var workers = 1
+    public func setWorkers(_ n: Int) { workers = max(1, n) }
 
     public init(_ name: String, count: Int) {
         weight = Parameter(name: name + ".weight", shape: [count], value: Array(repeating: 0.25, count: count))
@@ -219,13 +233,15 @@ public final class PReLU<T: NNScalar>: Layer {
         // each value's sign, which mispredicts half the time and keeps the loop scalar.
         var y = Tensor<T>(uninitializedChannels: x.channels, batch: x.batch, rows: x.rows, columns: x.columns)
         let n = x.batch * x.plane
+        let slopes = (0 ..< x.channels).map(slope)
         x.data.withUnsafeBufferPointer { xs in
             y.data.withUnsafeMutableBufferPointer { d in
-                for c in 0 ..< x.channels {
-                    let a = slope(c)
-                    for i in c * n ..< (c + 1) * n {
-                        let v = xs[i]
-                        d[i] = v < 0 ? v * a : v
+                let source = SendableConstPointer(xs.baseAddress!), target = SendablePointer(d.baseAddress!)
+                parallelFor(x.channels, workers: workers) { c, _ in
+                    let a = slopes[c], from = source.pointer + c * n, to = target.pointer + c * n
+                    for i in 0 ..< n {
+                        let v = from[i]
+                        to[i] = v < 0 ? v * a : v
                     }
                 }
             }
@@ -237,36 +253,45 @@ public final class PReLU<T: NNScalar>: Layer {
     @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
         guard let x = input else { preconditionFailure("backward before forward") }
-        var d = g
+        var d = Tensor<T>(uninitializedChannels: g.channels, batch: g.batch, rows: g.rows, columns: g.columns)
         let n = x.batch * x.plane
-        for c in 0 ..< x.channels {
-            let a = slope(c)
-            var da: T = 0
-            x.data.withUnsafeBufferPointer { xs in
-                d.data.withUnsafeMutableBufferPointer { dd in
-                    // Eight running sums for the slope's gradient (one would be a chain of
-                    // dependent adds), added in order at the end.
-                    var lanes = SIMD8<T>()
-                    var i = c * n
-                    while i + 8 <= (c + 1) * n {
-                        for l in 0 ..< 8 {
-                            let v = xs[i + l], gv = dd[i + l]
-                            lanes[l] += v < 0 ? gv * v : 0
-                            dd[i + l] = v < 0 ? gv * a : gv
+        let slopes = (0 ..< x.channels).map(slope)
+        // Each channel's slope gradient on its own (threads), added in channel order below.
+        var partial = [T](repeating: 0, count: x.channels)
+        x.data.withUnsafeBufferPointer { xs in
+            g.data.withUnsafeBufferPointer { gs in
+                d.data.withUnsafeMutableBufferPointer { ds in
+                    partial.withUnsafeMutableBufferPointer { ps in
+                        let input = SendableConstPointer(xs.baseAddress!), grad = SendableConstPointer(gs.baseAddress!)
+                        let out = SendablePointer(ds.baseAddress!), sums = SendablePointer(ps.baseAddress!)
+                        parallelFor(x.channels, workers: workers) { c, _ in
+                            let a = slopes[c], xc = input.pointer + c * n, gc = grad.pointer + c * n, dc = out.pointer + c * n
+                            // Eight running sums for the slope's gradient (one would be a chain of
+                            // dependent adds), added in order at the end.
+                            var lanes = SIMD8<T>()
+                            var i = 0
+                            while i + 8 <= n {
+                                for l in 0 ..< 8 {
+                                    let v = xc[i + l], gv = gc[i + l]
+                                    lanes[l] += v < 0 ? gv * v : 0
+                                    dc[i + l] = v < 0 ? gv * a : gv
+                                }
+                                i += 8
+                            }
+                            var da = lanes.sum()
+                            while i < n {
+                                let v = xc[i], gv = gc[i]
+                                da += v < 0 ? gv * v : 0
+                                dc[i] = v < 0 ? gv * a : gv
+                                i += 1
+                            }
+                            sums.pointer[c] = da
                         }
-                        i += 8
-                    }
-                    da = lanes.sum()
-                    while i < (c + 1) * n {
-                        let v = xs[i], gv = dd[i]
-                        da += v < 0 ? gv * v : 0
-                        dd[i] = v < 0 ? gv * a : gv
-                        i += 1
                     }
                 }
             }
-            weight.gradient[weight.value.count == 1 ? 0 : c] += da
         }
+        for c in 0 ..< x.channels { weight.gradient[weight.value.count == 1 ? 0 : c] += partial[c] }
         return d
     }
 }
@@ -355,6 +380,23 @@ public final class BatchNorm2d<T: NNScalar>: Layer {
 
     public var parameters: [Parameter<T>] { [weight, bias, runningMean, runningVar, batchesTracked] }
     public func setTraining(_ training: Bool) { self.training = training }
+    /// Taken into the preceding convolution (inference): forward passes its input through.
+    var folded = false
+    /// Threads over channels.
+    public var workers = 1
+    public func setWorkers(_ n: Int) { workers = max(1, n) }
+
+    /// The evaluation-mode map y = scale · x + shift, per channel, from the running statistics.
+    func affine() -> (scale: [Double], shift: [Double]) {
+        let channels = weight.value.count
+        var scale = [Double](repeating: 0, count: channels), shift = scale
+        for c in 0 ..< channels {
+            let inv = 1 / (Double(runningVar.value[c]) + epsilon).squareRoot()
+            scale[c] = Double(weight.value[c]) * inv
+            shift[c] = Double(bias.value[c]) - Double(runningMean.value[c]) * Double(weight.value[c]) * inv
+        }
+        return (scale, shift)
+    }
 
     public init(_ name: String, channels: Int) {
         weight = Parameter(name: name + ".weight", shape: [channels], value: Array(repeating: 1, count: channels))
@@ -367,6 +409,7 @@ public final class BatchNorm2d<T: NNScalar>: Layer {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        if folded { return x }
         let n = x.batch * x.plane, channels = x.channels
         precondition(channels == weight.value.count, "batch norm expects \(weight.value.count) channels, got \(channels)")
         var y = Tensor<T>(uninitializedChannels: channels, batch: x.batch, rows: x.rows, columns: x.columns)
@@ -376,35 +419,50 @@ public final class BatchNorm2d<T: NNScalar>: Layer {
         inverseStd = []
         var norm = normalised
         normalised = []
+        // Per channel, on threads: statistics into locals, written back after.
+        let gamma = weight.value, beta = bias.value, training = training, epsilon = epsilon, momentum = momentum
+        var means = runningMean.value, variances = runningVar.value
         x.data.withUnsafeBufferPointer { xs in
             y.data.withUnsafeMutableBufferPointer { ys in
                 norm.withUnsafeMutableBufferPointer { ns in
-                    for c in 0 ..< channels {
-                        let row = xs.baseAddress! + c * n
-                        let mean: Double, variance: Double
-                        if training {
-                            mean = Self.sum(row, n) { Double($0) } / Double(n)
-                            let v = Self.sum(row, n) { let d = Double($0) - mean; return d * d }
-                            variance = v / Double(n)
-                            let m = momentum
-                            runningMean.value[c] = T((1 - m) * Double(runningMean.value[c]) + m * mean)
-                            runningVar.value[c] = T((1 - m) * Double(runningVar.value[c]) + m * v / Double(max(n - 1, 1)))
-                        } else {
-                            mean = Double(runningMean.value[c])
-                            variance = Double(runningVar.value[c])
-                        }
-                        let inv = 1 / (variance + epsilon).squareRoot()
-                        inverse[c] = inv
-                        let scale = T(Double(weight.value[c]) * inv), shift = T(Double(bias.value[c]) - mean * Double(weight.value[c]) * inv)
-                        let m = T(mean), iv = T(inv)
-                        let out = ys.baseAddress! + c * n, normal = ns.baseAddress! + c * n
-                        for i in 0 ..< n {
-                            out[i] = row[i] * scale + shift
-                            normal[i] = (row[i] - m) * iv
+                    means.withUnsafeMutableBufferPointer { rm in
+                        variances.withUnsafeMutableBufferPointer { rv in
+                            inverse.withUnsafeMutableBufferPointer { iv in
+                                let input = SendableConstPointer(xs.baseAddress!), output = SendablePointer(ys.baseAddress!)
+                                let normals = SendablePointer(ns.baseAddress!), meanOut = SendablePointer(rm.baseAddress!)
+                                let varOut = SendablePointer(rv.baseAddress!), invOut = SendablePointer(iv.baseAddress!)
+                                parallelFor(channels, workers: workers) { c, _ in
+                                    let row = input.pointer + c * n
+                                    let mean: Double, variance: Double
+                                    if training {
+                                        mean = Self.sum(row, n) { Double($0) } / Double(n)
+                                        let v = Self.sum(row, n) { let d = Double($0) - mean; return d * d }
+                                        variance = v / Double(n)
+                                        meanOut.pointer[c] = T((1 - momentum) * Double(meanOut.pointer[c]) + momentum * mean)
+                                        varOut.pointer[c] = T((1 - momentum) * Double(varOut.pointer[c]) + momentum * v / Double(max(n - 1, 1)))
+                                    } else {
+                                        mean = Double(meanOut.pointer[c])
+                                        variance = Double(varOut.pointer[c])
+                                    }
+                                    let inv = 1 / (variance + epsilon).squareRoot()
+                                    invOut.pointer[c] = inv
+                                    let scale = T(Double(gamma[c]) * inv), shift = T(Double(beta[c]) - mean * Double(gamma[c]) * inv)
+                                    let m = T(mean), iv = T(inv)
+                                    let out = output.pointer + c * n, normal = normals.pointer + c * n
+                                    for i in 0 ..< n {
+                                        out[i] = row[i] * scale + shift
+                                        normal[i] = (row[i] - m) * iv
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
+        }
+        if training {
+            runningMean.value = means
+            runningVar.value = variances
         }
         inverseStd = inverse
         normalised = norm
@@ -433,14 +491,20 @@ public final class BatchNorm2d<T: NNScalar>: Layer {
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func backward(_ g: Tensor<T>) -> Tensor<T> {
+        precondition(!folded, "backward through a network in inference mode (batch norm folded): call setTraining(true) first")
         let n = g.batch * g.plane
         var d = Tensor<T>(uninitializedChannels: g.channels, batch: g.batch, rows: g.rows, columns: g.columns)
+        let gammas = weight.value, inverses = inverseStd, training = training
+        var sums = [Double](repeating: 0, count: 2 * g.channels)
         g.data.withUnsafeBufferPointer { gs in
             normalised.withUnsafeBufferPointer { ns in
                 d.data.withUnsafeMutableBufferPointer { ds in
-                    for c in 0 ..< g.channels {
-                        let gamma = Double(weight.value[c]), inv = inverseStd[c]
-                        let grad = gs.baseAddress! + c * n, normal = ns.baseAddress! + c * n, out = ds.baseAddress! + c * n
+                  sums.withUnsafeMutableBufferPointer { ss in
+                    let grads = SendableConstPointer(gs.baseAddress!), normals = SendableConstPointer(ns.baseAddress!)
+                    let outs = SendablePointer(ds.baseAddress!), sumOut = SendablePointer(ss.baseAddress!)
+                    parallelFor(g.channels, workers: workers) { c, _ in
+                        let gamma = Double(gammas[c]), inv = inverses[c]
+                        let grad = grads.pointer + c * n, normal = normals.pointer + c * n, out = outs.pointer + c * n
                         var lanes = SIMD8<Double>(), crossLanes = SIMD8<Double>()
                         var i = 0
                         while i + 8 <= n {
@@ -456,20 +520,25 @@ public final class BatchNorm2d<T: NNScalar>: Layer {
                             sgx += Double(grad[i]) * Double(normal[i])
                             i += 1
                         }
-                        weight.gradient[c] += T(sgx)
-                        bias.gradient[c] += T(sg)
+                        sumOut.pointer[2 * c] = sg
+                        sumOut.pointer[2 * c + 1] = sgx
                         if !training {
                             // Running statistics are constants: the layer is an affine map.
                             let k = T(gamma * inv)
                             for i in 0 ..< n { out[i] = grad[i] * k }
-                            continue
+                            return
                         }
                         let k = gamma * inv / Double(n)
                         let a = T(k * Double(n)), b = T(k * sg), e = T(k * sgx)
                         for i in 0 ..< n { out[i] = a * grad[i] - b - normal[i] * e }
                     }
+                  }
                 }
             }
+        }
+        for c in 0 ..< g.channels {
+            weight.gradient[c] += T(sums[2 * c + 1])
+            bias.gradient[c] += T(sums[2 * c])
         }
         return d
     }

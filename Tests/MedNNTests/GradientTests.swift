@@ -336,3 +336,33 @@ extension DirectConvolutionTests {
         #expect(fullD.2.contains { $0 != 0 } && firstD.2.allSatisfy { $0 == 0 })
     }
 }
+
+extension DirectConvolutionTests {
+    /// Inference folds each batch norm into the convolution before it: the same output as the
+    /// norm applied on its own (running statistics made non-trivial by training-mode passes),
+    /// and back in training mode nothing stays folded.
+    @Test func foldedBatchNormGivesTheSameOutput() {
+        var rng = SplitMix64(seed: 31)
+        let conv = Conv2d<Float>("c", in: 3, out: 6, kernel: 3, bias: false, rng: &rng)
+        let norm = BatchNorm2d<Float>("n", channels: 6)
+        let block = Sequential<Float>([conv, norm, PReLU<Float>("p", count: 6)])
+        for p in norm.parameters where !p.isBuffer { p.value = p.value.indices.map { _ in Float.random(in: 0.5 ... 1.5, using: &rng) } }
+        func input() -> Tensor<Float> {
+            Tensor(channels: 3, batch: 2, rows: 10, columns: 12, data: (0 ..< 720).map { _ in Float.random(in: -2 ... 3, using: &rng) })
+        }
+        block.setTraining(true)
+        for _ in 0 ..< 3 { _ = block.forward(input()) }
+        let x = input()
+        block.setTraining(false)
+        #expect(norm.folded && conv.foldedNorm != nil)
+        let folded = block.forward(x)
+        conv.foldedNorm = nil
+        norm.folded = false
+        let separate = block.forward(x)
+        let worst = zip(folded.data, separate.data).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 1
+        #expect(worst < 1e-5, "folded differs by \(worst)")
+        block.setTraining(false)
+        block.setTraining(true)
+        #expect(!norm.folded && conv.foldedNorm == nil)
+    }
+}

@@ -45,8 +45,9 @@ int msr_kernels_limit(int level);
 
 /// Direct stride-1 convolution, in three steps (Float):
 /// - `msr_conv_pad`: `channels` planes of rows × cols (plane c at src + c·src_stride) into `dst`,
-///   zero-padded by `pad` on every side, planes back to back; `dst` must hold
-///   `msr_conv_padded_size(channels, rows, cols, pad, k)` floats (the planes plus read slack).
+///   zero-padded by `pad` on every side, planes back to back (a caller may pad an image's
+///   channels in parts); `msr_conv_clear_slack` zeroes the read slack after an image's last
+///   plane. An image takes `msr_conv_padded_size(channels, rows, cols, pad, k)` floats.
 /// - `msr_conv_pack`: weights OIHW (`cout × cin × k × k`) into `dst[c][t][o]` (`adjoint` 0), or, for
 ///   the input gradient (a convolution of the output gradient), into `dst[o][t][c]` with the taps
 ///   reversed (`adjoint` 1); `dst` holds `cout·cin·k·k + 16` floats.
@@ -55,7 +56,8 @@ int msr_kernels_limit(int level);
 ///   padded[c][y+ky][x+kx], with `pr × pc` padded planes. Each output is summed in the same order
 ///   (channel, then tap) whatever the rows asked for, so splitting rows over threads changes nothing.
 long msr_conv_padded_size(long channels, long rows, long cols, long pad, long k);
-void msr_conv_pad(const float *src, long channels, long src_stride, long rows, long cols, long pad, long k, float *dst);
+void msr_conv_pad(const float *src, long channels, long src_stride, long rows, long cols, long pad, float *dst);
+void msr_conv_clear_slack(float *dst, long channels, long rows, long cols, long pad, long k);
 void msr_conv_pack(const float *w, long cout, long cin, long k, int adjoint, float *dst);
 void msr_conv_rows(const float *padded, long cin, long pr, long pc, long k, const float *packed, long cout,
                    const float *bias, float *out, long out_stride, long ow, long y0, long y1);
