@@ -39,6 +39,11 @@ public struct FileStore: Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StoreError(path: path, "cannot create (errno \(errno))") }
         defer { close(fd) }
+        try writeAll(bytes, to: fd, path: path)
+    }
+
+    /// Writes all of `bytes` to the open file `fd` (named `path` in errors).
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws {
         try bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {

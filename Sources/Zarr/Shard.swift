@@ -113,15 +113,7 @@ public final class ShardWriter {
     }
 
     private func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw StoreError(path: path, "write failed (errno \(errno)); is the disk full?") }
-                done += n
-            }
-        }
+        try FileStore.writeAll(bytes, to: fd, path: path)
     }
 }
 
