@@ -4,10 +4,11 @@
 usage: nn_bench.py MEDSR_BENCH [ROUNDS]
 
 - training step (forward, backward, Adam) of ESPCN x4 on a batch of 16 LR patches 32x32
-  (HR 128x128), 1 and 2 threads (MedSR: BLAS threads; PyTorch: torch.set_num_threads);
+  (HR 128x128), 1 and 2 threads (MedSR: the layers' own threads; PyTorch: torch.set_num_threads);
 - inference of ESPCN x4 on one 256x256 image;
 - training step of SRResNet x4 (16 blocks, batch norm in training mode) on a batch of 4 LR
-  patches 24x24, and its inference (batch norm folded in evaluation mode) on one 128x128 image.
+  patches 24x24, and its inference (evaluation mode; MedSR folds batch norm into the convolutions)
+  on one 128x128 image.
 Each round runs MedSR (medsr-bench, median of 10 steps / best of 5 inferences, as PyTorch) and then
 PyTorch the same way; rounds alternate, medians are printed with the ratio (>1: MedSR faster).
 Needs torch (`pip install torch`); the weights are random (speed does not depend on them).
