@@ -1,5 +1,5 @@
 import CKernels
-import Synchronization
+import Foundation
 
 /// Antialiased bicubic resizing that reproduces Pillow's `Image.resize(size, Image.BICUBIC)`:
 /// Keys' cubic with a = −0.5, support widened by the shrink factor, weights normalised per
@@ -56,17 +56,22 @@ public enum Resample {
         /// (a dataset build resizes thousands of tiles of the same size).
         static func shared(inSize: Int, outSize: Int) -> (Coefficients, [Int32]) {
             let key = SIMD2(inSize, outSize)
-            if let known = cache.withLock({ $0[key] }) { return known }
+            cacheLock.lock()
+            let known = cache[key]
+            cacheLock.unlock()
+            if let known { return known }
             let c = Coefficients(inSize: inSize, outSize: outSize)
             let made = (c, c.fixedPoint().map { Int32(truncatingIfNeeded: $0) })
-            cache.withLock { table in
-                if table.count >= 64 { table.removeAll() }
-                table[key] = made
-            }
+            cacheLock.lock()
+            if cache.count >= 64 { cache.removeAll() }
+            cache[key] = made
+            cacheLock.unlock()
             return made
         }
 
-        private static let cache = Mutex<[SIMD2<Int>: (Coefficients, [Int32])]>([:])
+        // `cache` is guarded by `cacheLock` (a pthread mutex, which ThreadSanitizer follows).
+        private static let cacheLock = NSLock()
+        nonisolated(unsafe) private static var cache: [SIMD2<Int>: (Coefficients, [Int32])] = [:]
 
         /// Pillow's `normalize_coeffs_8bpc`: weights in 22-bit fixed point, rounded away from zero.
         func fixedPoint() -> [Int] {

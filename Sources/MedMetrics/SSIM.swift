@@ -1,8 +1,8 @@
 public import MedImage
 import Dispatch
 import Foundation
-import Synchronization
 import CKernels
+import Synchronization
 
 /// The structural similarity index (Wang, Bovik, Sheikh & Simoncelli 2004), computed exactly as
 /// `skimage.metrics.structural_similarity(gaussian_weights=True, sigma=1.5,
@@ -67,12 +67,15 @@ public struct SSIM: Sendable {
         let stripColumns = ((cols + strips - 1) / strips + 7) & ~7
         // Every element of the map is written by exactly one block.
         var map = wantMap ? [Float](unsafeUninitializedCapacity: rows * cols) { _, n in n = rows * cols } : []
-        let sums = Mutex([Double](repeating: 0, count: bands * strips))
+        // One slot per job (each job writes only its own), read after all jobs are done.
+        var sums = [Double](repeating: 0, count: bands * strips)
         let pad = Self.radius
         x.values.withUnsafeBufferPointer { xs in
             y.values.withUnsafeBufferPointer { ys in
                 map.withUnsafeMutableBufferPointer { mapOut in
-                    let inputs = Pointers(x: xs.baseAddress!, y: ys.baseAddress!, map: wantMap ? mapOut.baseAddress : nil)
+                  sums.withUnsafeMutableBufferPointer { slots in
+                    let inputs = Pointers(x: xs.baseAddress!, y: ys.baseAddress!, map: wantMap ? mapOut.baseAddress : nil,
+                                          sums: slots.baseAddress!)
                     let next = Atomic<Int>(0)
                     DispatchQueue.concurrentPerform(iterations: bands) { _ in
                         while true {
@@ -86,13 +89,14 @@ public struct SSIM: Sendable {
                                 msr_ssim_block(inputs.x, inputs.y, rows, cols, r0, r1, c0, c1, w.baseAddress!, shift, cc1, cc2,
                                                inputs.map, pad, rows - pad, pad, cols - pad)
                             }
-                            sums.withLock { $0[job] = sum }
+                            inputs.sums[job] = sum
                         }
                     }
+                  }
                 }
             }
         }
-        let total = sums.withLock { $0.reduce(0, +) }
+        let total = sums.reduce(0, +)
         // A block returns −∞ when it cannot get its few KiB of scratch memory.
         guard total != -.infinity else { throw MetricsError("SSIM: out of memory for the filter buffers") }
         let valid = Double((rows - 2 * pad) * (cols - 2 * pad))
@@ -126,10 +130,11 @@ extension SSIM {
     }
 }
 
-/// The images and the map handed to the blocks (each block reads both images and writes only
-/// its own part of the map).
+/// The images, the map and the sums handed to the blocks (each block reads both images and
+/// writes only its own part of the map and its own sum).
 private struct Pointers: @unchecked Sendable {
     let x: UnsafePointer<Float>
     let y: UnsafePointer<Float>
     let map: UnsafeMutablePointer<Float>?
+    let sums: UnsafeMutablePointer<Double>
 }

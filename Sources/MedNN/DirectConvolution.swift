@@ -1,5 +1,5 @@
 import CKernels
-import Synchronization
+import Foundation
 
 /// Stride-1 k×k convolutions in single precision without a column matrix (`msr_conv_rows`):
 /// each image is zero-padded once, and blocks of output channels × output positions are summed
@@ -108,22 +108,31 @@ extension DirectConvolution {
 /// layer of every network, so it does not grow with the number of layers (one buffer per
 /// layer held 300 MB for an SRResNet inference of 128²), and is not returned to the system and
 /// faulted in again at every call.
-final class Scratch: Sendable {
+final class Scratch: @unchecked Sendable {
     static let shared = Scratch()
-    private let spare = Mutex<[[Float]]>([])
+    // `spare` is guarded by `lock` (a pthread mutex, which ThreadSanitizer follows; it does not
+    // see into Synchronization's Mutex and reports its guarded accesses as races).
+    private let lock = NSLock()
+    private var spare: [[Float]] = []
 
     /// Runs `body` on `count` floats of uninitialised scratch memory.
     func with<R>(count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
-        var buffer = spare.withLock { list -> [Float] in
-            // The smallest spare buffer that is large enough, else the largest (to be replaced).
-            if let i = list.indices.filter({ list[$0].count >= count }).min(by: { list[$0].count < list[$1].count }) {
-                return list.remove(at: i)
-            }
-            return list.isEmpty ? [] : list.remove(at: list.indices.max { list[$0].count < list[$1].count }!)
+        lock.lock()
+        var buffer: [Float]
+        // The smallest spare buffer that is large enough, else the largest (to be replaced).
+        if let i = spare.indices.filter({ spare[$0].count >= count }).min(by: { spare[$0].count < spare[$1].count }) {
+            buffer = spare.remove(at: i)
+        } else if let i = spare.indices.max(by: { spare[$0].count < spare[$1].count }) {
+            buffer = spare.remove(at: i)
+        } else {
+            buffer = []
         }
+        lock.unlock()
         if buffer.count < count { buffer = [Float](unsafeUninitializedCapacity: count) { _, n in n = count } }
         let result = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-        spare.withLock { list in if list.count < 4 { list.append(buffer) } }
+        lock.lock()
+        if spare.count < 4 { spare.append(buffer) }
+        lock.unlock()
         return result
     }
 }
