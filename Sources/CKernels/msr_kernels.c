@@ -389,6 +389,8 @@ void msr_depthwise_plane(const float *in, long rows, long cols, const float *w, 
 // channel and tap, and the (pc − ow) positions per row that fall in the padding are computed
 // and dropped. A block of OCT output channels × NV vectors of positions stays in registers
 // over all input channels and taps: per tap, NV loads, OCT weight broadcasts and OCT·NV FMAs.
+// Output channels left over after the blocks of OCT (a final 64 → 1 layer) go through a
+// row-set kernel instead, where each load serves several output rows.
 
 long msr_conv_padded_size(long channels, long rows, long cols, long pad, long k) {
     const long pc = cols + 2 * pad, pr = rows + 2 * pad;
@@ -488,26 +490,73 @@ void msr_conv_pack(const float *w, long cout, long cin, long k, int adjoint, flo
         }                                                                                                           \
     }
 
-#define CONV_ROWS(NAME, BLOCK, SINGLE, VW, OCT, NV, NV1)                                                             \
-    static inline __attribute__((always_inline)) void NAME(const float *padded, long cin, long pr, long pc, long k, \
-                                                           const float *packed, long cout, const float *bias,        \
-                                                           float *out, long out_stride, long ow, long y0, long y1) { \
-        const long plane = pr * pc, p1 = (y1 - 1) * pc + ow;                                                        \
-        for (long p0 = y0 * pc; p0 < p1; p0 += VW * NV) {                                                           \
-            const long end = p0 + VW * NV < p1 ? p0 + VW * NV : p1;                                                 \
-            long ob = 0;                                                                                            \
-            for (; ob + OCT <= cout; ob += OCT)                                                                     \
-                BLOCK(padded, plane, pc, cin, k, packed, cout, ob, OCT, bias, out, out_stride, ow, p0, end);         \
-            for (; ob < cout; ob++)                                                                                 \
-                for (long q0 = p0; q0 < end; q0 += VW * NV1)                                                        \
-                    SINGLE(padded, plane, pc, cin, k, packed, cout, ob, 1, bias, out, out_stride, ow, q0,            \
-                           q0 + VW * NV1 < end ? q0 + VW * NV1 : end);                                              \
+/* One output channel (the channels left over after the blocks of OCT), RR output rows × NV
+   vectors of a row at a time: an input row at offset r below the first output row serves
+   every output row j of the set through tap row r − j, so each load feeds up to RR FMAs (with
+   one output channel there is nothing else to reuse a load for). Per output, the same order as
+   the blocks: channel, then tap row, then tap column. Rows past `yend` and columns past `ow`
+   are computed from the padded image's rows below and its slack, and dropped. */
+#define CONV_ROWSET(NAME, VW, NV, RR)                                                                                \
+    static inline __attribute__((always_inline)) void NAME(const float *padded, long plane, long pc, long cin,      \
+                                                           long k, const float *packed, long cout, long o,           \
+                                                           const float *bias, float *out, long out_stride, long ow,  \
+                                                           long y, long yend, long x0) {                             \
+        typedef float vf __attribute__((vector_size(VW * 4), aligned(4)));                                          \
+        const long kk = k * k;                                                                                      \
+        vf acc[RR][NV];                                                                                             \
+        const float b0 = bias ? bias[o] : 0.0f;                                                                     \
+        for (int j = 0; j < RR; j++)                                                                                \
+            for (int v = 0; v < NV; v++) acc[j][v] = b0 - (vf){0};                                                  \
+        for (long c = 0; c < cin; c++) {                                                                            \
+            const float *base = padded + c * plane + y * pc + x0;                                                   \
+            const float *wc = packed + c * kk * cout + o;                                                           \
+            for (long r = 0; r < RR + k - 1; r++) {                                                                 \
+                for (long kx = 0; kx < k; kx++) {                                                                   \
+                    const float *src = base + r * pc + kx;                                                          \
+                    vf in[NV];                                                                                      \
+                    for (int v = 0; v < NV; v++) in[v] = *(const vf *)(src + v * VW);                               \
+                    for (int j = 0; j < RR; j++) {                                                                  \
+                        const long ky = r - j;                                                                      \
+                        if (ky < 0 || ky >= k) continue;                                                            \
+                        const vf wv = wc[(ky * k + kx) * cout] - (vf){0};                                           \
+                        for (int v = 0; v < NV; v++) acc[j][v] += wv * in[v];                                       \
+                    }                                                                                               \
+                }                                                                                                   \
+            }                                                                                                       \
+        }                                                                                                           \
+        for (int j = 0; j < RR && y + j < yend; j++) {                                                              \
+            float *line = out + o * out_stride + (y + j) * ow;                                                      \
+            for (int v = 0; v < NV; v++) {                                                                          \
+                const long x = x0 + v * VW;                                                                         \
+                if (x + VW <= ow) {                                                                                 \
+                    *(vf *)(line + x) = acc[j][v];                                                                  \
+                } else {                                                                                            \
+                    for (int l = 0; l < VW && x + l < ow; l++) line[x + l] = acc[j][v][l];                          \
+                }                                                                                                   \
+            }                                                                                                       \
         }                                                                                                           \
     }
 
+#define CONV_ROWS(NAME, BLOCK, ROWSET, VW, OCT, NV, NV1, RR)                                                         \
+    static inline __attribute__((always_inline)) void NAME(const float *padded, long cin, long pr, long pc, long k, \
+                                                           const float *packed, long cout, const float *bias,        \
+                                                           float *out, long out_stride, long ow, long y0, long y1) { \
+        const long plane = pr * pc, p1 = (y1 - 1) * pc + ow, blocks = cout / OCT * OCT;                             \
+        if (blocks > 0)                                                                                             \
+            for (long p0 = y0 * pc; p0 < p1; p0 += VW * NV) {                                                       \
+                const long end = p0 + VW * NV < p1 ? p0 + VW * NV : p1;                                             \
+                for (long ob = 0; ob < blocks; ob += OCT)                                                           \
+                    BLOCK(padded, plane, pc, cin, k, packed, cout, ob, OCT, bias, out, out_stride, ow, p0, end);     \
+            }                                                                                                       \
+        for (long o = blocks; o < cout; o++)                                                                        \
+            for (long y = y0; y < y1; y += RR)                                                                      \
+                for (long x0 = 0; x0 < ow; x0 += VW * NV1)                                                          \
+                    ROWSET(padded, plane, pc, cin, k, packed, cout, o, bias, out, out_stride, ow, y, y1, x0);        \
+    }
+
 CONV_BLOCK(conv_block_w4, 4, 4, 3)
-CONV_BLOCK(conv_single_w4, 4, 1, 3)
-CONV_ROWS(conv_rows_w4, conv_block_w4, conv_single_w4, 4, 4, 3, 3)
+CONV_ROWSET(conv_rowset_w4, 4, 3, 3)
+CONV_ROWS(conv_rows_w4, conv_block_w4, conv_rowset_w4, 4, 4, 3, 3, 3)
 
 static void conv_rows_portable(const float *padded, long cin, long pr, long pc, long k, const float *packed, long cout,
                                const float *bias, float *out, long out_stride, long ow, long y0, long y1) {
@@ -516,11 +565,11 @@ static void conv_rows_portable(const float *padded, long cin, long pr, long pc, 
 
 #if defined(__x86_64__)
 CONV_BLOCK(conv_block_w8, 8, 4, 3)
-CONV_BLOCK(conv_single_w8, 8, 1, 4)
-CONV_ROWS(conv_rows_w8, conv_block_w8, conv_single_w8, 8, 4, 3, 4)
+CONV_ROWSET(conv_rowset_w8, 8, 3, 3)
+CONV_ROWS(conv_rows_w8, conv_block_w8, conv_rowset_w8, 8, 4, 3, 3, 3)
 CONV_BLOCK(conv_block_w16, 16, 8, 3)
-CONV_BLOCK(conv_single_w16, 16, 1, 6)
-CONV_ROWS(conv_rows_w16, conv_block_w16, conv_single_w16, 16, 8, 3, 6)
+CONV_ROWSET(conv_rowset_w16, 16, 4, 3)
+CONV_ROWS(conv_rows_w16, conv_block_w16, conv_rowset_w16, 16, 8, 3, 4, 3)
 
 __attribute__((target("avx2,fma"))) static void conv_rows_avx2(const float *padded, long cin, long pr, long pc, long k,
                                                                 const float *packed, long cout, const float *bias,
