@@ -436,20 +436,18 @@ void msr_conv_pack(const float *w, long cout, long cin, long k, int adjoint, flo
             for (long c = 0; c < cin; c++)
                 for (long t = 0; t < kk; t++) dst[(o * kk + t) * cin + c] = w[(o * cin + c) * kk + (kk - 1 - t)];
     }
-    const long used = cout * cin * kk;
-    for (long i = used; i < used + 16; i++) dst[i] = 0;  // broadcasts past the last channel read here
 }
 
 #define CONV_BLOCK(NAME, VW, OCT, NV)                                                                                 \
     static inline __attribute__((always_inline)) void NAME(const float *padded, long plane, long pc, long cin,      \
-                                                           long k, const float *packed, long cout, long ob, long oc, \
+                                                           long k, const float *packed, long cout, long ob,          \
                                                            const float *bias, float *out, long out_stride, long ow,  \
                                                            long p0, long p1) {                                      \
         typedef float vf __attribute__((vector_size(VW * 4), aligned(4)));                                          \
         const long kk = k * k;                                                                                      \
         vf acc[OCT][NV];                                                                                            \
         for (int o = 0; o < OCT; o++) {                                                                             \
-            const float b = bias && o < oc ? bias[ob + o] : 0.0f;                                                   \
+            const float b = bias ? bias[ob + o] : 0.0f;                                                             \
             for (int v = 0; v < NV; v++) acc[o][v] = (vf){0} + b;                                                   \
         }                                                                                                           \
         for (long c = 0; c < cin; c++) {                                                                            \
@@ -478,13 +476,13 @@ void msr_conv_pack(const float *w, long cout, long cin, long k, int adjoint, flo
             if (p >= p1) break;                                                                                     \
             const long y = p / pc, x = p - y * pc;                                                                  \
             if (x + VW <= ow && p + VW <= p1) {                                                                     \
-                for (int o = 0; o < OCT && o < oc; o++)                                                             \
+                for (int o = 0; o < OCT; o++)                                                                       \
                     *(vf *)(out + (ob + o) * out_stride + y * ow + x) = acc[o][v];                                 \
             } else {                                                                                                \
                 for (int l = 0; l < VW && p + l < p1; l++) {                                                        \
                     const long q = p + l, qy = q / pc, qx = q - qy * pc;                                            \
                     if (qx >= ow) continue;                                                                         \
-                    for (int o = 0; o < OCT && o < oc; o++) out[(ob + o) * out_stride + qy * ow + qx] = acc[o][v][l]; \
+                    for (int o = 0; o < OCT; o++) out[(ob + o) * out_stride + qy * ow + qx] = acc[o][v][l];         \
                 }                                                                                                   \
             }                                                                                                       \
         }                                                                                                           \
@@ -546,7 +544,7 @@ void msr_conv_pack(const float *w, long cout, long cin, long k, int adjoint, flo
             for (long p0 = y0 * pc; p0 < p1; p0 += VW * NV) {                                                       \
                 const long end = p0 + VW * NV < p1 ? p0 + VW * NV : p1;                                             \
                 for (long ob = 0; ob < blocks; ob += OCT)                                                           \
-                    BLOCK(padded, plane, pc, cin, k, packed, cout, ob, OCT, bias, out, out_stride, ow, p0, end);     \
+                    BLOCK(padded, plane, pc, cin, k, packed, cout, ob, bias, out, out_stride, ow, p0, end);          \
             }                                                                                                       \
         for (long o = blocks; o < cout; o++)                                                                        \
             for (long y = y0; y < y1; y += RR)                                                                      \

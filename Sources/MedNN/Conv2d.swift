@@ -4,9 +4,9 @@ import Synchronization
 /// 2-D convolution (PyTorch `nn.Conv2d`: stride, zero padding `padding`, weights OIHW, optional
 /// bias).
 ///
-/// Single precision with stride 1 (every convolution of the SR generators): the direct kernel
-/// (`DirectConvolution`) for the output and the input gradient; the weight gradient is im2col +
-/// GEMM. Otherwise im2col + GEMM in bands of output rows: each band's columns (`C·k·k × rows·W`,
+/// Single precision with stride 1 (every k×k convolution of ESPCN and SRResNet): the direct
+/// kernels (`DirectConvolution`) for the output, the input gradient and the weight gradient.
+/// Otherwise im2col + GEMM in bands of output rows: each band's columns (`C·k·k × rows·W`,
 /// about 2048 output positions) are made one band at a time, so memory does not grow with the
 /// image (a 256² inference needs no 150 MB column matrix). A 1×1 convolution with stride 1 is a
 /// plain GEMM on the input itself (no columns).

@@ -29,7 +29,7 @@ final class DirectConvolution: @unchecked Sendable {
         let pr = rows + 2 * padding, pc = columns + 2 * padding
         let oh = pr - k + 1, ow = pc - k + 1
         let size = msr_conv_padded_size(cin, rows, columns, padding, k)
-        let weights = cout * cin * k * k + 16
+        let weights = cout * cin * k * k
         if packed.count < weights { packed = [Float](repeating: 0, count: weights) }
         packed.withUnsafeMutableBufferPointer { p in
             if adjoint {

@@ -50,7 +50,7 @@ int msr_kernels_limit(int level);
 ///   plane. An image takes `msr_conv_padded_size(channels, rows, cols, pad, k)` floats.
 /// - `msr_conv_pack`: weights OIHW (`cout × cin × k × k`) into `dst[c][t][o]` (`adjoint` 0), or, for
 ///   the input gradient (a convolution of the output gradient), into `dst[o][t][c]` with the taps
-///   reversed (`adjoint` 1); `dst` holds `cout·cin·k·k + 16` floats.
+///   reversed (`adjoint` 1); `dst` holds `cout·cin·k·k` floats.
 /// - `msr_conv_rows`: output rows [y0, y1) (each `ow` wide, `pc − k + 1` = ow): plane o at
 ///   out + o·out_stride gets bias[o] (0 when `bias` is NULL) + Σ_c Σ_ky,kx packed[c][ky·k+kx][o] ·
 ///   padded[c][y+ky][x+kx], with `pr × pc` padded planes. Each output is summed in the same order
