@@ -423,18 +423,32 @@ void msr_conv_pad(const float *src, long channels, long src_stride, long rows, l
 }
 
 void msr_conv_pack(const float *w, long cout, long cin, long k, int adjoint, float *dst) {
+    // A transpose in tiles of 16 along the destination's fastest axis, so writes fill whole
+    // cache lines and reads run along 16 sequential streams.
     const long kk = k * k;
     if (!adjoint) {
         // dst[c][t][o] = w[o][c][t]
-        for (long o = 0; o < cout; o++)
+        for (long o0 = 0; o0 < cout; o0 += 16) {
+            const long o1 = o0 + 16 < cout ? o0 + 16 : cout;
             for (long c = 0; c < cin; c++)
-                for (long t = 0; t < kk; t++) dst[(c * kk + t) * cout + o] = w[(o * cin + c) * kk + t];
+                for (long t = 0; t < kk; t++) {
+                    float *d = dst + (c * kk + t) * cout;
+                    const float *s = w + c * kk + t;
+                    for (long o = o0; o < o1; o++) d[o] = s[o * cin * kk];
+                }
+        }
     } else {
         // The input gradient's convolution: channels swap and taps turn half a circle:
         // dst[o][t][c] = w[o][c][kk − 1 − t].
         for (long o = 0; o < cout; o++)
-            for (long c = 0; c < cin; c++)
-                for (long t = 0; t < kk; t++) dst[(o * kk + t) * cin + c] = w[(o * cin + c) * kk + (kk - 1 - t)];
+            for (long c0 = 0; c0 < cin; c0 += 16) {
+                const long c1 = c0 + 16 < cin ? c0 + 16 : cin;
+                for (long t = 0; t < kk; t++) {
+                    float *d = dst + (o * kk + t) * cin;
+                    const float *s = w + o * cin * kk + (kk - 1 - t);
+                    for (long c = c0; c < c1; c++) d[c] = s[c * kk];
+                }
+            }
     }
 }
 
@@ -614,62 +628,87 @@ void msr_conv_spread(const float *g, long cout, long g_stride, long oh, long ow,
     }
 }
 
+/* Sums over positions [p0, p1) of one image: acc[o][t] += Σ_p g[o][p] · x[p + t] for OCT output
+   channels (rows of g, `pstride` apart) and KXB taps (x shifted by t). The accumulators live in
+   `acc` between calls (vector (o, t) at acc + (o·ostride + t)·VW), so the caller can walk the
+   positions in chunks that stay in L1 while it visits every tap. */
 #define WGRAD_BLOCK(NAME, VW, OCT, KXB)                                                                              \
-    static inline __attribute__((always_inline)) void NAME(                                                          \
-        const float *g, long pstride, long gbatch, long batch, const float *padded, long size, long plane, long pc,   \
-        long k, long cin, long o0, long oc, long c, long ky, long kx0, float *dw) {                                    \
+    static inline __attribute__((always_inline)) void NAME(const float *g, long pstride, const float *x, long p0,    \
+                                                           long p1, float *acc, long ostride) {                      \
         typedef float vf __attribute__((vector_size(VW * 4), aligned(4)));                                           \
-        vf acc[OCT][KXB];                                                                                            \
+        typedef float va __attribute__((vector_size(VW * 4)));                                                       \
+        vf a[OCT][KXB];                                                                                              \
         for (int o = 0; o < OCT; o++)                                                                                \
-            for (int t = 0; t < KXB; t++) acc[o][t] = (vf){0};                                                       \
-        for (long b = 0; b < batch; b++) {                                                                           \
-            const float *gb = g + b * gbatch + o0 * pstride;                                                         \
-            const float *xb = padded + b * size + c * plane + ky * pc + kx0;                                         \
-            for (long p = 0; p < pstride; p += VW) {                                                                 \
-                vf x[KXB];                                                                                           \
-                for (int t = 0; t < KXB; t++) x[t] = *(const vf *)(xb + p + t);                                      \
-                for (int o = 0; o < OCT; o++) {                                                                      \
-                    const vf gv = *(const vf *)(gb + o * pstride + p);                                               \
-                    for (int t = 0; t < KXB; t++) acc[o][t] += gv * x[t];                                            \
-                }                                                                                                    \
+            for (int t = 0; t < KXB; t++) a[o][t] = *(va *)(acc + (o * ostride + t) * VW);                           \
+        for (long p = p0; p < p1; p += VW) {                                                                         \
+            vf xv[KXB];                                                                                              \
+            for (int t = 0; t < KXB; t++) xv[t] = *(const vf *)(x + p + t);                                          \
+            for (int o = 0; o < OCT; o++) {                                                                          \
+                const vf gv = *(const vf *)(g + o * pstride + p);                                                    \
+                for (int t = 0; t < KXB; t++) a[o][t] += gv * xv[t];                                                 \
             }                                                                                                        \
         }                                                                                                            \
-        for (int o = 0; o < OCT && o < oc; o++)                                                                      \
-            for (int t = 0; t < KXB; t++) {                                                                          \
-                float s = 0;                                                                                         \
-                for (int l = 0; l < VW; l++) s += acc[o][t][l];                                                      \
-                dw[(((o0 + o) * cin + c) * k + ky) * k + kx0 + t] += s;                                              \
-            }                                                                                                        \
+        for (int o = 0; o < OCT; o++)                                                                                \
+            for (int t = 0; t < KXB; t++) *(va *)(acc + (o * ostride + t) * VW) = a[o][t];                           \
     }
 
 /* A job: one input channel × a block of 8 output channels (the same jobs for every copy, so a
-   job's share of the weights does not depend on the copy), split into blocks of OCT. */
+   job's share of the weights does not depend on the copy), in sub-blocks of OCT output channels
+   (fewer at the end: one at a time, over up to nine taps at once). For each sub-block, each
+   image's positions are walked in chunks of WGRAD_CHUNK (OCT gradient rows of it stay in L1 for
+   all k² taps); each weight's vector of partial sums is added up lane by lane in a fixed tree. */
+#define WGRAD_CHUNK 768
 #define WGRAD(NAME, VW, OCT, KXB)                                                                                    \
     WGRAD_BLOCK(NAME##_block, VW, OCT, KXB)                                                                          \
-    WGRAD_BLOCK(NAME##_one, VW, 1, 1)                                                                                \
     WGRAD_BLOCK(NAME##_row, VW, OCT, 1)                                                                              \
+    WGRAD_BLOCK(NAME##_one9, VW, 1, 9)                                                                               \
+    WGRAD_BLOCK(NAME##_one3, VW, 1, 3)                                                                               \
+    WGRAD_BLOCK(NAME##_one1, VW, 1, 1)                                                                               \
     static inline __attribute__((always_inline)) void NAME(const float *g, long pstride, long gbatch, long batch,    \
                                                            const float *padded, long size, long plane, long pc,      \
                                                            long k, long cin, long cout, long job0, long job1,        \
-                                                           float *dw) {                                              \
-        const long blocks = (cout + 7) / 8;                                                                          \
+                                                           float *dw, float *acc) {                                  \
+        const long blocks = (cout + 7) / 8, kk = k * k;                                                              \
+        /* Equal chunks of at most WGRAD_CHUNK positions, whole vectors (pstride is a multiple of 16). */            \
+        const long pieces = (pstride + WGRAD_CHUNK - 1) / WGRAD_CHUNK;                                               \
+        const long chunk = ((pstride + pieces - 1) / pieces + 15) & ~15L;                                            \
         for (long job = job0; job < job1; job++) {                                                                   \
             const long c = job / blocks, j0 = (job % blocks) * 8, j1 = j0 + 8 < cout ? j0 + 8 : cout;                \
             for (long o0 = j0; o0 < j1; o0 += OCT) {                                                                 \
                 const long oc = j1 - o0 < OCT ? j1 - o0 : OCT;                                                       \
-                for (long ky = 0; ky < k; ky++) {                                                                    \
-                    long kx = 0;                                                                                     \
-                    if (oc == OCT) {                                                                                 \
-                        for (; kx + KXB <= k; kx += KXB)                                                             \
-                            NAME##_block(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o0, oc, c, ky, kx, dw); \
-                        for (; kx < k; kx++)                                                                         \
-                            NAME##_row(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o0, oc, c, ky, kx, dw); \
-                    } else {                                                                                         \
-                        for (long o = o0; o < o0 + oc; o++)                                                          \
-                            for (kx = 0; kx < k; kx++)                                                               \
-                                NAME##_one(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, o, 1, c, ky, kx, dw); \
+                for (long i = 0; i < oc * kk * VW; i++) acc[i] = 0;                                                  \
+                for (long b = 0; b < batch; b++) {                                                                   \
+                    const float *gb = g + b * gbatch + o0 * pstride;                                                 \
+                    const float *xb = padded + b * size + c * plane;                                                 \
+                    for (long p0 = 0; p0 < pstride; p0 += chunk) {                                                   \
+                        const long p1 = p0 + chunk < pstride ? p0 + chunk : pstride;                                 \
+                        for (long ky = 0; ky < k; ky++) {                                                            \
+                            const float *xr = xb + ky * pc;                                                          \
+                            float *ar = acc + ky * k * VW;                                                           \
+                            long kx = 0;                                                                             \
+                            if (oc == OCT) {                                                                         \
+                                for (; kx + KXB <= k; kx += KXB)                                                     \
+                                    NAME##_block(gb, pstride, xr + kx, p0, p1, ar + kx * VW, kk);                    \
+                                for (; kx < k; kx++) NAME##_row(gb, pstride, xr + kx, p0, p1, ar + kx * VW, kk);     \
+                                continue;                                                                            \
+                            }                                                                                        \
+                            for (long o = 0; o < oc; o++) {                                                          \
+                                const float *go = gb + o * pstride;                                                  \
+                                float *ao = ar + o * kk * VW;                                                        \
+                                for (kx = 0; kx + 9 <= k; kx += 9) NAME##_one9(go, pstride, xr + kx, p0, p1, ao + kx * VW, kk); \
+                                for (; kx + 3 <= k; kx += 3) NAME##_one3(go, pstride, xr + kx, p0, p1, ao + kx * VW, kk); \
+                                for (; kx < k; kx++) NAME##_one1(go, pstride, xr + kx, p0, p1, ao + kx * VW, kk);    \
+                            }                                                                                        \
+                        }                                                                                            \
                     }                                                                                                \
                 }                                                                                                    \
+                for (long o = 0; o < oc; o++)                                                                        \
+                    for (long t = 0; t < kk; t++) {                                                                  \
+                        float *v = acc + (o * kk + t) * VW;                                                          \
+                        for (int w = VW / 2; w >= 1; w /= 2)                                                         \
+                            for (int l = 0; l < w; l++) v[l] += v[l + w];                                            \
+                        dw[((o0 + o) * cin + c) * kk + t] += v[0];                                                   \
+                    }                                                                                                \
             }                                                                                                        \
         }                                                                                                            \
     }
@@ -677,8 +716,8 @@ void msr_conv_spread(const float *g, long cout, long g_stride, long oh, long ow,
 WGRAD(wgrad_w4, 4, 4, 2)
 
 static void wgrad_portable(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
-                           long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw) {
-    wgrad_w4(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw);
+                           long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw, float *acc) {
+    wgrad_w4(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw, acc);
 }
 
 #if defined(__x86_64__)
@@ -687,28 +726,33 @@ WGRAD(wgrad_w16, 16, 8, 3)
 
 __attribute__((target("avx2,fma"))) static void wgrad_avx2(const float *g, long pstride, long gbatch, long batch,
                                                             const float *padded, long size, long plane, long pc, long k,
-                                                            long cin, long cout, long job0, long job1, float *dw) {
-    wgrad_w8(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw);
+                                                            long cin, long cout, long job0, long job1, float *dw,
+                                                            float *acc) {
+    wgrad_w8(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw, acc);
 }
 
 __attribute__((target(AVX512), min_vector_width(512))) static void wgrad_avx512(
     const float *g, long pstride, long gbatch, long batch, const float *padded, long size, long plane, long pc, long k,
-    long cin, long cout, long job0, long job1, float *dw) {
-    wgrad_w16(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw);
+    long cin, long cout, long job0, long job1, float *dw, float *acc) {
+    wgrad_w16(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw, acc);
 }
 #endif
 
 long msr_conv_weight_jobs(long cin, long cout) { return cin * ((cout + 7) / 8); }
 
-void msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
-                          long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw) {
+int msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
+                         long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw) {
+    // The partial sums of one block of output channels: up to 8 × 9² vectors of 16 floats.
+    float acc[8 * 81 * 16] __attribute__((aligned(64)));
+    if (k > 9) return -1;
 #if defined(__x86_64__)
     switch (msr_kernels_level()) {
-    case 2: wgrad_avx512(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw); return;
-    case 1: wgrad_avx2(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw); return;
+    case 2: wgrad_avx512(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw, acc); return 0;
+    case 1: wgrad_avx2(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw, acc); return 0;
     }
 #endif
-    wgrad_portable(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw);
+    wgrad_portable(g, pstride, gbatch, batch, padded, size, plane, pc, k, cin, cout, job0, job1, dw, acc);
+    return 0;
 }
 
 // ---- tanh ------------------------------------------------------------------------------------
@@ -774,4 +818,58 @@ void msr_tanh(const float *x, float *y, long n) {
     }
 #endif
     tanh_portable(x, y, n);
+}
+
+// Adam's update, as PyTorch's single-tensor Adam computes it in float: m = lerp(m, g, 1 − β1),
+// v = β2·v + (1 − β2)·g², w ← w·keep, w ← w − step·m / (√v / √c2 + ε).
+#define ADAM(NAME, VW)                                                                                               \
+    static inline __attribute__((always_inline)) void NAME(float *w, const float *g, float *m, float *v, long n,    \
+                                                           const float *k) {                                        \
+        typedef float vf __attribute__((vector_size(VW * 4), aligned(4)));                                          \
+        const float b1 = k[0], b2 = k[1], step = k[2], root2 = k[3], eps = k[4], keep = k[5];                       \
+        long i = 0;                                                                                                 \
+        for (; i + VW <= n; i += VW) {                                                                              \
+            const vf gi = *(const vf *)(g + i);                                                                     \
+            vf mi = *(vf *)(m + i), vi = *(vf *)(v + i);                                                            \
+            mi = mi + (1 - b1) * (gi - mi);                                                                         \
+            vi = vi * b2 + (1 - b2) * gi * gi;                                                                      \
+            *(vf *)(m + i) = mi;                                                                                    \
+            *(vf *)(v + i) = vi;                                                                                    \
+            const vf denom = __builtin_elementwise_sqrt(vi) / root2 + eps;                                          \
+            *(vf *)(w + i) = *(vf *)(w + i) * keep - step * (mi / denom);                                           \
+        }                                                                                                           \
+        for (; i < n; i++) {                                                                                        \
+            m[i] = m[i] + (1 - b1) * (g[i] - m[i]);                                                                 \
+            v[i] = v[i] * b2 + (1 - b2) * g[i] * g[i];                                                              \
+            w[i] = w[i] * keep - step * (m[i] / (__builtin_sqrtf(v[i]) / root2 + eps));                              \
+        }                                                                                                           \
+    }
+
+ADAM(adam_w4, 4)
+
+#if defined(__x86_64__)
+ADAM(adam_w8, 8)
+ADAM(adam_w16, 16)
+
+__attribute__((target("avx2,fma"))) static void adam_avx2(float *w, const float *g, float *m, float *v, long n,
+                                                          const float *k) {
+    adam_w8(w, g, m, v, n, k);
+}
+
+__attribute__((target(AVX512), min_vector_width(512))) static void adam_avx512(float *w, const float *g, float *m,
+                                                                               float *v, long n, const float *k) {
+    adam_w16(w, g, m, v, n, k);
+}
+#endif
+
+void msr_adam(float *w, const float *g, float *m, float *v, long n, float beta1, float beta2, float step,
+              float root_c2, float epsilon, float keep) {
+    const float k[6] = {beta1, beta2, step, root_c2, epsilon, keep};
+#if defined(__x86_64__)
+    switch (msr_kernels_level()) {
+    case 2: adam_avx512(w, g, m, v, n, k); return;
+    case 1: adam_avx2(w, g, m, v, n, k); return;
+    }
+#endif
+    adam_w4(w, g, m, v, n, k);
 }

@@ -1,8 +1,6 @@
 public import MedImage
-import Dispatch
 import Foundation
 import CKernels
-import Synchronization
 
 /// The structural similarity index (Wang, Bovik, Sheikh & Simoncelli 2004), computed exactly as
 /// `skimage.metrics.structural_similarity(gaussian_weights=True, sigma=1.5,
@@ -76,21 +74,16 @@ public struct SSIM: Sendable {
                   sums.withUnsafeMutableBufferPointer { slots in
                     let inputs = Pointers(x: xs.baseAddress!, y: ys.baseAddress!, map: wantMap ? mapOut.baseAddress : nil,
                                           sums: slots.baseAddress!)
-                    let next = Atomic<Int>(0)
-                    DispatchQueue.concurrentPerform(iterations: bands) { _ in
-                        while true {
-                            let job = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                            guard job < bands * strips else { return }
-                            let band = job / strips, strip = job % strips
-                            let r0 = band * bandRows, r1 = min(rows, r0 + bandRows)
-                            let c0 = strip * stripColumns, c1 = min(cols, c0 + stripColumns)
-                            guard r0 < r1 && c0 < c1 else { continue }
-                            let sum = Self.weights.withUnsafeBufferPointer { w in
-                                msr_ssim_block(inputs.x, inputs.y, rows, cols, r0, r1, c0, c1, w.baseAddress!, shift, cc1, cc2,
-                                               inputs.map, pad, rows - pad, pad, cols - pad)
-                            }
-                            inputs.sums[job] = sum
+                    parallelFor(bands * strips, workers: bands) { job, _ in
+                        let band = job / strips, strip = job % strips
+                        let r0 = band * bandRows, r1 = min(rows, r0 + bandRows)
+                        let c0 = strip * stripColumns, c1 = min(cols, c0 + stripColumns)
+                        guard r0 < r1 && c0 < c1 else { return }
+                        let sum = Self.weights.withUnsafeBufferPointer { w in
+                            msr_ssim_block(inputs.x, inputs.y, rows, cols, r0, r1, c0, c1, w.baseAddress!, shift, cc1, cc2,
+                                           inputs.map, pad, rows - pad, pad, cols - pad)
                         }
+                        inputs.sums[job] = sum
                     }
                   }
                 }

@@ -1,3 +1,5 @@
+import MedImage
+import CKernels
 import Foundation
 
 /// Adam (Kingma & Ba 2015) with PyTorch's defaults and update rule (bias-corrected moments,
@@ -6,6 +8,8 @@ public final class Adam<T: NNScalar> {
     public var learningRate: Double
     public var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
     public var weightDecay = 0.0
+    /// Threads for the update (the network's count; results do not depend on it).
+    public var workers = 1
     public private(set) var step = 0
     /// First and second moments, by parameter name (saved in checkpoints).
     public var m: [String: [T]] = [:]
@@ -33,6 +37,10 @@ public final class Adam<T: NNScalar> {
                 vv.withUnsafeMutableBufferPointer { vb in
                     p.gradient.withUnsafeBufferPointer { gb in
                         p.value.withUnsafeMutableBufferPointer { wb in
+                            if T.self == Float.self {
+                                updateFloat(wb, gb, mb, vb, rate: rate, c1: c1, c2: c2, keep: 1 - decay)
+                                return
+                            }
                             for i in 0 ..< n {
                                 let g = Double(gb[i])
                                 let mi = beta1 * Double(mb[i]) + (1 - beta1) * g
@@ -50,6 +58,30 @@ public final class Adam<T: NNScalar> {
             }
             m[p.name] = mm
             v[p.name] = vv
+        }
+    }
+
+    /// Single precision runs in C, in float as PyTorch does, split over `workers` threads when
+    /// the parameter is large enough to pay for the hand-off.
+    private func updateFloat(_ w: UnsafeMutableBufferPointer<T>, _ g: UnsafeBufferPointer<T>,
+                             _ m: UnsafeMutableBufferPointer<T>, _ v: UnsafeMutableBufferPointer<T>,
+                             rate: Double, c1: Double, c2: Double, keep: Double) {
+        func floats(_ b: UnsafeMutableBufferPointer<T>) -> SendablePointer<Float> {
+            SendablePointer(UnsafeMutableRawPointer(b.baseAddress!).assumingMemoryBound(to: Float.self))
+        }
+        let n = w.count
+        guard n > 0 else { return }
+        let (wp, mp, vp) = (floats(w), floats(m), floats(v))
+        let gp = SendableConstPointer(UnsafeRawPointer(g.baseAddress!).assumingMemoryBound(to: Float.self))
+        let (b1, b2, step) = (Float(beta1), Float(beta2), Float(rate / c1))
+        let (root2, eps, keepF) = (Float(c2.squareRoot()), Float(epsilon), Float(keep))
+        // Pieces of at least 16 K values, each a whole number of 64-byte lines.
+        let pieces = n >= 32_768 ? min(workers, n / 16_384) : 1
+        let size = (n / max(pieces, 1) + 15) / 16 * 16
+        parallelFor(pieces, workers: workers) { piece, _ in
+            let start = piece * size, count = piece == pieces - 1 ? n - start : size
+            msr_adam(wp.pointer + start, gp.pointer + start, mp.pointer + start, vp.pointer + start, count,
+                     b1, b2, step, root2, eps, keepF)
         }
     }
 

@@ -1,3 +1,4 @@
+import MedImage
 import Dispatch
 import Synchronization
 
@@ -35,8 +36,9 @@ public final class Conv2d<T: NNScalar>: Layer {
     var foldedNorm: BatchNorm2d<T>?
     var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
     /// Stride-1 single-precision convolutions run without columns; the padding must leave the
-    /// input gradient a convolution too (padding ≤ k − 1).
-    var direct: Bool { T.self == Float.self && !pointwise && stride == 1 && padding <= kernel - 1 }
+    /// input gradient a convolution too (padding ≤ k − 1), and the kernel at most 9×9 (the weight
+    /// gradient keeps its partial sums for 9² taps on the stack).
+    var direct: Bool { T.self == Float.self && !pointwise && stride == 1 && padding <= kernel - 1 && kernel <= 9 }
     private lazy var directKernel = DirectConvolution(kernel: kernel)
 
     public var parameters: [Parameter<T>] { bias.map { [weight, $0] } ?? [weight] }
@@ -410,26 +412,3 @@ final class ColumnBuffer<T>: @unchecked Sendable {
     var values: [T] = []
 }
 
-/// Runs `body(index, worker)` for every index on up to `workers` threads (`worker` < workers
-/// names the thread's own scratch). Callers guarantee that indices touch disjoint memory.
-func parallelFor(_ count: Int, workers: Int, _ body: (Int, Int) -> Void) {
-    if workers <= 1 || count <= 1 {
-        for i in 0 ..< count { body(i, 0) }
-        return
-    }
-    withoutActuallyEscaping(body) { escapable in
-        let task = UncheckedBody(run: escapable)
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: min(workers, count)) { worker in
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < count else { return }
-                task.run(i, worker)
-            }
-        }
-    }
-}
-
-struct UncheckedBody: @unchecked Sendable {
-    let run: (Int, Int) -> Void
-}

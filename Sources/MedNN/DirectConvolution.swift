@@ -1,3 +1,4 @@
+import MedImage
 import CKernels
 import Foundation
 
@@ -96,8 +97,9 @@ extension DirectConvolution {
                 let jobs = msr_conv_weight_jobs(cin, cout), chunks = min(jobs, 16 * max(1, workers))
                 let target = SendablePointer(dw)
                 parallelFor(chunks, workers: workers) { chunk, _ in
-                    msr_conv_weight_grad(grads.pointer, pstride, gbatch, batch, images.pointer, size, pr * pc, pc, k, cin, cout,
-                                         jobs * chunk / chunks, jobs * (chunk + 1) / chunks, target.pointer)
+                    // 0 for kernels up to 9×9, the only ones `Conv2d.direct` sends here.
+                    _ = msr_conv_weight_grad(grads.pointer, pstride, gbatch, batch, images.pointer, size, pr * pc, pc, k,
+                                             cin, cout, jobs * chunk / chunks, jobs * (chunk + 1) / chunks, target.pointer)
                 }
             }
         }

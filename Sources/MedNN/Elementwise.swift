@@ -1,3 +1,4 @@
+import MedImage
 import Foundation
 
 /// tanh, element by element (ESPCN's activation).

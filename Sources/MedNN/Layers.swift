@@ -1,3 +1,4 @@
+import MedImage
 /// Layers beyond convolution: activations, normalisation, pooling, dense, and composition.
 /// Each keeps what its backward needs from the last forward.
 import CKernels

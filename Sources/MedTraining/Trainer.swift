@@ -140,12 +140,15 @@ public final class Trainer {
         network.setTraining(true)
         optimizer = Adam<Float>(learningRate: config.learningRate)
         optimizer.weightDecay = config.weightDecay
+        optimizer.workers = config.threads
         if kind.adversarial {
             let d = Discriminator<Float>(channels: train.channels, separable: kind == .swiftSRGAN, rng: &initRNG)
             d.setThreads(config.threads)
             d.setTraining(true)
             discriminator = d
-            discriminatorOptimizer = Adam<Float>(learningRate: config.learningRate)
+            let dAdam = Adam<Float>(learningRate: config.learningRate)
+            dAdam.workers = config.threads
+            discriminatorOptimizer = dAdam
         } else {
             discriminator = nil
             discriminatorOptimizer = nil

@@ -40,6 +40,15 @@ void msr_depthwise_plane(const float *in, long rows, long cols, const float *w, 
 /// the best this CPU has up to the cap.
 int msr_kernels_level(void);
 
+/// The CPU's spin-wait hint (`pause` on x86), for threads waiting on a flag.
+static inline void msr_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /// Caps the level (2 by default; tests run the lower copies with it). Returns the old cap.
 int msr_kernels_limit(int level);
 
@@ -71,14 +80,21 @@ void msr_conv_rows(const float *padded, long cin, long pr, long pc, long k, cons
 ///   block of eight output channels; jobs write disjoint weights). Image b's spread gradient is at
 ///   g + b·gbatch and its padded planes (from `msr_conv_pad`, `plane` = pr·pc floats each) at
 ///   padded + b·size. Every weight is summed in the same order whatever the jobs' split.
+///   Kernels up to 9×9 (returns −1, doing nothing, for larger ones; 0 otherwise).
 void msr_conv_spread(const float *g, long cout, long g_stride, long oh, long ow, long pc, long pstride, float *dst);
 long msr_conv_weight_jobs(long cin, long cout);
-void msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
-                          long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw);
+int msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, const float *padded, long size,
+                         long plane, long pc, long k, long cin, long cout, long job0, long job1, float *dw);
 
 /// y[i] = tanh(x[i]) for i < n (x and y may be the same); largest error against double-precision
 /// tanh about 2e-7.
 void msr_tanh(const float *x, float *y, long n);
+
+/// One Adam step over n single-precision values, as PyTorch computes it: m = m + (1 − β1)(g − m),
+/// v = β2·v + (1 − β2)·g², w = w·keep − step·m / (√v / root_c2 + ε), where step = lr / (1 − β1ᵗ),
+/// root_c2 = √(1 − β2ᵗ) and keep = 1 − lr·decay (AdamW; 1 for Adam).
+void msr_adam(float *w, const float *g, float *m, float *v, long n, float beta1, float beta2, float step,
+              float root_c2, float epsilon, float keep);
 
 #ifdef __cplusplus
 }
