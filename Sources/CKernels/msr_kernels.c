@@ -766,8 +766,15 @@ int msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, 
         typedef float vf __attribute__((vector_size(VW * 4), aligned(4)));                                          \
         typedef int vi __attribute__((vector_size(VW * 4), aligned(4)));                                            \
         long i = 0;                                                                                                 \
-        for (; i + VW <= n; i += VW) {                                                                              \
-            const vf v = *(const vf *)(x + i);                                                                      \
+        float tail[VW];                                                                                             \
+        for (; i < n; i += VW) {                                                                                    \
+            /* The last partial vector goes through the same vector code (a copy padded with      \
+               zeros), so each value's result does not depend on where the array starts or ends. */ \
+            const long m = n - i < VW ? n - i : VW;                                                                 \
+            if (m < VW) {                                                                                           \
+                for (long l = 0; l < VW; l++) tail[l] = l < m ? x[i + l] : 0.0f;                                    \
+            }                                                                                                       \
+            const vf v = m < VW ? *(const vf *)tail : *(const vf *)(x + i);                                         \
             const vf a = __builtin_elementwise_abs(v);                                                              \
             vf t = 2 * a;                                                                                           \
             const vi big = t > 88.0f; /* a select, not min: NaN stays NaN */                                     \
@@ -790,9 +797,13 @@ int msr_conv_weight_grad(const float *g, long pstride, long gbatch, long batch, 
             const vi small = a < 0.01f;                                                                             \
             out = (vf)(((vi)series & small) | ((vi)out & ~small));                                                  \
             out = (vf)((vi)out | ((vi)v & (vi){0} + (int)0x80000000));  /* the sign of x */                      \
-            *(vf *)(y + i) = out;                                                                                   \
+            if (m < VW) {                                                                                           \
+                *(vf *)tail = out;                                                                                  \
+                for (long l = 0; l < m; l++) y[i + l] = tail[l];                                                    \
+            } else {                                                                                                \
+                *(vf *)(y + i) = out;                                                                               \
+            }                                                                                                       \
         }                                                                                                           \
-        for (; i < n; i++) y[i] = tanhf(x[i]);                                                                      \
     }
 
 TANH(tanh_w4, 4)

@@ -34,6 +34,20 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// statistics) is taken into the weights and bias, and the norm passes its input through
     /// (set by `Sequential.setTraining(false)`).
     var foldedNorm: BatchNorm2d<T>?
+    /// The output goes through tanh inside the direct kernel's bands (set by `fuseTanh`, with
+    /// the `Tanh` layer after it passing its input through).
+    private(set) var fusedTanh = false
+
+    /// Fuses the `Tanh` layer that follows this convolution into it, when this convolution runs
+    /// the direct kernel (the layer still keeps its output for backward; the result is the same
+    /// to the bit). Returns whether it did.
+    @discardableResult
+    func fuseTanh(_ next: Tanh<T>) -> Bool {
+        guard direct else { return false }
+        fusedTanh = true
+        next.fused = true
+        return true
+    }
     var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
     /// Stride-1 single-precision convolutions run without columns; the padding must leave the
     /// input gradient a convolution too (padding ≤ k − 1), and the kernel at most 9×9 (the weight
@@ -110,7 +124,7 @@ public final class Conv2d<T: NNScalar>: Layer {
                         Self.asFloat(&out.data) { o in
                             directKernel.run(xs, cin: inChannels, batch: x.batch, rows: x.rows, columns: x.columns, padding: padding,
                                              weight: w, cout: outChannels, adjoint: false, bias: biases == nil ? nil : b,
-                                             into: o, workers: workers, bands: allBands)
+                                             tanh: fusedTanh, into: o, workers: workers, bands: allBands)
                         }
                     }
                 }

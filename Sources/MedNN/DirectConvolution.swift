@@ -23,8 +23,10 @@ final class DirectConvolution: @unchecked Sendable {
     /// - Parameters:
     ///   - adjoint: the input gradient's convolution: `weight` is the forward layer's (OIHW with
     ///     O = `cin` here, the gradient's channels), used transposed with reversed taps.
+    ///   - tanh: applies tanh to each band of the output as soon as it is computed (a fused
+    ///     `Tanh` layer: no separate pass over the whole output, and on every worker).
     func run(_ x: UnsafePointer<Float>, cin: Int, batch: Int, rows: Int, columns: Int, padding: Int,
-             weight: UnsafePointer<Float>, cout: Int, adjoint: Bool, bias: UnsafePointer<Float>?,
+             weight: UnsafePointer<Float>, cout: Int, adjoint: Bool, bias: UnsafePointer<Float>?, tanh: Bool = false,
              into out: UnsafeMutablePointer<Float>, workers: Int, bands: [RowBand]) {
         let k = kernel
         let pr = rows + 2 * padding, pc = columns + 2 * padding
@@ -49,6 +51,12 @@ final class DirectConvolution: @unchecked Sendable {
                     let (b, y0, y1) = bands[band].parts
                     msr_conv_rows(images.pointer + b * size, cin, pr, pc, k, weights.pointer, cout, biases?.pointer,
                                   target.pointer + b * oh * ow, batch * oh * ow, ow, y0, y1)
+                    if tanh {  // while the band's rows are still in cache
+                        for c in 0 ..< cout {
+                            let rows = target.pointer + c * batch * oh * ow + b * oh * ow + y0 * ow
+                            msr_tanh(rows, rows, (y1 - y0) * ow)
+                        }
+                    }
                 }
             }
         }

@@ -28,6 +28,9 @@ public final class ESPCN<T: NNScalar>: SRNetwork {
         conv2 = Conv2d("conv2", in: 64, out: 32, kernel: 3, rng: &rng)
         conv3 = Conv2d("conv3", in: 32, out: channels * scale * scale, kernel: 3, rng: &rng)
         shuffle = PixelShuffle(scale)
+        // Single precision: each tanh runs inside the convolution before it, band by band.
+        conv1.fuseTanh(act1)
+        conv2.fuseTanh(act2)
     }
 
     public var parameters: [Parameter<T>] { conv1.parameters + conv2.parameters + conv3.parameters }

@@ -5,11 +5,18 @@ import Foundation
 public final class Tanh<T: NNScalar>: Layer {
     private var output: [T] = []
     public var parameters: [Parameter<T>] { [] }
+    /// The convolution before this layer already applied tanh (`Conv2d.fuseTanh`): forward
+    /// passes its input through and keeps it as the output backward needs.
+    var fused = false
     public init() {}
 
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func forward(_ x: Tensor<T>) -> Tensor<T> {
+        if fused {
+            output = x.data
+            return x
+        }
         var y: Tensor<T>
         if T.self == Float.self {
             y = Tensor<T>(uninitializedChannels: x.channels, batch: x.batch, rows: x.rows, columns: x.columns)
