@@ -151,6 +151,77 @@ enum PixelArrayFixture {
         #expect(one.0 == two.0)
         #expect(one.1 == two.1)
     }
+
+    /// Adam splits large parameters over its threads: the same values for any count, and the
+    /// update rule's values (Adam and AdamW) to single-precision rounding.
+    @Test(arguments: [0.0, 0.01])
+    func adamDoesNotDependOnTheThreadCount(decay: Double) {
+        let n = 100_003
+        func run<T: NNScalar>(_ type: T.Type, workers: Int) -> [T] {
+            var rng = SplitMix64(seed: 9)
+            let p = Parameter<T>(name: "w", shape: [n], value: (0 ..< n).map { _ in T(Float.random(in: -1 ... 1, using: &rng)) })
+            let adam = Adam<T>(learningRate: 1e-3)
+            adam.weightDecay = decay
+            adam.workers = workers
+            for _ in 0 ..< 3 {
+                p.gradient = (0 ..< n).map { _ in T(Float.random(in: -1 ... 1, using: &rng)) }
+                adam.update([p])
+            }
+            return p.value
+        }
+        let one = run(Float.self, workers: 1)
+        #expect(one == run(Float.self, workers: 2))
+        #expect(one == run(Float.self, workers: 3))
+        let exact = run(Double.self, workers: 1)
+        let worst = zip(one, exact).map { abs(Double($0) - $1) }.max() ?? 1
+        #expect(worst < 1e-6, "float Adam off the double-precision rule by \(worst)")
+        #expect(zip(one, exact).contains { Double($0) != $1 }, "the float path ran in double precision")
+    }
+
+    /// Changing OpenBLAS's thread count while other threads are inside threaded BLAS calls (as
+    /// building a network does) must neither hang those calls nor change their results. The
+    /// window is narrow: this did not hang in plain runs without `BLASThreads.gate`; the hang it
+    /// guards against showed under ThreadSanitizer, where the whole test suite runs slower.
+    @Test(.timeLimit(.minutes(1)))
+    func blasThreadChangesDuringMultiplications() {
+        let n = 128
+        var rng = SplitMix64(seed: 4)
+        let a = (0 ..< n * n).map { _ in Double.random(in: -1 ... 1, using: &rng) }
+        let b = (0 ..< n * n).map { _ in Double.random(in: -1 ... 1, using: &rng) }
+        @Sendable func multiply() -> [Double] {
+            var c = [Double](repeating: 0, count: n * n)
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        Double.gemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: pa.baseAddress!, lda: n,
+                                    b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n)
+                    }
+                }
+            }
+            return c
+        }
+        let want = multiply()
+        // An NSLock, which ThreadSanitizer follows (it does not see into Synchronization's Mutex).
+        final class Worst: @unchecked Sendable {
+            let lock = NSLock()
+            var value = 0.0
+        }
+        let worst = Worst()
+        DispatchQueue.concurrentPerform(iterations: 3) { t in
+            for i in 0 ..< (t == 0 ? 1000 : 200) {
+                if t == 0 {
+                    BLASThreads.set(i % 2 + 1)
+                } else {
+                    let d = zip(multiply(), want).map { abs($0 - $1) }.max() ?? 1
+                    worst.lock.lock()
+                    worst.value = max(worst.value, d)
+                    worst.lock.unlock()
+                }
+            }
+        }
+        BLASThreads.set(1)
+        #expect(worst.value < 1e-12)
+    }
 }
 
 /// The layers SRResNet, Swift-SRGAN and the discriminator add.
