@@ -39,7 +39,14 @@ public enum MATReader {
             guard m.dims == imageArray.dims, let pixels = m.pixels() else {
                 throw MATError(.corrupt, path: path, "cjdata.tumorMask is \(m.dims), the image \(imageArray.dims)")
             }
-            mask = Mask(rows: pixels.rows, columns: pixels.columns, values: pixels.samples.floats().map { $0 != 0 ? 1 : 0 })
+            // MATLAB logicals come as bytes: straight to 0/1, without a pass through floats.
+            let values: [UInt8]
+            if case .uint8(let bytes) = pixels.samples {
+                values = bytes.map { $0 != 0 ? 1 : 0 }
+            } else {
+                values = pixels.samples.floats().map { $0 != 0 ? 1 : 0 }
+            }
+            mask = Mask(rows: pixels.rows, columns: pixels.columns, values: values)
         }
         let label = fields.contains("label") ? try file.read("cjdata.label", maxBytes: 1 << 20).doubles().first.flatMap { Int(exactly: $0) } : nil
         let pid = fields.contains("PID") ? try file.read("cjdata.PID", maxBytes: 1 << 20).text() : nil
