@@ -64,7 +64,8 @@ final class WorkerPool: @unchecked Sendable {
     private let left = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let threads: Int
-    private let started = Atomic<Bool>(false)
+    /// Read and written only while `busy` is held.
+    private var started = false
 
     init(threads: Int) { self.threads = max(0, threads) }
 
@@ -125,14 +126,14 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func startThreads() {
-        guard !started.load(ordering: .acquiring) else { return }
+        guard !started else { return }
         for _ in 0 ..< threads {
             let thread = Thread { [unowned self] in self.loop() }
             thread.name = "medsr-worker"
             thread.stackSize = 8 << 20
             thread.start()
         }
-        started.store(true, ordering: .releasing)
+        started = true
     }
 
     private func loop() {

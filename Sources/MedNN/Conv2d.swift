@@ -1,6 +1,4 @@
 import MedImage
-import Dispatch
-import Synchronization
 
 /// 2-D convolution (PyTorch `nn.Conv2d`: stride, zero padding `padding`, weights OIHW, optional
 /// bias).
@@ -40,13 +38,11 @@ public final class Conv2d<T: NNScalar>: Layer {
 
     /// Fuses the `Tanh` layer that follows this convolution into it, when this convolution runs
     /// the direct kernel (the layer still keeps its output for backward; the result is the same
-    /// to the bit). Returns whether it did.
-    @discardableResult
-    func fuseTanh(_ next: Tanh<T>) -> Bool {
-        guard direct else { return false }
+    /// to the bit); otherwise leaves both as they are.
+    func fuseTanh(_ next: Tanh<T>) {
+        guard direct else { return }
         fusedTanh = true
         next.fused = true
-        return true
     }
     var pointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
     /// Stride-1 single-precision convolutions run without columns; the padding must leave the
