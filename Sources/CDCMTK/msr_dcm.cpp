@@ -279,6 +279,94 @@ int decodeJPEG2000(DcmDataset *ds, DcmPixelData *pd, E_TransferSyntax xfer, unsi
     return status;
 }
 
+/// One PackBits segment of DICOM RLE into `dst` (`count` bytes). Returns the bytes produced (at
+/// most `count`; data past the frame is ignored, as pydicom does).
+size_t unpackBits(const uint8_t *src, size_t length, uint8_t *dst, size_t count) {
+    size_t in = 0, out = 0;
+    while (in < length && out < count) {
+        int header = static_cast<int8_t>(src[in++]);
+        if (header >= 0) {
+            size_t n = static_cast<size_t>(header) + 1;
+            if (n > length - in) n = length - in;  // a literal run cut short by the segment's end
+            if (n > count - out) n = count - out;
+            std::memcpy(dst + out, src + in, n);
+            in += static_cast<size_t>(header) + 1;
+            out += n;
+        } else if (header != -128) {
+            if (in >= length) break;
+            size_t n = static_cast<size_t>(1 - header);
+            if (n > count - out) n = count - out;
+            std::memset(dst + out, src[in++], n);
+            out += n;
+        }
+    }
+    return out;
+}
+
+/// Byte planes (`segments` of them, `pixels` bytes each, DICOM's order: sample by sample, most
+/// significant byte first) into colour-by-pixel little-endian samples.
+template <size_t Bytes, size_t Samples>
+void interleavePlanes(const uint8_t *planes, size_t pixels, uint8_t *dst) {
+    constexpr size_t stride = Bytes * Samples;
+    for (size_t i = 0; i < pixels; ++i)
+        for (size_t s = 0; s < stride; ++s)
+            dst[i * stride + (s / Bytes) * Bytes + (Bytes - 1 - s % Bytes)] = planes[s * pixels + i];
+}
+
+/// DICOM RLE Lossless (PS3.5 Annex G) without DCMTK's codec, which spends most of a decode
+/// copying byte by byte: the frame's fragment starts with a 64-byte header (sixteen little-endian
+/// uint32: the number of segments, then each segment's offset), and each segment is one byte
+/// plane of one sample in PackBits, samples in order, most significant byte first. Writes
+/// colour-by-pixel, little-endian samples. Returns -1 when the frame's layout is not the plain
+/// one (fragments not one per frame, segment count or offsets unexpected): the caller then
+/// leaves the frame to DCMTK, which reports what is wrong with it.
+int decodeRLE(DcmDataset *ds, DcmPixelData *pd, unsigned long frame, uint8_t *buf, size_t buflen,
+              char *colour, size_t colourlen, char *err, size_t errlen) {
+    Geometry g = readGeometry(ds);
+    Sint32 frameCount = 1;
+    ds->findAndGetSint32(DCM_NumberOfFrames, frameCount);
+    if (frameCount < 1) frameCount = 1;
+    if (frame >= static_cast<unsigned long>(frameCount)) return -1;
+    if (g.bitsAllocated != 8 && g.bitsAllocated != 16 && g.bitsAllocated != 32) return -1;
+    if (g.samples != 1 && g.samples != 3) return -1;
+    DcmPixelSequence *seq = nullptr;
+    if (pd->getEncapsulatedRepresentation(EXS_RLELossless, nullptr, seq).bad() || seq == nullptr) return -1;
+    std::vector<uint8_t> code;
+    std::string why;
+    if (!frameCodestream(seq, frame, static_cast<unsigned long>(frameCount), code, why) || code.size() < 64) return -1;
+    auto word = [&](size_t i) {
+        const uint8_t *p = code.data() + 4 * i;
+        return static_cast<size_t>(p[0]) | static_cast<size_t>(p[1]) << 8 | static_cast<size_t>(p[2]) << 16 |
+               static_cast<size_t>(p[3]) << 24;
+    };
+    size_t bytes = g.bitsAllocated / 8, segments = bytes * g.samples;
+    if (word(0) != segments) return -1;
+    size_t pixels = static_cast<size_t>(g.rows) * g.columns;
+    if (pixels * segments > buflen) return fail("frame buffer too small", err, errlen);
+    // One plane goes straight into the output; several are unpacked apart, then interleaved.
+    std::vector<uint8_t> planes(segments > 1 ? pixels * segments : 0);
+    for (size_t s = 0; s < segments; ++s) {
+        size_t begin = word(1 + s), end = s + 1 < segments ? word(2 + s) : code.size();
+        if (begin < 64 || begin > end || end > code.size()) return -1;
+        uint8_t *plane = segments > 1 ? planes.data() + s * pixels : buf;
+        size_t produced = unpackBits(code.data() + begin, end - begin, plane, pixels);
+        if (produced < pixels)
+            return fail("RLE segment " + std::to_string(s + 1) + " of frame " + std::to_string(frame) + " holds " +
+                        std::to_string(produced) + " of the " + std::to_string(pixels) + " bytes the frame needs",
+                        err, errlen);
+    }
+    switch (segments) {
+    case 1: break;
+    case 2: interleavePlanes<2, 1>(planes.data(), pixels, buf); break;
+    case 3: interleavePlanes<1, 3>(planes.data(), pixels, buf); break;
+    case 4: interleavePlanes<4, 1>(planes.data(), pixels, buf); break;
+    case 6: interleavePlanes<2, 3>(planes.data(), pixels, buf); break;
+    default: interleavePlanes<4, 3>(planes.data(), pixels, buf); break;
+    }
+    copyMessage(g.photometric, colour, colourlen);
+    return MSR_DCM_OK;
+}
+
 /// Native YBR_FULL_422 (which DCMTK's frame API cannot return): upsample chroma to YBR_FULL.
 int decodeNative422(DcmDataset *ds, DcmPixelData *pd, unsigned long frame, uint8_t *buf, size_t buflen,
                     char *colour, size_t colourlen, char *err, size_t errlen) {
@@ -508,6 +596,10 @@ int msr_dcm_decode_frame(msr_dcm *dcm, unsigned long frame, uint8_t *buf, size_t
         if (xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000 ||
             xfer == EXS_JPEG2000MulticomponentLosslessOnly || xfer == EXS_JPEG2000Multicomponent)
             return decodeJPEG2000(ds, pd, xfer, frame, buf, buflen, colour, colourlen, err, errlen);
+        if (xfer == EXS_RLELossless) {
+            int status = decodeRLE(ds, pd, frame, buf, buflen, colour, colourlen, err, errlen);
+            if (status != -1) return status;
+        }
         Geometry g = readGeometry(ds);
         bool encapsulated = DcmXfer(xfer).isEncapsulated();
         if (!encapsulated && g.photometric == "YBR_FULL_422")

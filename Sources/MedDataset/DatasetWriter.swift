@@ -157,8 +157,10 @@ final class DatasetWriter {
     }
 
     static func csvRow(_ fields: [String]) -> String {
+        // RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
         fields.map { f in
-            f.contains(",") || f.contains("\"") || f.contains("\n") ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+            f.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
+                ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
         }.joined(separator: ",")
     }
 

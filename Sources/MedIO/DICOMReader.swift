@@ -97,14 +97,16 @@ public enum DICOMReader {
                 continue
             }
             let colour = try file.decodeFrame(f, into: &buffer)
-            var bytes = Array(buffer[0 ..< layout.frameBytes])
             if layout.samples == 3 && colour.hasPrefix("YBR_FULL") && layout.bitsAllocated == 8 {
+                var bytes = Array(buffer[0 ..< layout.frameBytes])
                 ColorConversion.ybrFullToRGB(&bytes)
                 photometric = "RGB"
+                parts.append(.uint8(bytes))
+                continue
             } else if layout.samples == 3 {
                 photometric = colour.isEmpty ? layout.photometric : colour
             }
-            parts.append(samples(from: bytes, layout: layout))
+            parts.append(buffer.withUnsafeBytes { samples(from: UnsafeRawBufferPointer(rebasing: $0[0 ..< layout.frameBytes]), layout: layout) })
         }
         metadata.photometric = photometric
         var pixels = PixelArray(frames: wanted.count, rows: layout.rows, columns: layout.columns,
@@ -154,23 +156,33 @@ public enum DICOMReader {
     }
 
     /// Converts one decoded frame (host byte order) to typed samples, sign-extending signed
-    /// data from Bits Stored and masking unused high bits of unsigned data.
-    static func samples(from bytes: [UInt8], layout: Layout) -> Samples {
+    /// data from Bits Stored and masking unused high bits of unsigned data, in one pass.
+    static func samples(from raw: UnsafeRawBufferPointer, layout: Layout) -> Samples {
         let bits = layout.bitsStored
         switch layout.bitsAllocated {
         case 8:
-            if layout.isSigned {
-                return .int16(bytes.map { Int16(signExtend(UInt32($0), bits: bits)) })
-            }
-            return .uint8(bits < 8 ? bytes.map { $0 & UInt8((1 << bits) - 1) } : bytes)
+            if layout.isSigned { return .int16(convert(raw, from: UInt8.self) { Int16(truncatingIfNeeded: signExtend(UInt32($0), bits: bits)) }) }
+            let mask = bits < 8 ? UInt8((1 << bits) - 1) : UInt8.max
+            return .uint8(convert(raw, from: UInt8.self) { $0 & mask })
         case 16:
-            let words = bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
-            if layout.isSigned { return .int16(words.map { Int16(signExtend(UInt32($0), bits: bits)) }) }
-            return .uint16(bits < 16 ? words.map { $0 & UInt16((1 << bits) - 1) } : words)
+            if layout.isSigned { return .int16(convert(raw, from: UInt16.self) { Int16(truncatingIfNeeded: signExtend(UInt32($0), bits: bits)) }) }
+            let mask = bits < 16 ? UInt16((1 << bits) - 1) : UInt16.max
+            return .uint16(convert(raw, from: UInt16.self) { $0 & mask })
         default:
-            let words = bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
-            if layout.isSigned { return .int32(words.map { signExtend($0, bits: bits) }) }
-            return .uint32(bits < 32 ? words.map { $0 & UInt32((UInt64(1) << bits) - 1) } : words)
+            if layout.isSigned { return .int32(convert(raw, from: UInt32.self) { signExtend($0, bits: bits) }) }
+            let mask = bits < 32 ? UInt32((UInt64(1) << bits) - 1) : UInt32.max
+            return .uint32(convert(raw, from: UInt32.self) { $0 & mask })
+        }
+    }
+
+    /// `transform` applied to every `Source` value in `raw` (which need not be aligned).
+    @inline(__always)
+    static func convert<Source: FixedWidthInteger, Target>(_ raw: UnsafeRawBufferPointer, from _: Source.Type,
+                                                           _ transform: (Source) -> Target) -> [Target] {
+        let n = raw.count / MemoryLayout<Source>.size
+        return [Target](unsafeUninitializedCapacity: n) { out, count in
+            for i in 0 ..< n { out[i] = transform(raw.loadUnaligned(fromByteOffset: i * MemoryLayout<Source>.size, as: Source.self)) }
+            count = n
         }
     }
 

@@ -97,6 +97,7 @@ public enum Samples: Sendable, Equatable {
     /// The samples of `parts` one after another; nil when the types differ.
     public static func concatenating(_ parts: [Samples]) -> Samples? {
         guard let first = parts.first, parts.allSatisfy({ $0.type == first.type }) else { return nil }
+        if parts.count == 1 { return first }
         func joined<T>(_ pick: (Samples) -> [T]) -> [T] { parts.flatMap(pick) }
         switch first {
         case .uint8: return .uint8(joined { if case .uint8(let a) = $0 { a } else { [] } })

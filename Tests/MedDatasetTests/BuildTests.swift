@@ -236,4 +236,11 @@ import Zarr
         #expect(listing.skipped.map(\.0) == ["images/00009999_000.png"])
         #expect(listing.items.filter { $0.official == "test" }.count == 3)
     }
+
+    @Test func manifestFieldsAreQuotedOnlyWhenTheyMustBe() throws {
+        let row = DatasetWriter.csvRow(["a,b", "say \"hi\"", "plain", "two\nlines", "cr\r", ""])
+        #expect(row == "\"a,b\",\"say \"\"hi\"\"\",plain,\"two\nlines\",\"cr\r\",")
+        // And the reader the NIH recipe uses for its CSVs reads the row back field for field.
+        #expect(NIHMetadata.csvRows(row + "\n") == [["a,b", "say \"hi\"", "plain", "two\nlines", "cr\r", ""]])
+    }
 }

@@ -157,6 +157,26 @@ struct DICOMSeriesTests {
         #expect(text.contains("1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322"), "the source SOP Instance is referenced")
     }
 
+    /// MedSR decodes RLE itself (not through DCMTK's codec); a segment that ends before its
+    /// byte plane is full must be a one-line error naming the file, not zeros or a crash.
+    @Test func shortRLESegmentIsAClearError() throws {
+        var bytes = [UInt8](try Data(contentsOf: FixturePath.url("dicom/conformance/MR_small_RLE.dcm")))
+        // The frame's RLE header: two segments (16-bit grey), the first at offset 64.
+        let header: [UInt8] = [2, 0, 0, 0, 64, 0, 0, 0]
+        let start = try #require((0 ..< bytes.count - 64).first { Array(bytes[$0 ..< $0 + 8]) == header })
+        func word(_ at: Int) -> Int { (0 ..< 4).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
+        #expect(Array(bytes[start - 8 ..< start - 4]) == [0xFE, 0xFF, 0x00, 0xE0], "a fragment starts there")
+        let fragmentEnd = start + word(start - 4), second = start + word(start + 8)
+        // PackBits header -128 is a no-op: the second segment now yields no bytes at all.
+        for i in second ..< fragmentEnd { bytes[i] = 0x80 }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-short-rle-\(UUID().uuidString).dcm")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(bytes).write(to: url)
+        let error = #expect(throws: DICOMError.self) { try ImageFiles.read(url) }
+        let text = String(describing: error!)
+        #expect(text.contains(url.lastPathComponent) && text.contains("RLE segment 2") && !text.contains("\n"), "\(text)")
+    }
+
     @Test func refusesUnsupportedSampleLayouts() {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-derived-bad.dcm")
         #expect(throws: DICOMError.self) {
