@@ -11,7 +11,6 @@ import Zarr
 final class DatasetWriter {
     let recipe: Recipe
     let store: FileStore
-    let zeroMask: [UInt8]
     private var writers: [String: Writers] = [:]
     private var next: [String: Int] = [:]
     private var rows: [String: [String]] = [:]
@@ -40,7 +39,6 @@ final class DatasetWriter {
         let compression = recipe.chunkCompression ?? .none
         let c = recipe.channels, t = recipe.tile
         let type: DataType = recipe.bits == 8 ? .uint8 : .uint16
-        zeroMask = Tiler(recipe: recipe).maskArray.encode(chunk: [UInt8](repeating: 0, count: t * t))
         report.policy = policy ?? Self.describePolicy(recipe.split)
         let names = ["tile", "channel", "y", "x"]
         for split in SplitReport.splitNames {
@@ -84,7 +82,7 @@ final class DatasetWriter {
                 try w.hr.append(encoded: chunk(t, 0))
                 for k in w.lr.indices { try w.lr[k].append(encoded: chunk(t, 1 + k)) }
                 if w.mask != nil {
-                    try w.mask!.append(encoded: tile.hasMask ? chunk(t, 1 + recipe.scales.count) : zeroMask)
+                    try w.mask!.append(encoded: tile.hasMask ? chunk(t, 1 + recipe.scales.count) : nil)
                 }
             }
             rows[split, default: []].append(Self.csvRow([

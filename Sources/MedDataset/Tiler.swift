@@ -9,8 +9,9 @@ struct TileOutput {
     var level: Int?
     var maskFraction: Double
     var window: IntensityWindow
-    /// Encoded chunks: `hr`, one per scale (recipe order), then `mask` when the image has one.
+    /// Encoded chunks: `hr`, one per scale (recipe order), then `mask` when `hasMask`.
     var chunks: [[UInt8]]
+    /// The tile's mask has foreground, so it has a mask chunk (an all-zero mask is not stored).
     var hasMask: Bool
 }
 
@@ -106,15 +107,17 @@ struct Tiler: Sendable {
             let lr = Resample.bicubic(hr, columns: t / s, rows: t / s)
             chunks.append(array.encode(chunk: Self.planarBytes(lr), compressor: compressor))
         }
+        // A mask tile with no foreground is not stored: its chunk stays empty in the shard and
+        // reads as the fill value, 0 (what zarr-python does with chunks equal to the fill value).
         var fraction = 0.0
         if let mask {
             let m = mask.rows == t && mask.columns == t ? mask : mask.cropped(x: x, y: y, width: t, height: t)
             fraction = m.fraction
-            chunks.append(maskArray.encode(chunk: m.values, compressor: compressor))
+            if fraction > 0 { chunks.append(maskArray.encode(chunk: m.values, compressor: compressor)) }
         }
         let (ox, oy) = origin ?? (x, y)
         return TileOutput(x: ox, y: oy, frame: frame, level: level, maskFraction: fraction, window: window,
-                          chunks: chunks, hasMask: mask != nil)
+                          chunks: chunks, hasMask: fraction > 0)
     }
 
     /// `[C, H, W]` little-endian bytes of an interleaved single-frame array.

@@ -27,8 +27,10 @@ public struct TileArrayWriter {
         path + "/c/" + ([index] + Array(repeating: 0, count: rank - 1)).map(String.init).joined(separator: "/")
     }
 
-    /// Appends one tile, already encoded with `metadata.encode(chunk:)`. Full shards are moved into place at once.
-    public mutating func append(encoded: [UInt8]) throws {
+    /// Appends one tile, already encoded with `metadata.encode(chunk:)`, or nil for a tile equal
+    /// to the fill value (0), which is left an empty chunk: nothing is written for it. Full
+    /// shards are moved into place at once (also a shard whose chunks are all empty).
+    public mutating func append(encoded: [UInt8]?) throws {
         let perShard = metadata.shardShape[0]
         if shard == nil {
             let url = store.url(Self.shardKey(path, count / perShard, rank: metadata.shape.count))
@@ -39,7 +41,7 @@ public struct TileArrayWriter {
             }
             shard = try ShardWriter(path: url.path, chunkCount: perShard)
         }
-        try shard!.set(count % perShard, encoded: encoded)
+        if let encoded { try shard!.set(count % perShard, encoded: encoded) }
         count += 1
         if count % perShard == 0 { try flush() }
     }

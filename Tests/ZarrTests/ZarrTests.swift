@@ -33,13 +33,21 @@ import Zarr
                                      compression: compression)
         var tiles = [[UInt8]]()
         for i in 0 ..< count {
-            let tile = (0 ..< 60).map { UInt8(truncatingIfNeeded: $0 * 31 + i * 7) }
+            // Every third tile equals the fill value and is appended as an empty chunk.
+            let empty = i % 3 == 2
+            let tile = empty ? [UInt8](repeating: 0, count: 60) : (0 ..< 60).map { UInt8(truncatingIfNeeded: $0 * 31 + i * 7) }
             tiles.append(tile)
-            try writer.append(encoded: writer.metadata.encode(chunk: tile))
+            try writer.append(encoded: empty ? nil : writer.metadata.encode(chunk: tile))
         }
         try writer.finish()
         let shards = (try? FileManager.default.contentsOfDirectory(atPath: store.url("a/hr/c").path)) ?? []
         #expect(shards.count == (count + 3) / 4)
+        // Nothing is stored for the empty tiles: each shard holds its stored chunks and the index.
+        if compression == .none {
+            let stored = (0 ..< count).filter { $0 % 3 != 2 }.count
+            let bytes = shards.reduce(0) { $0 + (store.size("a/hr/c/\($1)/0/0/0") ?? 0) }
+            #expect(bytes == stored * 60 + shards.count * (4 * 16 + 4))
+        }
         let reader = try TileArrayReader(store: store, path: "a/hr")
         #expect(reader.count == count)
         #expect(reader.tileShape == [2, 3, 5])
