@@ -1,7 +1,8 @@
 import Foundation
 public import MedImage
 
-/// Reads DICOM files through DCMTK (RLE, JPEG, JPEG-LS) and OpenJPEG (JPEG 2000).
+/// Reads DICOM files through DCMTK (parsing; JPEG and JPEG-LS), OpenJPEG (JPEG 2000) and the
+/// shim's own RLE decoder (with DCMTK's as the fallback for unusual fragment layouts).
 ///
 /// Pixels come back as stored values in the layout pydicom's `pixel_array` gives: signed data
 /// sign-extended from Bits Stored, YBR colour converted to RGB, palette images as indices

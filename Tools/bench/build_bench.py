@@ -14,7 +14,8 @@ codec on both sides: zstd level 3 and no compression by default (each reported o
 - Python: Pillow decode, numpy tiling, Pillow resize, zarr-python 3 `create_array(shards=…)`,
   one process (zarr-python may use threads for its codecs).
 - MedSR decode only: `medsr-bench readpar` (the same files, both cores).
-Rounds alternate the three; the median of each is reported, with the ratios.
+Rounds alternate the three, each started after an untimed `sync`; the median of each is
+reported, with the ratios.
 """
 import csv
 import os
@@ -93,6 +94,10 @@ def python_pipeline(out, codec):
 
 
 def timed(fn):
+    # Flush the previous step's dirty pages first (untimed), so that the kernel writing back
+    # one side's dataset does not land in the other side's timing. Each side's own writes
+    # (into the page cache) stay in its time, as they do for a user.
+    os.sync()
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
@@ -111,6 +116,7 @@ for codec in codecs:
         pout = os.path.join(work, "python-ds")
         shutil.rmtree(pout, ignore_errors=True)
         peer.append(timed(lambda: python_pipeline(pout, codec)))
+        os.sync()
         res = subprocess.run([bench, "readpar", "1"] + files, check=True, capture_output=True, text=True)
         decode.append(float(res.stdout.split()[0]))
         print(f"[{codec}] round {r + 1}: medsr build {ours[-1]:.2f} s, python pipeline {peer[-1]:.2f} s, "
