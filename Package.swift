@@ -53,7 +53,7 @@ let package = Package(
         // Swift libraries, one room each (ARCHITECTURE.md).
         .target(name: "MedImage", dependencies: ["CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedIO",
-                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF"],
+                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CKernels"],
                 swiftSettings: swiftSettings),
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),

@@ -234,6 +234,45 @@ void msr_transpose8(const unsigned char *src, long rows, long cols, unsigned cha
         for (long c = r < r16 ? c16 : 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
 }
 
+#if defined(__x86_64__)
+/// One 8×8 block of 16-bit values: three rounds of unpacks.
+static inline void transpose8x8_16(const unsigned short *s, long ss, unsigned short *d, long ds) {
+    __m128i r[8], p[8], q[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm_loadu_si128((const __m128i *)(s + i * ss));
+    // p: rows 2g, 2g+1 interleaved (32-bit pairs), columns 0–3 (lo) and 4–7 (hi).
+    for (int g = 0; g < 4; g++) {
+        p[2 * g] = _mm_unpacklo_epi16(r[2 * g], r[2 * g + 1]);
+        p[2 * g + 1] = _mm_unpackhi_epi16(r[2 * g], r[2 * g + 1]);
+    }
+    // q: rows 4g … 4g+3 as 64-bit runs; q[4g + c] holds columns 2c, 2c+1.
+    for (int g = 0; g < 2; g++) {
+        for (int h = 0; h < 2; h++) {
+            q[4 * g + 2 * h] = _mm_unpacklo_epi32(p[4 * g + h], p[4 * g + 2 + h]);
+            q[4 * g + 2 * h + 1] = _mm_unpackhi_epi32(p[4 * g + h], p[4 * g + 2 + h]);
+        }
+    }
+    for (int c = 0; c < 4; c++) {
+        _mm_storeu_si128((__m128i *)(d + (2 * c) * ds), _mm_unpacklo_epi64(q[c], q[4 + c]));
+        _mm_storeu_si128((__m128i *)(d + (2 * c + 1) * ds), _mm_unpackhi_epi64(q[c], q[4 + c]));
+    }
+}
+#endif
+
+void msr_transpose16(const unsigned short *src, long rows, long cols, unsigned short *dst) {
+    long r8 = 0, c8 = 0;
+#if defined(__x86_64__)
+    r8 = rows & ~7L;
+    c8 = cols & ~7L;
+    // Blocks in strips of 64 source rows, so the destination lines being written stay in cache.
+    for (long r0 = 0; r0 < r8; r0 += 64)
+        for (long c = 0; c < c8; c += 8)
+            for (long r = r0; r < r8 && r < r0 + 64; r += 8)
+                transpose8x8_16(src + r * cols + c, cols, dst + c * rows + r, rows);
+#endif
+    for (long r = 0; r < rows; r++)
+        for (long c = r < r8 ? c8 : 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+}
+
 static void row_sums8_portable(const unsigned char *src, long width, const long *first, const long *count,
                                const int *weights, long taps, long out_lines, unsigned char *dst) {
     row_sums8(src, width, first, count, weights, taps, out_lines, dst);

@@ -1,5 +1,6 @@
-import Foundation
+import CKernels
 import CMatio
+import Foundation
 import MedImage
 
 /// One variable of a MATLAB file: MATLAB dimensions (rows first) and column-major raw bytes.
@@ -49,6 +50,20 @@ struct MATArray {
             let size = MemoryLayout<T>.size
             guard bytes.count >= count * size else { return [] }
             return [T](unsafeUninitializedCapacity: count) { out, initialized in
+                initialized = count
+                // One plane of 1- or 2-byte values: the SIMD transposes (columns are the source's
+                // rows). Array storage is 16-byte aligned, so the 2-byte view is aligned.
+                if spp == 1 && (size == 1 || size == 2) && count > 0 {
+                    bytes.withUnsafeBytes { raw in
+                        let src = raw.baseAddress!, dst = UnsafeMutableRawPointer(out.baseAddress!)
+                        if size == 1 {
+                            msr_transpose8(src.assumingMemoryBound(to: UInt8.self), columns, rows, dst.assumingMemoryBound(to: UInt8.self))
+                        } else {
+                            msr_transpose16(src.assumingMemoryBound(to: UInt16.self), columns, rows, dst.assumingMemoryBound(to: UInt16.self))
+                        }
+                    }
+                    return
+                }
                 bytes.withUnsafeBytes { raw in
                     // In tiles of 32 × 32: the writes, a row apart, then stay in 32 cache lines
                     // (column by column over the whole image they touched a new line each time).
@@ -66,7 +81,6 @@ struct MATArray {
                         }
                     }
                 }
-                initialized = count
             }
         }
         let samples: Samples

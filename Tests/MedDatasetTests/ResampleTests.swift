@@ -65,6 +65,19 @@ import TestSupport
         #expect(got == want)
     }
 
+    /// The 16-bit transpose behind MATLAB's column-major arrays: 8×8 blocks in strips of 64
+    /// rows, edges, and shapes with no whole block.
+    @Test(arguments: [(1, 1), (5, 3), (8, 8), (17, 33), (64, 72), (130, 9), (3, 70), (512, 256)])
+    func transpose16MatchesTheDefinition(_ shape: (Int, Int)) {
+        let (rows, cols) = shape
+        let src = (0 ..< rows * cols).map { UInt16(truncatingIfNeeded: $0 &* 40_503 &+ $0 / 7) }
+        var got = [UInt16](repeating: 0, count: rows * cols)
+        msr_transpose16(src, rows, cols, &got)
+        var want = [UInt16](repeating: 0, count: rows * cols)
+        for r in 0 ..< rows { for c in 0 ..< cols { want[c * rows + r] = src[r * cols + c] } }
+        #expect(got == want)
+    }
+
     @Test func identitySizeIsUnchanged() throws {
         let input = try Self.pixels("gray_in.npy")
         #expect(Resample.bicubic(input, columns: input.columns, rows: input.rows) == input)

@@ -30,6 +30,9 @@ void msr_row_sums8(const unsigned char *src, long width, const long *first, cons
 /// transposed in SSE2 registers (baseline x86-64, so one copy serves every CPU); the edges byte by byte.
 void msr_transpose8(const unsigned char *src, long rows, long cols, unsigned char *dst);
 
+/// The same for 16-bit values (8×8 blocks in SSE2 registers; any 16-bit type, bits untouched).
+void msr_transpose16(const unsigned short *src, long rows, long cols, unsigned short *dst);
+
 /// Depthwise convolution of one `rows × cols` plane with a `k × k` kernel `w` (row-major),
 /// `stride`, zero padding `pad`, plus `bias`, into the `oh × ow` plane `out`. Each output sums
 /// its taps in (ky, kx) order starting from the bias (PyTorch `Conv2d(groups=C)`, one channel).
