@@ -53,29 +53,28 @@ import TestSupport
         #expect(got.samples == (try Self.pixels(c.output)).samples)
     }
 
+    /// `transpose` (rows × cols in, cols × rows out) against the definition.
+    static func expectTranspose<T: FixedWidthInteger>(_ rows: Int, _ cols: Int, _ type: T.Type,
+                                                      _ transpose: (UnsafePointer<T>, Int, Int, UnsafeMutablePointer<T>) -> Void) {
+        let src = (0 ..< rows * cols).map { T(truncatingIfNeeded: $0 &* 40_503 &+ $0 / 251) }
+        var got = [T](repeating: 0, count: rows * cols)
+        transpose(src, rows, cols, &got)
+        var want = [T](repeating: 0, count: rows * cols)
+        for r in 0 ..< rows { for c in 0 ..< cols { want[c * rows + r] = src[r * cols + c] } }
+        #expect(got == want)
+    }
+
     /// The byte transpose behind the horizontal pass: whole 16×16 blocks, edges, and shapes with no whole block.
     @Test(arguments: [(1, 1), (5, 3), (16, 16), (17, 33), (48, 40), (40, 48), (256, 256), (3, 70)])
     func transposeMatchesTheDefinition(_ shape: (Int, Int)) {
-        let (rows, cols) = shape
-        let src = (0 ..< rows * cols).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ $0 / 251) }
-        var got = [UInt8](repeating: 0, count: rows * cols)
-        msr_transpose8(src, rows, cols, &got)
-        var want = [UInt8](repeating: 0, count: rows * cols)
-        for r in 0 ..< rows { for c in 0 ..< cols { want[c * rows + r] = src[r * cols + c] } }
-        #expect(got == want)
+        Self.expectTranspose(shape.0, shape.1, UInt8.self) { msr_transpose8($0, $1, $2, $3) }
     }
 
     /// The 16-bit transpose behind MATLAB's column-major arrays: 8×8 blocks in strips of 64
     /// rows, edges, and shapes with no whole block.
     @Test(arguments: [(1, 1), (5, 3), (8, 8), (17, 33), (64, 72), (130, 9), (3, 70), (512, 256)])
     func transpose16MatchesTheDefinition(_ shape: (Int, Int)) {
-        let (rows, cols) = shape
-        let src = (0 ..< rows * cols).map { UInt16(truncatingIfNeeded: $0 &* 40_503 &+ $0 / 7) }
-        var got = [UInt16](repeating: 0, count: rows * cols)
-        msr_transpose16(src, rows, cols, &got)
-        var want = [UInt16](repeating: 0, count: rows * cols)
-        for r in 0 ..< rows { for c in 0 ..< cols { want[c * rows + r] = src[r * cols + c] } }
-        #expect(got == want)
+        Self.expectTranspose(shape.0, shape.1, UInt16.self) { msr_transpose16($0, $1, $2, $3) }
     }
 
     @Test func identitySizeIsUnchanged() throws {
