@@ -42,7 +42,10 @@ public enum MATReader {
             // MATLAB logicals come as bytes: straight to 0/1, without a pass through floats.
             let values: [UInt8]
             if case .uint8(let bytes) = pixels.samples {
-                values = bytes.map { $0 != 0 ? 1 : 0 }
+                values = [UInt8](unsafeUninitializedCapacity: bytes.count) { out, n in
+                    bytes.withUnsafeBufferPointer { b in for i in b.indices { out[i] = min(b[i], 1) } }
+                    n = bytes.count
+                }
             } else {
                 values = pixels.samples.floats().map { $0 != 0 ? 1 : 0 }
             }
