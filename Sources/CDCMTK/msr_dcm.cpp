@@ -209,7 +209,8 @@ bool frameCodestream(DcmPixelSequence *seq, unsigned long frame, unsigned long f
 }
 
 int decodeJPEG2000(DcmDataset *ds, DcmPixelData *pd, E_TransferSyntax xfer, unsigned long frame,
-                   uint8_t *buf, size_t buflen, char *colour, size_t colourlen, char *err, size_t errlen) {
+                   uint8_t *buf, size_t buflen, char *colour, size_t colourlen, char *err, size_t errlen,
+                   int threads) {
     Geometry g = readGeometry(ds);
     Sint32 frameCount = 1;
     ds->findAndGetSint32(DCM_NumberOfFrames, frameCount);
@@ -239,8 +240,11 @@ int decodeJPEG2000(DcmDataset *ds, DcmPixelData *pd, E_TransferSyntax xfer, unsi
     opj_dparameters_t parameters;
     opj_set_default_decoder_parameters(&parameters);
     opj_image_t *image = nullptr;
-    bool ok = opj_setup_decoder(codec, &parameters) && opj_read_header(stream, codec, &image) &&
-              image != nullptr;
+    // Always set the count: OpenJPEG would otherwise take it from OPJ_NUM_THREADS, and callers
+    // that decode many files at once ask for one thread each.
+    bool ok = opj_setup_decoder(codec, &parameters);
+    if (ok && opj_has_thread_support()) opj_codec_set_threads(codec, threads > 1 ? threads : 0);
+    ok = ok && opj_read_header(stream, codec, &image) && image != nullptr;
     if (ok && (image->x1 - image->x0 != g.columns || image->y1 - image->y0 != g.rows ||
                image->numcomps != g.samples)) {
         message = "JPEG 2000 image size or components disagree with Rows/Columns/SamplesPerPixel";
@@ -582,7 +586,7 @@ int msr_dcm_is_encapsulated(const msr_dcm *dcm, int *encapsulated) {
 }
 
 int msr_dcm_decode_frame(msr_dcm *dcm, unsigned long frame, uint8_t *buf, size_t buflen, char *colour,
-                         size_t colourlen, char *err, size_t errlen) {
+                         size_t colourlen, char *err, size_t errlen, int threads) {
     try {
         DcmDataset *ds = dcm->dataset;
         DcmElement *element = nullptr;
@@ -595,7 +599,7 @@ int msr_dcm_decode_frame(msr_dcm *dcm, unsigned long frame, uint8_t *buf, size_t
         E_TransferSyntax xfer = ds->getOriginalXfer();
         if (xfer == EXS_JPEG2000LosslessOnly || xfer == EXS_JPEG2000 ||
             xfer == EXS_JPEG2000MulticomponentLosslessOnly || xfer == EXS_JPEG2000Multicomponent)
-            return decodeJPEG2000(ds, pd, xfer, frame, buf, buflen, colour, colourlen, err, errlen);
+            return decodeJPEG2000(ds, pd, xfer, frame, buf, buflen, colour, colourlen, err, errlen, threads);
         if (xfer == EXS_RLELossless) {
             int status = decodeRLE(ds, pd, frame, buf, buflen, colour, colourlen, err, errlen);
             if (status != -1) return status;

@@ -97,11 +97,13 @@ struct DICOMFile: ~Copyable {
     }
 
     /// Decodes one frame into `buffer`; returns the decoded photometric interpretation.
-    func decodeFrame(_ frame: Int, into buffer: inout [UInt8]) throws(DICOMError) -> String {
+    /// - Parameter threads: threads the JPEG 2000 decoder may use (the pixels do not depend on it).
+    func decodeFrame(_ frame: Int, into buffer: inout [UInt8], threads: Int = 1) throws(DICOMError) -> String {
         var colour = [CChar](repeating: 0, count: 64)
         var err = [CChar](repeating: 0, count: 512)
         let status = buffer.withUnsafeMutableBufferPointer {
-            msr_dcm_decode_frame(handle, UInt(frame), $0.baseAddress, $0.count, &colour, colour.count, &err, err.count)
+            msr_dcm_decode_frame(handle, UInt(frame), $0.baseAddress, $0.count, &colour, colour.count, &err, err.count,
+                                 Int32(clamping: max(1, threads)))
         }
         guard status == MSR_DCM_OK else {
             let code: DICOMError.Code = status == MSR_DCM_UNSUPPORTED ? .unsupported : .corrupt

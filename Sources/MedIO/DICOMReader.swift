@@ -97,7 +97,7 @@ public enum DICOMReader {
                 parts.append(.uint8(Array(packedBits[f * n ..< (f + 1) * n])))
                 continue
             }
-            let colour = try file.decodeFrame(f, into: &buffer)
+            let colour = try file.decodeFrame(f, into: &buffer, threads: options.decoderThreads)
             if layout.samples == 3 && colour.hasPrefix("YBR_FULL") && layout.bitsAllocated == 8 {
                 var bytes = Array(buffer[0 ..< layout.frameBytes])
                 ColorConversion.ybrFullToRGB(&bytes)

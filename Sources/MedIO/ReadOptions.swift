@@ -20,6 +20,9 @@ public struct ReadOptions: Sendable {
     public var variable: String?
     /// Refuse anything whose decoded pixels would exceed this many bytes.
     public var maxBytes: Int = 4 << 30
+    /// Threads one frame's decoder may use (JPEG 2000 only; the pixels do not depend on it).
+    /// Leave it at 1 when decoding many files at once, one per thread.
+    public var decoderThreads: Int = 1
 
     public init() {}
 }

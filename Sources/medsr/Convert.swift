@@ -44,7 +44,7 @@ struct Convert: ParsableCommand {
     @Flag(name: .customLong("gray"), help: "Reduce colour to one luminance channel.") var forceGray = false
     @Option(help: "TIFF tile compression: none | lzw | deflate | jpeg") var compression = "deflate"
     @Option(name: .customLong("max-mb"), help: "Refuse images whose pixels exceed this many MiB.") var maxMB = 4096
-    @Option(name: .shortAndLong, help: "Files converted at once (default: cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .shortAndLong, help: "Files converted at once; for one file, threads its JPEG 2000 decoder may use (default: cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
         if frame != "all" && Int(frame) == nil { throw ValidationError("--frame takes a number or 'all'") }
@@ -89,9 +89,10 @@ struct Convert: ParsableCommand {
             if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: outputURL.path, isDirectory: &outIsDir) && outIsDir.boolValue) {
                 target = outputURL.appendingPathComponent(inputURL.deletingPathExtension().lastPathComponent)
             }
-            let written = try withCleanError {
-                try Converter.convert(inputURL, to: target, options: options(outputExtension: target.pathExtension.lowercased()))
-            }
+            // One file: its JPEG 2000 frames may use the --jobs threads (a folder uses them for files).
+            var single = options(outputExtension: target.pathExtension.lowercased())
+            single.read.decoderThreads = jobs
+            let written = try withCleanError { try Converter.convert(inputURL, to: target, options: single) }
             for url in written { print(url.path) }
             return
         }

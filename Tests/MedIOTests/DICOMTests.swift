@@ -157,6 +157,17 @@ struct DICOMSeriesTests {
         #expect(text.contains("1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322"), "the source SOP Instance is referenced")
     }
 
+    /// A JPEG 2000 frame may be decoded on several threads (`medsr convert` of one file): the
+    /// pixels must not depend on it.
+    @Test(arguments: ["J2K_pixelrep_mismatch.dcm", "GDCMJ2K_TextGBR.dcm", "MR_small_jp2klossless.dcm"])
+    func jpeg2000DecoderThreadsDoNotChangePixels(_ name: String) throws {
+        let url = FixturePath.url("dicom/conformance/\(name)")
+        var options = ReadOptions()
+        let one = try ImageFiles.read(url, options: options)
+        options.decoderThreads = 3
+        #expect(try ImageFiles.read(url, options: options).pixels == one.pixels)
+    }
+
     /// MedSR decodes RLE itself (not through DCMTK's codec); a segment that ends before its
     /// byte plane is full must be a one-line error naming the file, not zeros or a crash.
     @Test func shortRLESegmentIsAClearError() throws {

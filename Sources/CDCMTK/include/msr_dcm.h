@@ -59,9 +59,11 @@ int msr_dcm_is_encapsulated(const msr_dcm *dcm, int *encapsulated);
 /// Decodes frame `frame` (zero-based) into `buf` (`buflen` bytes, at least
 /// rows*columns*samples*bitsAllocated/8, rounded up to even). Samples come out
 /// colour-by-pixel in host byte order; `colour` receives the photometric interpretation
-/// of the decoded samples (a decoder may have converted YBR to RGB).
+/// of the decoded samples (a decoder may have converted YBR to RGB). `threads` (≥ 1) is how
+/// many threads the JPEG 2000 decoder may use for this frame (the pixels do not depend on it;
+/// other syntaxes decode on the calling thread).
 int msr_dcm_decode_frame(msr_dcm *dcm, unsigned long frame, uint8_t *buf, size_t buflen,
-                         char *colour, size_t colourlen, char *err, size_t errlen);
+                         char *colour, size_t colourlen, char *err, size_t errlen, int threads);
 
 /// Decodes every DICOM codec once per process (RLE, JPEG, JPEG-LS). Safe to call often.
 void msr_dcm_register_codecs(void);
