@@ -208,21 +208,29 @@ bool frameCodestream(DcmPixelSequence *seq, unsigned long frame, unsigned long f
     return true;
 }
 
+/// The compressed bytes of frame `frame` of encapsulated pixel data in `xfer`; false (with `why`)
+/// when the frame does not exist or its fragments cannot be told apart.
+bool encapsulatedFrame(DcmDataset *ds, DcmPixelData *pd, E_TransferSyntax xfer, unsigned long frame,
+                       std::vector<uint8_t> &code, std::string &why) {
+    Sint32 frameCount = 1;
+    ds->findAndGetSint32(DCM_NumberOfFrames, frameCount);
+    if (frameCount < 1) frameCount = 1;
+    if (frame >= static_cast<unsigned long>(frameCount)) { why = "frame index out of range"; return false; }
+    DcmPixelSequence *seq = nullptr;
+    if (pd->getEncapsulatedRepresentation(xfer, nullptr, seq).bad() || seq == nullptr) {
+        why = "no encapsulated pixel data";
+        return false;
+    }
+    return frameCodestream(seq, frame, static_cast<unsigned long>(frameCount), code, why);
+}
+
 int decodeJPEG2000(DcmDataset *ds, DcmPixelData *pd, E_TransferSyntax xfer, unsigned long frame,
                    uint8_t *buf, size_t buflen, char *colour, size_t colourlen, char *err, size_t errlen,
                    int threads) {
     Geometry g = readGeometry(ds);
-    Sint32 frameCount = 1;
-    ds->findAndGetSint32(DCM_NumberOfFrames, frameCount);
-    if (frameCount < 1) frameCount = 1;
-    if (frame >= static_cast<unsigned long>(frameCount)) return fail("frame index out of range", err, errlen);
-    DcmPixelSequence *seq = nullptr;
-    if (pd->getEncapsulatedRepresentation(xfer, nullptr, seq).bad() || seq == nullptr)
-        return fail("no encapsulated JPEG 2000 pixel data", err, errlen);
     std::vector<uint8_t> code;
     std::string why;
-    if (!frameCodestream(seq, frame, static_cast<unsigned long>(frameCount), code, why))
-        return fail(why, err, errlen);
+    if (!encapsulatedFrame(ds, pd, xfer, frame, code, why)) return fail(why, err, errlen);
     if (code.size() < 12) return fail("JPEG 2000 codestream is truncated", err, errlen);
     bool raw = code[0] == 0xFF && code[1] == 0x4F;
     MemoryStream memory{code.data(), code.size(), 0};
@@ -327,17 +335,11 @@ void interleavePlanes(const uint8_t *planes, size_t pixels, uint8_t *dst) {
 int decodeRLE(DcmDataset *ds, DcmPixelData *pd, unsigned long frame, uint8_t *buf, size_t buflen,
               char *colour, size_t colourlen, char *err, size_t errlen) {
     Geometry g = readGeometry(ds);
-    Sint32 frameCount = 1;
-    ds->findAndGetSint32(DCM_NumberOfFrames, frameCount);
-    if (frameCount < 1) frameCount = 1;
-    if (frame >= static_cast<unsigned long>(frameCount)) return -1;
     if (g.bitsAllocated != 8 && g.bitsAllocated != 16 && g.bitsAllocated != 32) return -1;
     if (g.samples != 1 && g.samples != 3) return -1;
-    DcmPixelSequence *seq = nullptr;
-    if (pd->getEncapsulatedRepresentation(EXS_RLELossless, nullptr, seq).bad() || seq == nullptr) return -1;
     std::vector<uint8_t> code;
     std::string why;
-    if (!frameCodestream(seq, frame, static_cast<unsigned long>(frameCount), code, why) || code.size() < 64) return -1;
+    if (!encapsulatedFrame(ds, pd, EXS_RLELossless, frame, code, why) || code.size() < 64) return -1;
     auto word = [&](size_t i) {
         const uint8_t *p = code.data() + 4 * i;
         return static_cast<size_t>(p[0]) | static_cast<size_t>(p[1]) << 8 | static_cast<size_t>(p[2]) << 16 |

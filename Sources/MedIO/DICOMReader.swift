@@ -104,7 +104,8 @@ public enum DICOMReader {
                 photometric = "RGB"
                 parts.append(.uint8(bytes))
                 continue
-            } else if layout.samples == 3 {
+            }
+            if layout.samples == 3 {
                 photometric = colour.isEmpty ? layout.photometric : colour
             }
             parts.append(buffer.withUnsafeBytes { samples(from: UnsafeRawBufferPointer(rebasing: $0[0 ..< layout.frameBytes]), layout: layout) })

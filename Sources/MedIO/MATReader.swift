@@ -39,13 +39,10 @@ public enum MATReader {
             guard m.dims == imageArray.dims, let pixels = m.pixels() else {
                 throw MATError(.corrupt, path: path, "cjdata.tumorMask is \(m.dims), the image \(imageArray.dims)")
             }
-            // MATLAB logicals come as bytes: straight to 0/1, without a pass through floats.
+            // MATLAB logicals come as bytes, which `Mask` takes as they are (any nonzero is 1).
             let values: [UInt8]
             if case .uint8(let bytes) = pixels.samples {
-                values = [UInt8](unsafeUninitializedCapacity: bytes.count) { out, n in
-                    bytes.withUnsafeBufferPointer { b in for i in b.indices { out[i] = min(b[i], 1) } }
-                    n = bytes.count
-                }
+                values = bytes
             } else {
                 values = pixels.samples.floats().map { $0 != 0 ? 1 : 0 }
             }

@@ -9,13 +9,16 @@ public final class Adam<T: NNScalar> {
     public var beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8
     public var weightDecay = 0.0
     /// Threads for the update (the network's count; results do not depend on it).
-    public var workers = 1
+    public let workers: Int
     public private(set) var step = 0
     /// First and second moments, by parameter name (saved in checkpoints).
     public var m: [String: [T]] = [:]
     public var v: [String: [T]] = [:]
 
-    public init(learningRate: Double) { self.learningRate = learningRate }
+    public init(learningRate: Double, workers: Int = 1) {
+        self.learningRate = learningRate
+        self.workers = workers
+    }
 
     /// One update of every parameter from its gradient, at learning rate `lr` (for schedules).
     @_specialize(where T == Float)

@@ -138,17 +138,14 @@ public final class Trainer {
         network = kind.generator.make(channels: train.channels, scale: config.scale, rng: &initRNG)
         network.setThreads(config.threads)
         network.setTraining(true)
-        optimizer = Adam<Float>(learningRate: config.learningRate)
+        optimizer = Adam<Float>(learningRate: config.learningRate, workers: config.threads)
         optimizer.weightDecay = config.weightDecay
-        optimizer.workers = config.threads
         if kind.adversarial {
             let d = Discriminator<Float>(channels: train.channels, separable: kind == .swiftSRGAN, rng: &initRNG)
             d.setThreads(config.threads)
             d.setTraining(true)
             discriminator = d
-            let dAdam = Adam<Float>(learningRate: config.learningRate)
-            dAdam.workers = config.threads
-            discriminatorOptimizer = dAdam
+            discriminatorOptimizer = Adam<Float>(learningRate: config.learningRate, workers: config.threads)
         } else {
             discriminator = nil
             discriminatorOptimizer = nil

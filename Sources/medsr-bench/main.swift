@@ -42,8 +42,7 @@ if ["espcn-train", "espcn-infer", "sr-train", "sr-infer"].contains(task) {
         let net: any SRNetwork<Float> = arch.make(channels: 1, scale: scale, rng: &rng)
         net.setThreads(threads)
         net.setTraining(true)
-        let adam = Adam<Float>(learningRate: 1e-3)
-        adam.workers = threads
+        let adam = Adam<Float>(learningRate: 1e-3, workers: threads)
         let x = Tensor<Float>(channels: 1, batch: batch, rows: patch, columns: patch,
                               data: (0 ..< batch * patch * patch).map { _ in Float.random(in: 0 ... 1, using: &rng) })
         let y = Tensor<Float>(channels: 1, batch: batch, rows: patch * scale, columns: patch * scale,

@@ -160,9 +160,8 @@ enum PixelArrayFixture {
         func run<T: NNScalar>(_ type: T.Type, workers: Int) -> [T] {
             var rng = SplitMix64(seed: 9)
             let p = Parameter<T>(name: "w", shape: [n], value: (0 ..< n).map { _ in T(Float.random(in: -1 ... 1, using: &rng)) })
-            let adam = Adam<T>(learningRate: 1e-3)
+            let adam = Adam<T>(learningRate: 1e-3, workers: workers)
             adam.weightDecay = decay
-            adam.workers = workers
             for _ in 0 ..< 3 {
                 p.gradient = (0 ..< n).map { _ in T(Float.random(in: -1 ... 1, using: &rng)) }
                 adam.update([p])
