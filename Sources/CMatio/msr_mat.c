@@ -30,7 +30,7 @@ static void quiet_matio(int level, char *message) {
 }
 
 /// True when the 128-byte MAT header declares version 0x0200 (v7.3). matio hands such a file
-/// to libhdf5 in this process; v7.3 files are read only in a child process (msr_h5.c), so a
+/// to libhdf5 in this process; v7.3 files are read only in a child process (msr_reader_pool.c), so a
 /// file that claims v7.3 without an HDF5 body must not reach matio.
 static int claims_v73(const char *path) {
     FILE *f = fopen(path, "rb");

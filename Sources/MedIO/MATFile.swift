@@ -110,7 +110,7 @@ struct MATArray {
 }
 
 /// A MATLAB file: v4/v5 through matio; v7.3 (HDF5) read by a child process, since libhdf5
-/// crashes on some damaged files (see `msr_h5.c`). Variables are named `var` or `var.field`.
+/// crashes on some damaged files (see `Sources/CMatio/msr_h5_hdf5.c`). Variables are named `var` or `var.field`.
 final class MATFile {
     enum Backend {
         case matio(OpaquePointer)

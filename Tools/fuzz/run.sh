@@ -53,7 +53,7 @@ run() {  # target, runs in ci mode, seed folders...
 run dicom 3000 Fixtures/dicom
 run png 60000 Fixtures/png/types Fixtures/png/reference
 run tiff 4000 Fixtures/tiff
-run mat 1000 Fixtures/mat  # v7.3 inputs are read by reader processes (see msr_h5.c)
+run mat 1000 Fixtures/mat  # v7.3 inputs are read by reader processes (see Sources/CMatio/msr_reader_pool.c)
 run recipe 1000000 Manifests
 run safetensors 100000 Fixtures/nn
 run json 300000 Fixtures/metrics Fixtures/resample

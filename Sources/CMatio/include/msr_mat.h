@@ -33,11 +33,11 @@ int msr_mat_info_of(msr_mat *mat, const char *path, msr_mat_info *info, char *fi
 /// Copies the data of a numeric, char or logical variable (char data as uint16 code units).
 int msr_mat_read(msr_mat *mat, const char *path, void *buf, size_t buflen, char *err, size_t errlen);
 
-// ---- v7.3 through HDF5, in a child process (msr_h5.c) ----------------------------------
+// ---- v7.3 through HDF5, in reader processes (msr_h5.c) ------------------------------------
 /// 1 when the file has an HDF5 superblock (at 0, 512, 1024, ...); reads bytes only, no HDF5.
 int msr_h5_signature(const char *path);
 
-/// What a child process (forked from a helper process started at the first call, see msr_h5.c)
+/// What a child process (forked from a helper process started at the first call, see msr_reader_pool.c)
 /// read from a v7.3 file: the group tree, every dataset's description,
 /// and the data of datasets of up to `inline_max` bytes while `max_bytes` in all lasts. A crash
 /// of libhdf5, `timeout_ms` without output, or an answer over the limits is an error here.
