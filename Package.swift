@@ -94,7 +94,8 @@ let package = Package(
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport", "CKernels"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedImage", "MedDataset", "TestSupport", "CBLAS"],
+        .target(name: "ReaderPoolJobs", dependencies: ["CMatio"], path: "Tests/ReaderPoolJobs"),
+        .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedImage", "MedDataset", "TestSupport", "CBLAS", "CMatio", "ReaderPoolJobs"],
                     swiftSettings: swiftSettings),
     ],
     cxxLanguageStandard: .cxx17

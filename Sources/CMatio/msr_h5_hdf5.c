@@ -369,4 +369,4 @@ static void answer(const char *path, const char *dataset, uint64_t max_bytes, ui
     else child_snapshot(path, max_bytes, inline_max, out);
 }
 
-const msr_reader_job msr_h5_job = {start, answer};
+const msr_reader_job msr_h5_job = {"libhdf5", start, answer};

@@ -178,25 +178,44 @@ typedef struct {
     pid_t pid;
     int sock;
     int served;
+    int family;  ///< index into families
 } reader;
 
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static int zygote_socket = -1;
-static pid_t zygote_pid = -1;
-static reader pool[POOL];
-static int pooled;
+/// One zygote and its pooled readers per job.
+typedef struct {
+    const msr_reader_job *job;
+    int zygote_socket;
+    pid_t zygote_pid;
+    reader pool[POOL];
+    int pooled;
+} family;
 
-static void stop_zygote(void) {
-    if (zygote_socket >= 0) close(zygote_socket);
-    if (zygote_pid > 0) {
-        kill(zygote_pid, SIGKILL);
-        while (waitpid(zygote_pid, NULL, 0) < 0 && errno == EINTR) {}
-    }
-    zygote_socket = -1;
-    zygote_pid = -1;
+enum { MAX_JOBS = 8 };
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static family families[MAX_JOBS];
+static int family_count;
+
+/// The family of `job`, made on first use; NULL when the table is full. Call with pool_lock held.
+static family *family_of(const msr_reader_job *job) {
+    for (int i = 0; i < family_count; i++)
+        if (families[i].job == job) return &families[i];
+    if (family_count == MAX_JOBS) return NULL;
+    family *f = &families[family_count++];
+    *f = (family){.job = job, .zygote_socket = -1, .zygote_pid = -1};
+    return f;
 }
 
-static int start_zygote(const msr_reader_job *job) {
+static void stop_zygote(family *f) {
+    if (f->zygote_socket >= 0) close(f->zygote_socket);
+    if (f->zygote_pid > 0) {
+        kill(f->zygote_pid, SIGKILL);
+        while (waitpid(f->zygote_pid, NULL, 0) < 0 && errno == EINTR) {}
+    }
+    f->zygote_socket = -1;
+    f->zygote_pid = -1;
+}
+
+static int start_zygote(family *f) {
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) return -1;
     pid_t pid = fork();
@@ -207,19 +226,19 @@ static int start_zygote(const msr_reader_job *job) {
     }
     if (pid == 0) {
         close(pair[0]);
-        zygote_main(job, pair[1]);
+        zygote_main(f->job, pair[1]);
         _exit(0);
     }
     close(pair[1]);
-    zygote_socket = pair[0];
-    zygote_pid = pid;
+    f->zygote_socket = pair[0];
+    f->zygote_pid = pid;
     return 0;
 }
 
 /// Asks the zygote for a new reader; call with pool_lock held.
-static int spawn_reader(const msr_reader_job *job, reader *out) {
+static int spawn_reader(family *f, reader *out) {
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (zygote_socket < 0 && start_zygote(job) != 0) return -1;
+        if (f->zygote_socket < 0 && start_zygote(f) != 0) return -1;
         int pair[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return -1;
         char byte = 'R';
@@ -241,23 +260,23 @@ static int spawn_reader(const msr_reader_job *job, reader *out) {
         memcpy(CMSG_DATA(c), &pair[1], sizeof(int));
         ssize_t sent, got = -1;
         pid_t pid = -1;
-        while ((sent = sendmsg(zygote_socket, &message, MSG_NOSIGNAL)) < 0 && errno == EINTR) {}
+        while ((sent = sendmsg(f->zygote_socket, &message, MSG_NOSIGNAL)) < 0 && errno == EINTR) {}
         if (sent >= 0) {
             /* The zygote answers at once; one that does not within 10 s is replaced. */
-            struct pollfd f = {zygote_socket, POLLIN, 0};
+            struct pollfd z = {f->zygote_socket, POLLIN, 0};
             int ready;
-            while ((ready = poll(&f, 1, 10000)) < 0 && errno == EINTR) {}
+            while ((ready = poll(&z, 1, 10000)) < 0 && errno == EINTR) {}
             if (ready > 0)
-                while ((got = recv(zygote_socket, &pid, sizeof pid, 0)) < 0 && errno == EINTR) {}
+                while ((got = recv(f->zygote_socket, &pid, sizeof pid, 0)) < 0 && errno == EINTR) {}
         }
         close(pair[1]);
         if (sent >= 0 && got == (ssize_t)sizeof pid && pid > 0) {
-            *out = (reader){pid, pair[0], 0};
+            *out = (reader){pid, pair[0], 0, (int)(f - families)};
             return 0;
         }
         close(pair[0]);
         if (sent >= 0 && got == (ssize_t)sizeof pid) return -1;  /* the zygote could not fork */
-        stop_zygote();  /* gone or confused: a new one on the next attempt */
+        stop_zygote(f);  /* gone or confused: a new one on the next attempt */
     }
     return -1;
 }
@@ -266,8 +285,10 @@ static int spawn_reader(const msr_reader_job *job, reader *out) {
 static int take_reader(const msr_reader_job *job, reader *out, int fresh) {
     pthread_mutex_lock(&pool_lock);
     int status = 0;
-    if (pooled > 0 && !fresh) *out = pool[--pooled];
-    else status = spawn_reader(job, out);
+    family *f = family_of(job);
+    if (f == NULL) status = -1;
+    else if (f->pooled > 0 && !fresh) *out = f->pool[--f->pooled];
+    else status = spawn_reader(f, out);
     pthread_mutex_unlock(&pool_lock);
     return status;
 }
@@ -277,8 +298,9 @@ static void release_reader(reader *r, int keep, int kill_it) {
     if (kill_it) kill(r->pid, SIGKILL);
     if (keep && !kill_it && r->served < FILES_PER_READER) {
         pthread_mutex_lock(&pool_lock);
-        if (pooled < POOL) {
-            pool[pooled++] = *r;
+        family *f = &families[r->family];
+        if (f->pooled < POOL) {
+            f->pool[f->pooled++] = *r;
             pthread_mutex_unlock(&pool_lock);
             return;
         }
@@ -299,6 +321,7 @@ typedef struct {
     int64_t deadline, checked;
     uint64_t ceiling;
     const char *problem;  ///< set when the reader must be killed
+    int library_fault;    ///< the problem is the library's doing (memory, silence), not a limit of ours
 } watch;
 
 /// Reads exactly n bytes from the reader, watching its silence and size. 0, or -1 when the
@@ -312,14 +335,16 @@ static int receive(watch *w, void *data, size_t n) {
         if (now_ms() - w->checked >= 50) {
             w->checked = now_ms();
             if (resident_bytes(w->r->pid) > w->ceiling) {
-                w->problem = "libhdf5 took more memory on it than its data can need; the file is damaged";
+                w->problem = "took more memory on it than its data can need";
+                w->library_fault = 1;
                 return -1;
             }
         }
         if (ready < 0 && errno == EINTR) continue;
         if (ready == 0) {
             if (now_ms() >= w->deadline) {
-                w->problem = "libhdf5 hung on it (no answer within the time limit); the file is damaged";
+                w->problem = "hung on it (no answer within the time limit)";
+                w->library_fault = 1;
                 return -1;
             }
             continue;
@@ -334,6 +359,15 @@ static int receive(watch *w, void *data, size_t n) {
     return 0;
 }
 
+/// "<library> <what>; the file is damaged" (a reader that could not start is not the file's fault).
+static int damaged(const msr_reader_job *job, const char *what, char *err, size_t errlen) {
+    if (err && errlen) {
+        if (strncmp(what, "could not", 9) == 0) snprintf(err, errlen, "%s %s", job->library, what);
+        else snprintf(err, errlen, "%s %s; the file is damaged", job->library, what);
+    }
+    return 2;
+}
+
 int msr_reader_ask(const msr_reader_job *job, const char *path, const char *dataset, uint64_t max_bytes,
                    uint64_t inline_max, int timeout_ms, char **blob, size_t *blob_len, char *err, size_t errlen) {
     request q = {max_bytes, inline_max, (uint32_t)strlen(path), dataset ? (uint32_t)strlen(dataset) : 0};
@@ -344,12 +378,12 @@ int msr_reader_ask(const msr_reader_job *job, const char *path, const char *data
     uint64_t allowance = allowance_for(dataset ? max_bytes : inline_max);
     for (int attempt = 0; attempt < 2; attempt++) {
         reader r;
-        if (take_reader(job, &r, attempt > 0) != 0) return msr_h5_fail(err, errlen, "cannot start the HDF5 reader process");
+        if (take_reader(job, &r, attempt > 0) != 0) return damaged(job, "could not be started in a reader process", err, errlen);
         int fresh = r.served == 0;
         r.served++;
         /* The reader's growth beyond the allowance is stopped by RLIMIT_AS in the reader and,
            where an allocator reserved its address space up front (sanitizers), here. */
-        watch w = {&r, timeout_ms, now_ms() + timeout_ms, 0, resident_bytes(r.pid) + allowance, NULL};
+        watch w = {&r, timeout_ms, now_ms() + timeout_ms, 0, resident_bytes(r.pid) + allowance, NULL, 0};
         int sent = msr_h5_send_all(r.sock, &q, sizeof q) == 0 && msr_h5_send_all(r.sock, path, q.path_len) == 0 &&
                    (!dataset || msr_h5_send_all(r.sock, dataset, q.dataset_len) == 0);
         size_t used = 0, capacity = 1 << 16;
@@ -386,9 +420,9 @@ int msr_reader_ask(const msr_reader_job *job, const char *path, const char *data
         }
         free(buf);
         release_reader(&r, 0, 1);
-        if (w.problem) return msr_h5_fail(err, errlen, w.problem);
+        if (w.problem) return w.library_fault ? damaged(job, w.problem, err, errlen) : msr_h5_fail(err, errlen, w.problem);
         /* The reader died: retry once on a fresh reader unless this one was fresh. */
-        if (fresh) return msr_h5_fail(err, errlen, "libhdf5 crashed on it; the file is damaged");
+        if (fresh) return damaged(job, "crashed on it", err, errlen);
     }
-    return msr_h5_fail(err, errlen, "libhdf5 crashed on it; the file is damaged");
+    return damaged(job, "crashed on it", err, errlen);
 }

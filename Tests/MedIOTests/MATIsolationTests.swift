@@ -5,7 +5,7 @@ import MedImage
 import Testing
 import TestSupport
 
-/// v7.3 files are read by reader processes (Sources/CMatio/msr_h5.c): libhdf5 1.10.8 crashes or
+/// v7.3 files are read by reader processes (Sources/CMatio/msr_reader_pool.c): libhdf5 1.10.8 crashes or
 /// allocates without end on some damaged files, and that must cost the file, not the run.
 @Suite("MATLAB v7.3 read in a child process")
 struct MATIsolationTests {

@@ -8,6 +8,7 @@
 /// `answer` runs in a reader for each request (`dataset` NULL: the whole file) and writes its
 /// answer to `out`, ending with an end record. Both run in a child process and may crash.
 typedef struct {
+    const char *library;  ///< names the library in errors: "libhdf5 crashed on it; the file is damaged"
     void (*start)(void);
     void (*answer)(const char *path, const char *dataset, uint64_t max_bytes, uint64_t inline_max,
                    msr_h5_stream *out);
