@@ -24,28 +24,31 @@ let package = Package(
     ],
     targets: [
         // C and C++ shims: the only code that touches C memory rules.
+        // DCMTK ships no usable pkg-config file on Debian (its dcmtk.pc requires sndfile), so its
+        // libraries are named here; OpenJPEG comes through pkg-config.
         .target(
             name: "CDCMTK",
-            cxxSettings: [.unsafeFlags(["-I/usr/include/openjpeg-2.5"])],
+            dependencies: ["COpenJPEG"],
             linkerSettings: [
                 .linkedLibrary("dcmjpls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("dcmimage"),
                 .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"),
-                .linkedLibrary("ofstd"), .linkedLibrary("openjp2"), .linkedLibrary("z"),
+                .linkedLibrary("ofstd"), .linkedLibrary("z"),
             ]
         ),
-        .target(
-            name: "CMatio",
-            cSettings: [.unsafeFlags(["-I/usr/include/hdf5/serial"])],
-            linkerSettings: [
-                .unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/hdf5/serial"]),
-                .linkedLibrary("matio"), .linkedLibrary("hdf5"),
-            ]
-        ),
-        .target(name: "CPNG", cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
-                linkerSettings: [.linkedLibrary("png16")]),
-        .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+        .target(name: "CMatio", dependencies: ["CHDF5"], linkerSettings: [.linkedLibrary("matio")]),
+        .target(name: "CPNG", dependencies: ["CLibPNG"]),
+        .target(name: "CTIFF", dependencies: ["CLibTIFF"]),
         .target(name: "CMalloc"),
+        // -O3 in every configuration: the tests run debug builds, and these kernels at -O0 would
+        // take minutes. (The one unsafe flag left: it keeps a remote package from depending on
+        // MedSR's library products; a local path dependency works.)
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // The C libraries from Debian, found through their pkg-config files (include and library
+        // paths of Debian's layout are not written here).
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CLibTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),

@@ -25,6 +25,7 @@ maps=()
 for m in CDCMTK CMatio CPNG CTIFF CKernels; do maps+=(-Xcc -fmodule-map-file=.build-fuzz/debug/$m.build/module.modulemap); done
 if ! swiftc -sanitize=fuzzer,address -parse-as-library -I .build-fuzz/debug/Modules "${maps[@]}" \
   -Xcc -fmodule-map-file=Sources/CZstd/module.modulemap -Xcc -fmodule-map-file=Sources/CBLAS/module.modulemap \
+  $(for m in CLibPNG CLibTIFF CHDF5 COpenJPEG; do echo -Xcc -fmodule-map-file=Sources/$m/module.modulemap; done) \
   -Xcc -I/usr/include/hdf5/serial -Xcc -I/usr/include/libpng16 -Xcc -I/usr/include/openjpeg-2.5 \
   Tools/fuzz/Fuzz.swift $objects -o .build-fuzz/fuzz-readers \
   -L/usr/lib/x86_64-linux-gnu/hdf5/serial -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmdata -loflog -lofstd \
