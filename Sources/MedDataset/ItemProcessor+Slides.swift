@@ -18,6 +18,7 @@ extension ItemProcessor {
         if recipe.filters.tissue, let smallest = levels.last {
             var options = ReadOptions()
             options.level = smallest.level
+            options.frames = .index(0)
             options.maxBytes = min(maxBytes, 256 << 20)
             let thumb = try TIFFCodec.read(path: url.path, options: options)
             threshold = Otsu.threshold(Saturation.values(thumb.pixels))
@@ -30,6 +31,7 @@ extension ItemProcessor {
                 var options = ReadOptions()
                 options.level = recipe.level
                 options.region = Region(x: x, y: y, width: t, height: t)
+                options.frames = .index(0)
                 options.maxBytes = maxBytes
                 let region = try TIFFCodec.read(path: url.path, options: options)
                 if let threshold {
