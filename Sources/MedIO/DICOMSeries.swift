@@ -166,15 +166,23 @@ public enum DICOMSeriesScanner {
         }
         var result = [DICOMSeries]()
         for (uid, entries) in groups.sorted(by: { $0.key < $1.key }) {
-            let keys = Set(entries.map(\.stack)).sorted()
+            // An attribute makes stacks when files at one position differ in it (a trigger time
+            // that changes from slice to slice of a gated series does not). Without positions,
+            // when each of its values is shared by several files.
             var varying = Set<String>()
-            if keys.count > 1 {
-                let names = Set(keys.flatMap { $0.parts.map(\.name) })
-                for name in names where Set(keys.map { k in k.parts.first { $0.name == name }?.value }).count > 1 {
-                    varying.insert(name)
+            let names = Set(entries.flatMap { $0.stack.parts.map(\.name) })
+            for name in names {
+                let value = { (e: Entry) in e.stack.parts.first { $0.name == name }?.value }
+                if entries.allSatisfy({ $0.position?.count == 3 }) {
+                    var atPosition = [[Double]: Set<Double?>]()
+                    for e in entries { atPosition[e.position!.map { ($0 * 1000).rounded() }, default: []].insert(value(e)) }
+                    if atPosition.values.contains(where: { $0.count > 1 }) { varying.insert(name) }
+                } else {
+                    var counts = [Double?: Int]()
+                    for e in entries { counts[value(e), default: 0] += 1 }
+                    if counts.count > 1 && counts.values.allSatisfy({ $0 > 1 }) { varying.insert(name) }
                 }
             }
-            // Attributes that do not vary (or vary only per slice) do not make stacks.
             let stackOf = { (e: Entry) in StackKey(parts: e.stack.parts.filter { varying.contains($0.name) }) }
             var byStack = [StackKey: [Entry]]()
             for e in entries { byStack[stackOf(e), default: []].append(e) }

@@ -65,6 +65,16 @@ struct Issue16ReaderTests {
         #expect(s.sliceSpacingMM == 4)
     }
 
+    @Test func cinePhasesAreStacksButATriggerTimePerSliceIsNot() throws {
+        let (cine, _) = DICOMSeriesScanner.scan(ImageFiles.files(under: FixturePath.url("dicom/cine")))
+        #expect(cine.first?.stacks == [.init(name: "trigger time 0", count: 2), .init(name: "trigger time 40", count: 2)])
+        #expect(cine.first?.duplicates.isEmpty == true)
+        let (gated, _) = DICOMSeriesScanner.scan(ImageFiles.files(under: FixturePath.url("dicom/gated")))
+        #expect(gated.first?.stacks == [.init(name: "", count: 3)])
+        #expect(gated.first?.stackSummary == nil)
+        #expect(gated.first?.sliceSpacingMM == 6)
+    }
+
     @Test func everyPageOfAMultiPageTIFFIsAFrame() throws {
         let ref = try Self.reference("tiff/multipage.json")
         let url = FixturePath.url("tiff/multipage.tif")
