@@ -409,6 +409,9 @@ void msr_dcm_register_codecs(void) {
     std::call_once(once, [] {
         try {
             silenceLogging();
+            // Elements a writer stored as UN (explicit VR, defined length) are re-read with the
+            // VR the data dictionary gives, so Modality "CT" reads as "CT", not bytes "43\54".
+            dcmEnableUnknownVRConversion.set(OFTrue);
             DcmRLEDecoderRegistration::registerCodecs();
             DJDecoderRegistration::registerCodecs();
             DJLSDecoderRegistration::registerCodecs();

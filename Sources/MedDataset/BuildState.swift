@@ -29,16 +29,21 @@ struct BuildState {
         /// Listing-level skips and notes, kept for the report.
         var skipped: [[String]]
         var notes: [String]
+        /// DICOM folders: what each series became.
+        var series: [SeriesPlan] = []
 
         var json: JSONValue {
-            .object([("recipeSHA", .string(recipeSHA)), ("listingSHA", .string(listingSHA)), ("keyCheck", .string(keyCheck)),
-                     ("units", .int(units)), ("shard", .int(shard)), ("shards", .int(shards)),
-                     ("skipped", .array(skipped.map { .array($0.map { .string($0) }) })),
-                     ("notes", .array(notes.map { .string($0) }))])
+            var fields: [(String, JSONValue)] = [
+                ("recipeSHA", .string(recipeSHA)), ("listingSHA", .string(listingSHA)), ("keyCheck", .string(keyCheck)),
+                ("units", .int(units)), ("shard", .int(shard)), ("shards", .int(shards)),
+                ("skipped", .array(skipped.map { .array($0.map { .string($0) }) })),
+                ("notes", .array(notes.map { .string($0) }))]
+            if !series.isEmpty { fields.append(("series", .array(series.map(\.json)))) }
+            return .object(fields)
         }
 
         init(recipeSHA: String, listingSHA: String, keyCheck: String, units: Int, shard: Int, shards: Int,
-             skipped: [[String]], notes: [String]) {
+             skipped: [[String]], notes: [String], series: [SeriesPlan] = []) {
             self.recipeSHA = recipeSHA
             self.listingSHA = listingSHA
             self.keyCheck = keyCheck
@@ -47,6 +52,7 @@ struct BuildState {
             self.shards = shards
             self.skipped = skipped
             self.notes = notes
+            self.series = series
         }
 
         init?(json: JSONValue) {
@@ -55,7 +61,8 @@ struct BuildState {
                   let s = json["shard"]?.intValue, let n = json["shards"]?.intValue else { return nil }
             self.init(recipeSHA: r, listingSHA: l, keyCheck: k, units: u, shard: s, shards: n,
                       skipped: (json["skipped"]?.arrayValue ?? []).map { ($0.arrayValue ?? []).compactMap(\.stringValue) },
-                      notes: (json["notes"]?.arrayValue ?? []).compactMap(\.stringValue))
+                      notes: (json["notes"]?.arrayValue ?? []).compactMap(\.stringValue),
+                      series: (json["series"]?.arrayValue ?? []).compactMap(SeriesPlan.init(json:)))
         }
 
         /// Equal apart from which shard wrote them.

@@ -79,7 +79,8 @@ public enum DatasetBuilder {
         let facts = BuildState.Facts(recipeSHA: SHA256.hex([UInt8](recipe.canonicalJSON())), listingSHA: listing.fingerprint,
                                      keyCheck: pseudonyms.pseudonym("medsr-key-check"), units: units,
                                      shard: shard, shards: shards,
-                                     skipped: listing.skipped.map { [$0.0, $0.1] }, notes: listing.notes)
+                                     skipped: listing.skipped.map { [$0.0, $0.1] }, notes: listing.notes,
+                                     series: listing.series)
         try state.lock(recover: options.resume)
         defer { state.unlock() }
         if let previous = try state.readFacts() {
@@ -134,7 +135,7 @@ public enum DatasetBuilder {
             try store.set("units/" + state.headerURL(u).lastPathComponent, UnitFile.encode(unit: u, results: results, chunks: false))
         }
         summary.unitsBuilt = todo.count
-        let report = try writer.finish(listingSkipped: listing.skipped, notes: listing.notes)
+        let report = try writer.finish(listingSkipped: listing.skipped, notes: listing.notes, series: listing.series)
         summary.report = report
         summary.skipped = report.skipped
         try? fm.removeItem(at: state.stateURL)
@@ -185,6 +186,6 @@ public enum DatasetBuilder {
             for item in unit.items { try writer.add(item) { t, c in unit.chunk(item, t, c) } }
         }
         let skipped = facts[0].skipped.map { ($0.first ?? "", $0.count > 1 ? $0[1] : "") }
-        return try writer.finish(listingSkipped: skipped, notes: facts[0].notes)
+        return try writer.finish(listingSkipped: skipped, notes: facts[0].notes, series: facts[0].series)
     }
 }

@@ -94,7 +94,7 @@ final class DatasetWriter {
     }
 
     /// Checks the splits, then writes array metadata, the manifest, the recipe and the card.
-    func finish(listingSkipped: [(String, String)], notes: [String]) throws -> SplitReport {
+    func finish(listingSkipped: [(String, String)], notes: [String], series: [SeriesPlan] = []) throws -> SplitReport {
         let crossing = splitsOfPatient.values.filter { $0.count > 1 }.count
         if crossing > 0 {
             let what = switch recipe.split.policy {
@@ -118,6 +118,7 @@ final class DatasetWriter {
         }
         report.skipped = listingSkipped + report.skipped
         report.warnings = notes + report.warnings
+        report.series = series
         let header = "split,index,source,patient,label,frame,level,x,y,size,mask_fraction,lo,hi"
         let csv = ([header] + SplitReport.splitNames.flatMap { rows[$0] ?? [] }).joined(separator: "\n") + "\n"
         try store.set("tiles.csv", Array(csv.utf8))
@@ -170,6 +171,11 @@ final class DatasetWriter {
         if let v = r.intensity.preset { intensity.append(("preset", .string(v))) }
         if let v = r.intensity.center { intensity.append(("center", .double(v))) }
         if let v = r.intensity.width { intensity.append(("width", .double(v))) }
+        if r.intensity.mode == .window {
+            let other = r.intensity.resolved(modality: nil, rescaleType: nil)
+            intensity.append(("otherModalities", .string(other.mode.rawValue)))
+            intensity.append(("note", .string("the window applies to CT (Hounsfield units) only; other images: \(other.summary)")))
+        }
         intensity.append(("map", .string("source = lo + value / \(r.bits == 8 ? 255 : 65535) * (hi - lo), lo/hi per tile in tiles.csv")))
         return .object([
             ("format", .string("medsr-dataset/1")),
@@ -186,7 +192,7 @@ final class DatasetWriter {
             ("counts", report.json),
             ("skipped", .array(report.skipped.map { .object([("source", .string($0.0)), ("reason", .string($0.1))]) })),
             ("warnings", .array(report.warnings.map { .string($0) })),
-        ])
+        ] + (report.series.isEmpty ? [] : [("series", .array(report.series.map(\.json)))]))
     }
 }
 

@@ -18,6 +18,7 @@ extension ItemProcessor {
         if recipe.filters.tissue, let smallest = levels.last {
             var options = ReadOptions()
             options.level = smallest.level
+            options.frames = .index(0)
             options.maxBytes = min(maxBytes, 256 << 20)
             let thumb = try TIFFCodec.read(path: url.path, options: options)
             threshold = Otsu.threshold(Saturation.values(thumb.pixels))
@@ -30,6 +31,7 @@ extension ItemProcessor {
                 var options = ReadOptions()
                 options.level = recipe.level
                 options.region = Region(x: x, y: y, width: t, height: t)
+                options.frames = .index(0)
                 options.maxBytes = maxBytes
                 let region = try TIFFCodec.read(path: url.path, options: options)
                 if let threshold {
@@ -37,9 +39,11 @@ extension ItemProcessor {
                     let tissue = Double(s.filter { $0 > threshold }.count) / Double(max(s.count, 1))
                     if tissue < recipe.filters.minForeground { continue }
                 }
-                let (mapped, window) = map(fitChannels(region.pixels), rescale: .identity)
+                let (mapped, window) = map(fitChannels(region.pixels), rescale: .identity,
+                                           intensity: recipe.intensity.resolved(modality: nil, rescaleType: nil))
                 if threshold == nil, recipe.filters.minForeground > 0,
                    tiler.foregroundFraction(mapped, x: 0, y: 0) < recipe.filters.minForeground { continue }
+                if tiler.isFlat(mapped, x: 0, y: 0) { continue }
                 out.append(tiler.tile(mapped, mask: nil, x: 0, y: 0, window: window, frame: nil, level: recipe.level,
                                       origin: (x, y), compressor: compressor))
             }

@@ -85,9 +85,23 @@ struct ItemProcessor: Sendable {
             var options = ReadOptions()
             options.maxBytes = maxBytes
             let image = try DICOMReader.read(path: url.path, options: options)
-            let segMask = recipe.masks.contains("seg") ? image.masks.sorted { $0.key < $1.key }.first?.value : nil
+            // Masks come from the segmentations drawn on this slice (the listing matched them).
+            var segMask: Mask?
+            if recipe.masks.contains("seg") && !item.segmentation.isEmpty {
+                var values = [UInt8](repeating: 0, count: image.pixels.rows * image.pixels.columns)
+                for (path, frames) in Dictionary(grouping: item.segmentation, by: \.path).sorted(by: { $0.key < $1.key }) {
+                    let m = try DICOMSegmentation.mask(path: input.appendingPathComponent(path).path,
+                                                       frames: frames.map(\.frame), maxBytes: maxBytes)
+                    guard m.rows == image.pixels.rows, m.columns == image.pixels.columns else {
+                        throw DICOMError(.corrupt, path: url.path, "its segmentation \(path) is \(m.columns)×\(m.rows), the image \(image.pixels.columns)×\(image.pixels.rows)")
+                    }
+                    for i in values.indices where m.values[i] != 0 { values[i] = 1 }
+                }
+                segMask = Mask(rows: image.pixels.rows, columns: image.pixels.columns, values: values)
+            }
             return (0 ..< image.pixels.frames).map { f in
-                SourceImage(pixels: image.pixels.frame(f), rescale: image.metadata.rescale, mask: segMask,
+                SourceImage(pixels: image.pixels.frame(f), rescale: image.metadata.frameRescales?[f] ?? image.metadata.rescale,
+                            modality: image.metadata.modality, rescaleType: image.metadata.rescaleType, mask: segMask,
                             patient: image.patient?.id, label: image.metadata.modality,
                             frame: image.pixels.frames > 1 ? f : nil)
             }
@@ -98,7 +112,7 @@ struct ItemProcessor: Sendable {
             options.frames = .index(0)
             let image = try ImageFiles.read(url, options: options)
             return [SourceImage(pixels: image.pixels.frame(0), rescale: image.metadata.rescale,
-                                mask: image.masks.sorted { $0.key < $1.key }.first?.value, label: image.metadata.modality)]
+                                modality: image.metadata.modality, rescaleType: image.metadata.rescaleType, mask: image.masks.sorted { $0.key < $1.key }.first?.value, label: image.metadata.modality)]
         case .slides:
             preconditionFailure("slides are read region by region")
         }
@@ -129,13 +143,14 @@ struct ItemProcessor: Sendable {
 
     /// Maps intensities, then tiles.
     func tiles(of image: SourceImage, compressor: Zstd.Compressor) -> [TileOutput] {
-        let (mapped, window) = map(fitChannels(image.pixels), rescale: image.rescale)
+        let intensity = recipe.intensity.resolved(modality: image.modality, rescaleType: image.rescaleType)
+        let (mapped, window) = map(fitChannels(image.pixels), rescale: image.rescale, intensity: intensity)
         return tiler.tiles(mapped, mask: image.mask, window: window, frame: image.frame, level: image.level,
                            compressor: compressor)
     }
 
-    func map(_ pixels: PixelArray, rescale: Rescale) -> (PixelArray, IntensityWindow) {
-        let m = IntensityMapper.map(pixels, rescale: rescale, intensity: recipe.intensity, bits: recipe.bits)
+    func map(_ pixels: PixelArray, rescale: Rescale, intensity: Recipe.Intensity) -> (PixelArray, IntensityWindow) {
+        let m = IntensityMapper.map(pixels, rescale: rescale, intensity: intensity, bits: recipe.bits)
         return (m.pixels, IntensityWindow(lo: m.lo, hi: m.hi))
     }
 }

@@ -8,12 +8,16 @@ public struct Listing: Sendable {
     public var skipped: [(String, String)] = []
     /// One-line facts a person should know (missing files, fold facts).
     public var notes: [String] = []
+    /// DICOM folders: what each series became (images and their intensity mapping, masks, left out).
+    public var series: [SeriesPlan] = []
 
     /// A fingerprint of the listing: parts built from another listing are never mixed.
     public var fingerprint: String {
         var text = ""
         for item in items {
-            text += "\(item.path)|\(item.slice.map(String.init) ?? "")|\(item.official ?? "")|\(item.fold.map(String.init) ?? "")\n"
+            text += "\(item.path)|\(item.slice.map(String.init) ?? "")|\(item.official ?? "")|\(item.fold.map(String.init) ?? "")"
+            for s in item.segmentation { text += "|seg \(s.path)#\(s.frame)" }
+            text += "\n"
         }
         return SHA256.hex(Array(text.utf8))
     }
@@ -72,25 +76,99 @@ public struct Listing: Sendable {
         return listing
     }
 
-    /// DICOM folders: every series (by SeriesInstanceUID), slices in order along the normal.
+    /// DICOM folders: every series (by SeriesInstanceUID), slices in order along the normal,
+    /// stack by stack. Segmentations (SEG) are never images: their frames become masks of the
+    /// slices they were drawn on when that series is in the input (and the recipe stores `seg`
+    /// masks), else they are left out with a note.
     static func dicom(recipe: Recipe, input: URL) -> Listing {
         var listing = Listing()
         let (series, skipped) = DICOMSeriesScanner.scan(ImageFiles.files(under: imagesFolder(recipe, input)))
         listing.skipped = skipped.map { (relative(URL(fileURLWithPath: $0.0), to: input), $0.1) }
+        let rel = { (path: String) in relative(URL(fileURLWithPath: path), to: input) }
+        // Series number (1-based, listing order) of each image series, for the plan lines.
+        var number = [String: Int]()
+        for s in series { number[s.seriesUID] = number.count + 1 }
+        var masks = [String: [Int: [SourceItem.SegmentationFrame]]]()  // series UID → slice index → frames
+        var segmentationUse = [String: String]()
+        for seg in series where seg.isSegmentation {
+            segmentationUse[seg.seriesUID] = attach(seg, among: series, recipe: recipe, number: number,
+                                                    rel: rel, masks: &masks, notes: &listing.notes)
+        }
         for s in series {
+            let n = number[s.seriesUID]!
+            var plan = SeriesPlan(series: n, modality: s.modality ?? "?", files: s.files.count, first: rel(s.files[0]),
+                                  stacks: s.stackSummary, use: "")
+            if s.isSegmentation {
+                plan.use = segmentationUse[s.seriesUID] ?? ""
+                listing.series.append(plan)
+                continue
+            }
+            let intensity = recipe.intensity.resolved(modality: s.modality, rescaleType: s.rescaleType)
+            plan.use = "images, " + intensity.summary
+            if recipe.intensity.mode == .window && intensity.mode != .window {
+                plan.use += " (the window is in HU, for CT only)"
+            }
+            listing.series.append(plan)
             let duplicates = Set(s.duplicates)
+            var stackStart = [Int]()  // per file: the index of its stack's first file
+            for stack in s.stacks { stackStart += Array(repeating: stackStart.count, count: stack.count) }
             for (i, path) in s.files.enumerated() {
                 if duplicates.contains(path) {
-                    listing.skipped.append((relative(URL(fileURLWithPath: path), to: input), "duplicate slice of its series"))
+                    listing.skipped.append((rel(path), "duplicate slice of its series"))
                     continue
                 }
-                var item = SourceItem(path: relative(URL(fileURLWithPath: path), to: input))
-                item.slice = i
+                var item = SourceItem(path: rel(path))
+                item.slice = i - (i < stackStart.count ? stackStart[i] : 0)
+                item.segmentation = masks[s.seriesUID]?[i] ?? []
                 listing.items.append(item)
             }
             if !s.gapsAfter.isEmpty { listing.notes.append("a series of \(s.files.count) slices has \(s.gapsAfter.count) gap(s)") }
         }
         return listing
+    }
+
+    /// Matches a segmentation's frames to the slices of the series it references (by the source
+    /// image's SOP Instance UID, else by position); returns what became of it, in words.
+    static func attach(_ seg: DICOMSeries, among series: [DICOMSeries], recipe: Recipe, number: [String: Int],
+                       rel: (String) -> String, masks: inout [String: [Int: [SourceItem.SegmentationFrame]]],
+                       notes: inout [String]) -> String {
+        let images = series.filter { !$0.isSegmentation }
+        var target = seg.referencedSeriesUID.flatMap { uid in images.first { $0.seriesUID == uid } }
+        if target == nil, seg.referencedSeriesUID == nil, let frame = seg.frameOfReferenceUID {
+            let same = images.filter { $0.frameOfReferenceUID == frame }
+            if same.count == 1 { target = same[0] }
+        }
+        let name = "segmentation \(rel(seg.files[0]))"
+        guard let target else {
+            notes.append("\(name): left out: a segmentation is a mask of the series it references, which is not in the input")
+            return "left out: its referenced series is not in the input"
+        }
+        let targetName = "series \(number[target.seriesUID]!) (\(target.modality ?? "?"))"
+        guard recipe.masks.contains("seg") else {
+            notes.append("\(name): masks of \(targetName) not stored: the recipe has no seg mask")
+            return "masks of \(targetName), not stored (the recipe has no seg mask)"
+        }
+        var matched = 0, frames = 0
+        var slices = Set<Int>()
+        for path in seg.files {
+            guard let references = try? DICOMSegmentation.frameReferences(path: path) else { continue }
+            frames += references.count
+            for (f, ref) in references.enumerated() {
+                let index = target.instances.firstIndex { i in
+                    if let uid = ref.sopInstanceUID { return i.sopInstanceUID == uid }
+                    guard let a = ref.positionMM, let b = i.positionMM, a.count == 3, b.count == 3 else { return false }
+                    return zip(a, b).allSatisfy { abs($0 - $1) < 0.01 }
+                }
+                guard let index else { continue }
+                matched += 1
+                slices.insert(index)
+                masks[target.seriesUID, default: [:]][index, default: []].append(.init(path: rel(path), frame: f))
+            }
+        }
+        if matched < frames {
+            notes.append("\(name): \(frames - matched) of \(frames) frame(s) match no slice of \(targetName) and are left out")
+        }
+        return "masks of \(targetName): \(matched) frame(s) on \(slices.count) slice(s)"
     }
 
     /// Image folders: every file whose format MedSR recognises, by path; the patient is the

@@ -68,16 +68,65 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// CT presets: `brain` 40/80, `subdural` 75/215, `stroke` 40/40, `lung` −600/1500,
         /// `mediastinum` 50/350, `abdomen` 40/400, `liver` 60/160, `bone` 400/1800.
         public var preset: String?
+        /// With `window`: how images the window does not fit (not CT in Hounsfield units: MR,
+        /// CR, US, NM, photographs) are mapped: `percentile` (with `low`/`high`) when absent.
+        public var otherModalities: Mode?
 
         public init(mode: Mode, low: Double? = nil, high: Double? = nil, center: Double? = nil, width: Double? = nil,
-                    preset: String? = nil) {
+                    preset: String? = nil, otherModalities: Mode? = nil) {
             self.mode = mode
             self.low = low
             self.high = high
             self.center = center
             self.width = width
             self.preset = preset
+            self.otherModalities = otherModalities
         }
+
+        /// This recipe's mapping with its window replaced by `window` (a preset name or
+        /// center/width); images that are not CT keep the mapping the recipe had.
+        public func windowed(preset: String? = nil, center: Double? = nil, width: Double? = nil) -> Intensity {
+            var out = self
+            out.otherModalities = mode == .window ? (otherModalities ?? .percentile) : mode
+            out.mode = .window
+            out.preset = preset
+            out.center = preset == nil ? center : nil
+            out.width = preset == nil ? width : nil
+            return out
+        }
+
+        /// Whether an image's values are Hounsfield units, the units a window preset is in: CT by
+        /// its Modality, unless its Rescale Type names other units; or a Rescale Type of `HU`.
+        public static func isHounsfield(modality: String?, rescaleType: String?) -> Bool {
+            let type = rescaleType?.uppercased()
+            return type == "HU" || (modality?.uppercased() == "CT" && (type == nil || type == "US"))
+        }
+
+        /// The mapping an image gets: a window only for images in Hounsfield units; others get
+        /// `otherModalities` (percentile by default).
+        public func resolved(modality: String?, rescaleType: String?) -> Intensity {
+            guard mode == .window, !Self.isHounsfield(modality: modality, rescaleType: rescaleType) else { return self }
+            var out = Intensity(mode: otherModalities ?? .percentile, low: low, high: high)
+            if out.mode == .window { out.mode = .percentile }
+            return out
+        }
+
+        /// What `resolved` does, in words (for the card and the console).
+        public var summary: String {
+            switch mode {
+            case .window:
+                let (c, w) = preset.flatMap { Self.presets[$0] } ?? (center ?? 0, width ?? 0)
+                let name = preset.map { "\($0) " } ?? ""
+                return "window \(name)\(Self.number(c))/\(Self.number(w)) HU (lo \(Self.number(c - w / 2)), hi \(Self.number(c + w / 2)))"
+            case .percentile, .auto:
+                let p = "percentiles \(Self.number(low ?? 0.5))–\(Self.number(high ?? 99.5)) per image"
+                return mode == .auto ? "auto (stored values when already in the tile type, else \(p))" : p
+            case .minmax: return "minimum–maximum per image"
+            case .identity: return "stored values as they are"
+            }
+        }
+
+        static func number(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d) }
 
         public static let presets: [String: (center: Double, width: Double)] = [
             "brain": (40, 80), "subdural": (75, 215), "stroke": (40, 40), "lung": (-600, 1500),
@@ -108,6 +157,10 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var minForeground: Double = 0.1
         /// A pixel is foreground when its tile value exceeds this fraction of the output range.
         public var foregroundLevel: Double = 0.05
+        /// Drop tiles whose first sample's standard deviation is below this fraction of the
+        /// output range (constant or nearly constant tiles, e.g. a window that saturates the
+        /// image); 0.01 when absent, 0 keeps them.
+        public var minContrast: Double?
         /// Slides: foreground by Otsu's threshold on saturation (tissue) instead of brightness.
         public var tissue: Bool = false
         /// Add one tile centred on every connected mask component (so every tumour is covered).
@@ -178,6 +231,7 @@ public struct Recipe: Codable, Sendable, Equatable {
         if !(0 ... 1).contains(filters.minForeground) || !(0 ... 1).contains(filters.foregroundLevel) {
             out.append("filters.minForeground and filters.foregroundLevel are fractions 0…1")
         }
+        if let c = filters.minContrast, !(0 ... 1).contains(c) { out.append("filters.minContrast is a fraction 0…1") }
         return out
     }
 

@@ -16,6 +16,14 @@ public struct SourceItem: Sendable {
     public var slice: Int?
     /// NIH boxes `x, y, w, h` in 1024-pixel image space.
     public var boxes: [[Double]] = []
+    /// DICOM: segmentation frames drawn on this slice (their union is the `seg` mask).
+    public var segmentation: [SegmentationFrame] = []
+
+    public struct SegmentationFrame: Sendable, Equatable {
+        /// The SEG file, relative to the input folder.
+        public var path: String
+        public var frame: Int
+    }
 
     public init(path: String, label: String? = nil) {
         self.path = path
@@ -27,10 +35,32 @@ public struct SourceItem: Sendable {
 struct SourceImage {
     var pixels: PixelArray
     var rescale: Rescale = .identity
+    /// What the values are (DICOM Modality and Rescale Type): a CT window applies only to HU.
+    var modality: String?
+    var rescaleType: String?
     var mask: Mask?
     /// Raw patient id; hashed before it is stored.
     var patient: String?
     var label: String?
     var frame: Int?
     var level: Int?
+}
+
+/// What one DICOM series of the input became, for the dataset card and the build's summary.
+public struct SeriesPlan: Sendable, Equatable {
+    /// 1-based, in the listing's order.
+    public var series: Int
+    public var modality: String
+    public var files: Int
+    /// The series' first file, relative to the input.
+    public var first: String
+    /// "2 stacks (b-value 0, 1000) of 3 slices", when the series has several.
+    public var stacks: String?
+    /// Images and their intensity mapping, masks of another series, or why it was left out.
+    public var use: String
+
+    /// One line for the console.
+    public var line: String {
+        "series \(series) (\(modality), \(files) file\(files == 1 ? "" : "s"), \(first)\(stacks.map { ", " + $0 } ?? "")): \(use)"
+    }
 }

@@ -16,6 +16,8 @@ public struct SplitReport: Sendable {
     public var skipped: [(String, String)] = []
     public var warnings: [String] = []
     public var policy: String = ""
+    /// DICOM folders: what each series became (images with their intensity mapping, masks, left out).
+    public var series: [SeriesPlan] = []
 
     /// The report as lines a person reads.
     public func lines() -> [String] {
@@ -27,6 +29,7 @@ public struct SplitReport: Sendable {
                 + String(format: "%10d %8d %8d  ", c.patients, c.images, c.tiles) + labels)
         }
         out.append("split policy: \(policy); no patient is in two splits")
+        out += series.map(\.line)
         out += warnings.map { "warning: " + $0 }
         return out
     }
@@ -40,3 +43,19 @@ public struct SplitReport: Sendable {
     }
 }
 
+
+extension SeriesPlan {
+    var json: JSONValue {
+        var fields: [(String, JSONValue)] = [("series", .int(series)), ("modality", .string(modality)), ("files", .int(files)),
+                                             ("first", .string(first))]
+        if let stacks { fields.append(("stacks", .string(stacks))) }
+        fields.append(("use", .string(use)))
+        return .object(fields)
+    }
+
+    init?(json: JSONValue) {
+        guard let n = json["series"]?.intValue, let modality = json["modality"]?.stringValue, let files = json["files"]?.intValue,
+              let first = json["first"]?.stringValue, let use = json["use"]?.stringValue else { return nil }
+        self.init(series: n, modality: modality, files: files, first: first, stacks: json["stacks"]?.stringValue, use: use)
+    }
+}

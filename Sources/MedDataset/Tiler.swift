@@ -85,12 +85,43 @@ struct Tiler: Sendable {
         return Double(count) / Double(t * t)
     }
 
+    /// Whether a tile is (nearly) constant: its first sample's standard deviation is below
+    /// `filters.minContrast` (default 0.01) of the output range.
+    func isFlat(_ pixels: PixelArray, x: Int, y: Int) -> Bool {
+        let minimum = recipe.filters.minContrast ?? 0.01
+        guard minimum > 0 else { return false }
+        let t = recipe.tile, spp = pixels.samplesPerPixel, cols = pixels.columns
+        let top = recipe.bits == 8 ? 255.0 : 65535.0
+        var sum = 0.0, squares = 0.0
+        func scan<T: BinaryInteger>(_ a: [T]) {
+            a.withUnsafeBufferPointer { p in
+                for r in y ..< y + t {
+                    var i = (r * cols + x) * spp
+                    for _ in 0 ..< t {
+                        let v = Double(p[i])
+                        sum += v
+                        squares += v * v
+                        i += spp
+                    }
+                }
+            }
+        }
+        switch pixels.samples {
+        case .uint8(let a): scan(a)
+        case .uint16(let a): scan(a)
+        default: preconditionFailure("tiles are mapped to uint8 or uint16 first")
+        }
+        let n = Double(t * t), mean = sum / n
+        let variance = max(squares / n - mean * mean, 0)
+        return variance.squareRoot() < minimum * top
+    }
+
     /// Tiles of a mapped single-frame image (uint8 or uint16, `recipe.channels` samples).
     func tiles(_ mapped: PixelArray, mask: Mask?, window: IntensityWindow, frame: Int?, level: Int?,
                compressor: Zstd.Compressor) -> [TileOutput] {
         let minimum = recipe.filters.minForeground
         let origins = origins(columns: mapped.columns, rows: mapped.rows, mask: mask) { x, y in
-            minimum <= 0 || foregroundFraction(mapped, x: x, y: y) >= minimum
+            (minimum <= 0 || foregroundFraction(mapped, x: x, y: y) >= minimum) && !isFlat(mapped, x: x, y: y)
         }
         return origins.map { x, y in
             tile(mapped, mask: mask, x: x, y: y, window: window, frame: frame, level: level, compressor: compressor)

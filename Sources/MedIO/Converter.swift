@@ -45,7 +45,7 @@ public enum Converter {
         } else {
             switch values {
             case .stored: pixels = image.pixels
-            case .modality: pixels = IntensityMapping.modalityValues(image.pixels, rescale: image.metadata.rescale)
+            case .modality: pixels = IntensityMapping.modalityValues(image.pixels, metadata: image.metadata)
             case .display:
                 pixels = IntensityMapping.displayValues(image.pixels, metadata: image.metadata, window: options.window,
                                                         bits: options.bits).pixels

@@ -13,7 +13,7 @@ public enum DICOMReader {
         static let bitsAllocated = "0028,0100", bitsStored = "0028,0101", highBit = "0028,0102"
         static let pixelRepresentation = "0028,0103", photometric = "0028,0004", frames = "0028,0008"
         static let planar = "0028,0006", pixelData = "7FE0,0010"
-        static let rescaleIntercept = "0028,1052", rescaleSlope = "0028,1053"
+        static let rescaleIntercept = "0028,1052", rescaleSlope = "0028,1053", rescaleType = "0028,1054"
         static let windowCenter = "0028,1050", windowWidth = "0028,1051", windowFunction = "0028,1056"
         static let voiLUT = "0028,3010", lutDescriptor = "0028,3002", lutData = "0028,3006"
         static let modality = "0008,0060", sopClass = "0008,0016", sopInstance = "0008,0018"
@@ -26,6 +26,7 @@ public enum DICOMReader {
         static let paletteData = ["0028,1201", "0028,1202", "0028,1203"]
         static let sharedGroups = "5200,9229", perFrameGroups = "5200,9230"
         static let frameVOI = "0028,9132", pixelValueTransform = "0028,9145", pixelMeasures = "0028,9110"
+        static let planePosition = "0020,9113", planeOrientation = "0020,9116"
     }
 
     /// The pixel layout a header declares.
@@ -86,7 +87,9 @@ public enum DICOMReader {
                                    bytesPerSample: layout.bytesPerSample, frames: wanted.count, limit: options.maxBytes) {
             throw error
         }
-        var metadata = describeValues(file, layout: layout)
+        var metadata = describeValues(file, layout: layout, frame: wanted.first ?? 0)
+        let rescales = wanted.map { rescale(file, frame: $0) }
+        if Set(rescales.map { [$0.slope, $0.intercept] }).count > 1 { metadata.frameRescales = rescales }
         var buffer = [UInt8](repeating: 0, count: layout.frameBytes + (layout.frameBytes & 1))
         var parts = [Samples]()
         var photometric = layout.photometric
@@ -119,7 +122,7 @@ public enum DICOMReader {
         }
         let masks = segmentationMasks(file, pixels: pixels, frames: wanted)
         let provenanceFrame: Int? = wanted.count == 1 && layout.frames > 1 ? wanted[0] : nil
-        return MedicalImage(pixels: pixels, geometry: geometry(file), metadata: metadata, masks: masks,
+        return MedicalImage(pixels: pixels, geometry: geometry(file, frame: wanted.first ?? 0), metadata: metadata, masks: masks,
                             provenance: Provenance(sourcePath: path, frame: provenanceFrame),
                             patient: file.string(Tag.patientID).map {
                                 PatientIdentity(id: $0, name: file.string(Tag.patientName))
@@ -194,7 +197,7 @@ public enum DICOMReader {
         return Int32(bitPattern: value << shift) >> shift
     }
 
-    static func describeValues(_ file: borrowing DICOMFile, layout: Layout) -> ImageMetadata {
+    static func describeValues(_ file: borrowing DICOMFile, layout: Layout, frame: Int = 0) -> ImageMetadata {
         var m = ImageMetadata()
         m.format = "DICOM"
         m.modality = file.string(Tag.modality)
@@ -208,16 +211,18 @@ public enum DICOMReader {
         m.instanceUID = file.string(Tag.sopInstance)
         m.instanceNumber = file.int(Tag.instanceNumber)
         m.seriesDescription = file.string(Tag.seriesDescription)
-        // Enhanced multi-frame objects keep rescale and window in the shared functional groups.
-        let shared = "\(Tag.sharedGroups)/0/"
-        let slope = file.number(Tag.rescaleSlope) ?? file.number("\(shared)\(Tag.pixelValueTransform)/0/\(Tag.rescaleSlope)")
-        let intercept = file.number(Tag.rescaleIntercept)
-            ?? file.number("\(shared)\(Tag.pixelValueTransform)/0/\(Tag.rescaleIntercept)")
-        m.rescale = Rescale(slope: slope ?? 1, intercept: intercept ?? 0)
-        let voiPrefix = file.count(Tag.windowCenter) != nil ? "" : "\(shared)\(Tag.frameVOI)/0/"
-        if let centers = file.numbers(voiPrefix + Tag.windowCenter),
-           let widths = file.numbers(voiPrefix + Tag.windowWidth) {
-            let function = file.string(voiPrefix + Tag.windowFunction)?.split(separator: "\\").first.map(String.init)
+        // Enhanced multi-frame objects keep rescale and window in the functional groups.
+        m.rescale = rescale(file, frame: frame)
+        if let path = attribute(file, frame: frame, group: Tag.pixelValueTransform, Tag.rescaleType) {
+            m.rescaleType = file.string(path)
+        }
+        if let centerPath = attribute(file, frame: frame, group: Tag.frameVOI, Tag.windowCenter),
+           let widthPath = attribute(file, frame: frame, group: Tag.frameVOI, Tag.windowWidth),
+           let centers = file.numbers(centerPath), let widths = file.numbers(widthPath) {
+            var function: String?
+            if let path = attribute(file, frame: frame, group: Tag.frameVOI, Tag.windowFunction) {
+                function = file.string(path)?.split(separator: "\\").first.map(String.init)
+            }
             m.windows = zip(centers, widths).filter { $0.1 >= 1 }.map {
                 Window(center: $0.0, width: $0.1, function: function ?? "LINEAR")
             }
@@ -250,14 +255,31 @@ public enum DICOMReader {
         return LookupTable(firstMapped: first, bits: bits, data: Array(words[0 ..< entries]))
     }
 
-    static func geometry(_ file: borrowing DICOMFile) -> Geometry {
-        let measures = "\(Tag.sharedGroups)/0/\(Tag.pixelMeasures)/0/"
+    /// The path of an attribute of `frame` (PS3.3 C.7.6.16): in the frame's own functional
+    /// group of `group` first, then in the shared one, then at the top level; nil when absent.
+    static func attribute(_ file: borrowing DICOMFile, frame: Int, group: String, _ tag: String) -> String? {
+        let candidates = ["\(Tag.perFrameGroups)/\(frame)/\(group)/0/\(tag)", "\(Tag.sharedGroups)/0/\(group)/0/\(tag)", tag]
+        return candidates.first { file.count($0) ?? 0 > 0 }
+    }
+
+    /// Rescale slope and intercept of `frame` (functional groups first).
+    static func rescale(_ file: borrowing DICOMFile, frame: Int) -> Rescale {
+        let slope = attribute(file, frame: frame, group: Tag.pixelValueTransform, Tag.rescaleSlope)
+        let intercept = attribute(file, frame: frame, group: Tag.pixelValueTransform, Tag.rescaleIntercept)
+        return Rescale(slope: slope.flatMap { file.number($0) } ?? 1, intercept: intercept.flatMap { file.number($0) } ?? 0)
+    }
+
+    /// Geometry of `frame`: spacing, thickness, position and orientation (functional groups first).
+    static func geometry(_ file: borrowing DICOMFile, frame: Int = 0) -> Geometry {
+        let spacing = attribute(file, frame: frame, group: Tag.pixelMeasures, Tag.pixelSpacing)
+        let thickness = attribute(file, frame: frame, group: Tag.pixelMeasures, Tag.sliceThickness)
+        let position = attribute(file, frame: frame, group: Tag.planePosition, Tag.position)
+        let orientation = attribute(file, frame: frame, group: Tag.planeOrientation, Tag.orientation)
         return Geometry(
-            pixelSpacingMM: file.numbers(Tag.pixelSpacing) ?? file.numbers(measures + Tag.pixelSpacing)
-                ?? file.numbers(Tag.imagerPixelSpacing),
-            sliceThicknessMM: file.number(Tag.sliceThickness) ?? file.number(measures + Tag.sliceThickness),
-            imagePositionMM: file.numbers(Tag.position),
-            imageOrientation: file.numbers(Tag.orientation))
+            pixelSpacingMM: spacing.flatMap { file.numbers($0) } ?? file.numbers(Tag.imagerPixelSpacing),
+            sliceThicknessMM: thickness.flatMap { file.number($0) },
+            imagePositionMM: position.flatMap { file.numbers($0) },
+            imageOrientation: orientation.flatMap { file.numbers($0) })
     }
 
     /// Describes a file without decoding pixels.

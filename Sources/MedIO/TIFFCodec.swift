@@ -11,27 +11,44 @@ public enum TIFFCodec {
         var dir: msr_tiff_dir
     }
 
-    /// The pyramid: level 0 is the first page; then its SubIFDs, or else the later
-    /// reduced-resolution pages, largest first.
-    static func levels(_ file: borrowing TIFFFile) throws(TIFFError) -> [Level] {
+    /// What the directories of a file are: pyramid levels of the first image, and frames.
+    struct Layout {
+        /// Level 0 is the first page; then its SubIFDs, or else the later reduced-resolution
+        /// pages, largest first.
+        var levels: [Level]
+        /// Pages of the main chain that are not reduced-resolution levels and share the first
+        /// page's size and sample layout (a multi-page TIFF: slices, frames, channels), in order.
+        var frames: [Level]
+        /// Other full-resolution pages (thumbnails, labels): not frames, said so by `describe`.
+        var otherPages: Int
+    }
+
+    static func layout(_ file: borrowing TIFFFile) throws(TIFFError) -> Layout {
         try file.select(.page(0))
         let base = try file.describe()
         var levels = [Level(place: .page(0), dir: base)]
+        var frames = levels
+        var otherPages = 0
         let subs = file.subIFDs()
-        if !subs.isEmpty {
-            for offset in subs {
-                try file.select(.subIFD(offset))
-                levels.append(Level(place: .subIFD(offset), dir: try file.describe()))
-            }
-        } else {
-            let pages = file.directoryCount
-            for i in 1 ..< max(pages, 1) {
-                try file.select(.page(i))
-                let d = try file.describe()
-                if d.subfile_type & 1 != 0, d.width < levels.last!.dir.width { levels.append(Level(place: .page(i), dir: d)) }
+        for offset in subs {
+            try file.select(.subIFD(offset))
+            levels.append(Level(place: .subIFD(offset), dir: try file.describe()))
+        }
+        for i in 1 ..< max(file.directoryCount, 1) {
+            try file.select(.page(i))
+            let d = try file.describe()
+            if d.subfile_type & 1 != 0 {
+                // A reduced-resolution page: a pyramid level when there are no SubIFDs.
+                if subs.isEmpty, d.width < levels.last!.dir.width { levels.append(Level(place: .page(i), dir: d)) }
+            } else if d.width == base.width, d.height == base.height, d.samples_per_pixel == base.samples_per_pixel,
+                      d.bits_per_sample == base.bits_per_sample, d.sample_format == base.sample_format,
+                      d.photometric == base.photometric {
+                frames.append(Level(place: .page(i), dir: d))
+            } else {
+                otherPages += 1
             }
         }
-        return levels
+        return Layout(levels: levels, frames: frames, otherPages: otherPages)
     }
 
     static func compressionName(_ code: UInt16) -> String {
@@ -41,12 +58,16 @@ public enum TIFFCodec {
 
     public static func describe(path: String) throws -> FileDescription {
         let file = try TIFFFile(path: path)
-        let levels = try levels(file)
+        let layout = try layout(file)
+        let levels = layout.levels
         let d0 = levels[0].dir
         var d = FileDescription(path: path, format: .tiff)
         d.rows = Int(d0.height)
         d.columns = Int(d0.width)
-        d.frames = 1
+        d.frames = layout.frames.count
+        if layout.otherPages > 0 {
+            d.notes = ["\(layout.otherPages) more page(s) of another size or layout (thumbnail, label): not frames"]
+        }
         d.samplesPerPixel = Int(d0.samples_per_pixel)
         d.sampleType = try? sampleType(d0, path: path)
         d.bitsStored = Int(d0.bits_per_sample)
@@ -85,14 +106,28 @@ public enum TIFFCodec {
         }
     }
 
+    /// Reads one level (of frame 0), or the selected frames (pages) at level 0, optionally a
+    /// region of each.
     public static func read(path: String, options: ReadOptions = ReadOptions()) throws -> MedicalImage {
         let file = try TIFFFile(path: path)
-        let levels = try levels(file)
+        let layout = try layout(file)
+        let levels = layout.levels
         guard options.level >= 0 && options.level < levels.count else {
             throw TIFFError(.notFound, path: path, "level \(options.level) does not exist (levels 0…\(levels.count - 1))")
         }
-        let level = levels[options.level]
-        let d = level.dir
+        let places: [Level]
+        switch options.frames {
+        case .all: places = options.level == 0 ? layout.frames : [levels[options.level]]
+        case .index(let i):
+            guard i >= 0 && i < layout.frames.count else {
+                throw TIFFError(.notFound, path: path, "frame \(i) does not exist (the file has \(layout.frames.count))")
+            }
+            guard i == 0 || options.level == 0 else {
+                throw TIFFError(.invalidRequest, path: path, "pyramid levels belong to frame 0; frame \(i) has level 0 only")
+            }
+            places = [options.level == 0 ? layout.frames[i] : levels[options.level]]
+        }
+        let d = places[0].dir
         let type = try sampleType(d, path: path)
         guard [0, 1, 2].contains(d.photometric) else {
             throw TIFFError(.unsupported, path: path, "photometric interpretation \(photometricName(d.photometric)) is not supported")
@@ -104,14 +139,18 @@ public enum TIFFCodec {
         }
         let spp = Int(d.samples_per_pixel)
         if let error = checkBudget(path: path, rows: region.height, columns: region.width, samples: spp,
-                                   bytesPerSample: type.byteCount, frames: 1, limit: options.maxBytes) {
+                                   bytesPerSample: type.byteCount, frames: places.count, limit: options.maxBytes) {
             throw error
         }
-        try file.select(level.place)
+        var parts = [Samples]()
         var buffer = [UInt8](repeating: 0, count: region.width * region.height * spp * type.byteCount)
-        try file.readRegion(region, into: &buffer)
-        var pixels = PixelArray(rows: region.height, columns: region.width, samplesPerPixel: spp,
-                                samples: decodeLittleEndian(buffer, type: type, count: buffer.count / type.byteCount))
+        for place in places {
+            try file.select(place.place)
+            try file.readRegion(region, into: &buffer)
+            parts.append(decodeLittleEndian(buffer, type: type, count: buffer.count / type.byteCount))
+        }
+        var pixels = PixelArray(frames: places.count, rows: region.height, columns: region.width, samplesPerPixel: spp,
+                                samples: Samples.concatenating(parts)!)
         pixels = pixels.keepingSamples(spp >= 3 ? 3 : 1)
         var metadata = ImageMetadata()
         metadata.format = "TIFF"
@@ -123,8 +162,10 @@ public enum TIFFCodec {
             pixels = ColorConversion.luma(pixels)
             metadata.photometric = "MONOCHROME2"
         }
+        var frame: Int?
+        if case .index(let i) = options.frames, layout.frames.count > 1 { frame = i }
         return MedicalImage(pixels: pixels, metadata: metadata,
-                            provenance: Provenance(sourcePath: path, level: options.level,
+                            provenance: Provenance(sourcePath: path, frame: frame, level: options.level,
                                                    region: [region.x, region.y, region.width, region.height]))
     }
 

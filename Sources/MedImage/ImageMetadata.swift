@@ -8,6 +8,11 @@ public struct ImageMetadata: Sendable, Codable, Equatable {
     public var bitsStored: Int?
     public var isSigned: Bool = false
     public var rescale: Rescale = .identity
+    /// The rescale of each frame as read, when frames differ (enhanced multi-frame objects give
+    /// each frame its own); nil when `rescale` holds for every frame.
+    public var frameRescales: [Rescale]?
+    /// DICOM Rescale Type (0028,1054): `HU`, `US` (unspecified), …, when the file says.
+    public var rescaleType: String?
     public var windows: [Window] = []
     public var voiLUT: LookupTable?
     public var palette: Palette?

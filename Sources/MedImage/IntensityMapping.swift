@@ -45,6 +45,22 @@ public enum IntensityMapping {
                           samplesPerPixel: pixels.samplesPerPixel, samples: .float32(values))
     }
 
+    /// Modality values of every frame, each through its own rescale when the frames have their
+    /// own (`metadata.frameRescales`), else through `metadata.rescale`.
+    public static func modalityValues(_ pixels: PixelArray, metadata: ImageMetadata) -> PixelArray {
+        guard let rescales = metadata.frameRescales, rescales.count == pixels.frames, pixels.frames > 1 else {
+            return modalityValues(pixels, rescale: metadata.rescale)
+        }
+        var values = pixels.samples.floats()
+        let perFrame = pixels.samplesPerFrame
+        for (f, r) in rescales.enumerated() {
+            let slope = Float(r.slope), intercept = Float(r.intercept)
+            for i in f * perFrame ..< (f + 1) * perFrame { values[i] = values[i] * slope + intercept }
+        }
+        return PixelArray(frames: pixels.frames, rows: pixels.rows, columns: pixels.columns,
+                          samplesPerPixel: pixels.samplesPerPixel, samples: .float32(values))
+    }
+
     /// Display values (`bits` 8 or 16) of every frame, and the window used on the first frame.
     public static func displayValues(_ pixels: PixelArray, metadata: ImageMetadata, window: WindowChoice,
                                      bits: Int) -> (pixels: PixelArray, window: Window?) {
@@ -63,7 +79,8 @@ public enum IntensityMapping {
         let stored = pixels.samples.floats()
         for f in 0 ..< pixels.frames {
             let range = f * perFrame ..< (f + 1) * perFrame
-            let values = stored[range].map { Double($0) * metadata.rescale.slope + metadata.rescale.intercept }
+            let rescale = metadata.frameRescales.flatMap { f < $0.count ? $0[f] : nil } ?? metadata.rescale
+            let values = stored[range].map { Double($0) * rescale.slope + rescale.intercept }
             let chosen: Window?
             var lut: LookupTable?
             switch window {

@@ -87,9 +87,9 @@ struct Build: ParsableCommand {
         if let window {
             let parts = window.split(separator: "/").compactMap { Double($0) }
             if parts.count == 2 {
-                r.intensity = .init(mode: .window, center: parts[0], width: parts[1])
+                r.intensity = r.intensity.windowed(center: parts[0], width: parts[1])
             } else {
-                r.intensity = .init(mode: .window, preset: window)
+                r.intensity = r.intensity.windowed(preset: window)
             }
         }
         if let bits { r.bits = bits }

@@ -57,6 +57,11 @@ struct Inspect: ParsableCommand {
             let size = s.rows.map { "\($0)×\(s.columns ?? 0)" } ?? "?"
             print("series \(s.seriesUID): \(s.modality ?? "?"), \(s.files.count) images \(size), ordered by \(s.orderedBy)"
                 + (s.sliceSpacingMM.map { String(format: ", slice step %.3g mm", $0) } ?? ""))
+            if let stacks = s.stackSummary { print("  \(stacks)") }
+            if s.isSegmentation {
+                let target = s.referencedSeriesUID.map { uid in series.contains { $0.seriesUID == uid } ? "series \(uid)" : "series \(uid), which is not in this folder" }
+                print("  a segmentation (masks, not images) of \(target ?? "a series it does not name")")
+            }
             if !s.duplicates.isEmpty { print("  duplicates: \(s.duplicates.count) (\(s.duplicates.prefix(3).joined(separator: ", ")))") }
             if !s.gapsAfter.isEmpty { print("  gaps after slices: \(s.gapsAfter.map(String.init).joined(separator: ", "))") }
         }
