@@ -37,7 +37,7 @@ final class DatasetWriter {
         self.degradation = degradation
         store = FileStore(root: output)
         let compression = recipe.chunkCompression ?? .none
-        let c = recipe.channels, t = recipe.tile
+        let c = recipe.tileChannels, t = recipe.tile
         let type: DataType = recipe.bits == 8 ? .uint8 : .uint16
         report.policy = policy ?? Self.describePolicy(recipe.split)
         let names = ["tile", "channel", "y", "x"]
@@ -50,7 +50,7 @@ final class DatasetWriter {
             }
             writers[split] = Writers(hr: writer("hr", [c, t, t], type),
                                      lr: recipe.scales.map { writer("lr_x\($0)", [c, t / $0, t / $0], type) },
-                                     mask: recipe.masks.isEmpty ? nil : writer("mask", [1, t, t], .uint8))
+                                     mask: recipe.masks.isEmpty ? nil : writer("mask", [recipe.masks.count, t, t], .uint8))
         }
     }
 
@@ -89,7 +89,7 @@ final class DatasetWriter {
                 split, String(index), item.path, item.patient ?? "", item.label ?? "",
                 (tile.frame ?? item.slice).map(String.init) ?? "", tile.level.map(String.init) ?? "",
                 String(tile.x), String(tile.y), String(side), Self.number(tile.maskFraction), Self.number(tile.lo), Self.number(tile.hi),
-            ]))
+            ] + Self.extraValues(item, recipe)))
         }
     }
 
@@ -112,14 +112,15 @@ final class DatasetWriter {
                 try w.lr[k].finish(attributes: .object([("scale", .int(recipe.scales[k])),
                                                         ("degradation", .string(degradation))]))
             }
-            try w.mask?.finish()
+            try w.mask?.finish(attributes: .object([("medsr", .object([("mask_names", .array(recipe.masks.map { .string($0) }))]))]))
             try store.createGroup(name)
             if (report.counts[name]?.tiles ?? 0) == 0 { report.warnings.append("the \(name) split is empty") }
         }
         report.skipped = listingSkipped + report.skipped
         report.warnings = notes + report.warnings
         report.series = series
-        let header = "split,index,source,patient,label,frame,level,x,y,size,mask_fraction,lo,hi"
+        let header = (["split,index,source,patient,label,frame,level,x,y,size,mask_fraction,lo,hi"] + recipe.extraColumns)
+            .joined(separator: ",")
         let csv = ([header] + SplitReport.splitNames.flatMap { rows[$0] ?? [] }).joined(separator: "\n") + "\n"
         try store.set("tiles.csv", Array(csv.utf8))
         try store.set("recipe.json", [UInt8](recipe.canonicalJSON()) + [0x0A])
@@ -127,7 +128,19 @@ final class DatasetWriter {
         return report
     }
 
+    /// The recipe's own manifest values of an item: as many as `extraColumns`, blank when missing.
+    static func extraValues(_ item: UnitFile.StoredItem, _ recipe: Recipe) -> [String] {
+        recipe.extraColumns.indices.map { $0 < item.columns.count ? item.columns[$0] : "" }
+    }
+
     static let degradation = "Pillow-compatible antialiased bicubic (Keys a=-0.5, support 2*scale, horizontal then vertical pass, intermediate rounded to the storage type)"
+
+    static func describeContext(_ c: Recipe.Context) -> String {
+        let order = (-c.radius ... c.radius).map { $0 == 0 ? "t" : ($0 < 0 ? "t\($0)" : "t+\($0)") }.joined(separator: ", ")
+        return c.axis == .phases
+            ? "\(c): channels are the phases \(order) of the image's slice (wrapping around the cardiac cycle)"
+            : "\(c): channels are the slices \(order.replacingOccurrences(of: "t", with: "s")) at the image's phase (clamped at the ends)"
+    }
 
     static func describePolicy(_ s: Recipe.Split) -> String {
         switch s.policy {
@@ -177,14 +190,18 @@ final class DatasetWriter {
             intensity.append(("note", .string("the window applies to CT (Hounsfield units) only; other images: \(other.summary)")))
         }
         intensity.append(("map", .string("source = lo + value / \(r.bits == 8 ? 255 : 65535) * (hi - lo), lo/hi per tile in tiles.csv")))
-        return .object([
+        var head: [(String, JSONValue)] = [
             ("format", .string("medsr-dataset/1")),
             ("tool", .string("medsr \(MedSRVersion.string)")),
             ("recipe", .string(r.name)),
             ("source", .string(r.source.rawValue)),
             ("tile", .int(r.tile)), ("stride", .int(r.stride)), ("scales", ints(r.scales)),
-            ("channels", .int(r.channels)), ("dtype", .string(r.bits == 8 ? "uint8" : "uint16")),
+            ("channels", .int(r.tileChannels)), ("dtype", .string(r.bits == 8 ? "uint8" : "uint16")),
             ("masks", .bool(!r.masks.isEmpty)),
+        ]
+        if !r.masks.isEmpty { head.append(("mask_names", .array(r.masks.map { .string($0) }))) }
+        if let c = r.context { head.append(("context", .string(Self.describeContext(c)))) }
+        return .object(head + [
             ("intensity", .object(intensity)),
             ("degradation", .string(degradation)),
             ("split", .object([("policy", .string(report.policy)), ("seed", .string(r.split.seed)),

@@ -44,7 +44,7 @@ extension ItemProcessor {
                 if threshold == nil, recipe.filters.minForeground > 0,
                    tiler.foregroundFraction(mapped, x: 0, y: 0) < recipe.filters.minForeground { continue }
                 if tiler.isFlat(mapped, x: 0, y: 0) { continue }
-                out.append(tiler.tile(mapped, mask: nil, x: 0, y: 0, window: window, frame: nil, level: recipe.level,
+                out.append(tiler.tile(mapped, masks: [], x: 0, y: 0, window: window, frame: nil, level: recipe.level,
                                       origin: (x, y), compressor: compressor))
             }
         }

@@ -14,6 +14,7 @@ struct ItemResult {
     var fold: Int?
     var label: String?
     var slice: Int?
+    var columns: [String] = []
     var images = 0
     var tiles: [TileOutput] = []
 }
@@ -27,7 +28,8 @@ struct ItemProcessor: Sendable {
     let maxBytes: Int
 
     func process(_ item: SourceItem, compressor: Zstd.Compressor) -> ItemResult {
-        var result = ItemResult(path: item.path, official: item.official, fold: item.fold, label: item.label, slice: item.slice)
+        var result = ItemResult(path: item.path, official: item.official, fold: item.fold, label: item.label, slice: item.slice,
+                                columns: item.columns)
         let url = input.appendingPathComponent(item.path)
         do {
             var patient = item.patient
@@ -68,7 +70,7 @@ struct ItemProcessor: Sendable {
         switch recipe.source {
         case .figshare:
             let record = try MATReader.figshareRecord(path: url.path, maxBytes: maxBytes)
-            return [SourceImage(pixels: record.image, mask: recipe.masks.contains("tumorMask") ? record.tumorMask : nil,
+            return [SourceImage(pixels: record.image, masks: recipe.masks.contains("tumorMask") ? [record.tumorMask].compactMap { $0 } : [],
                                 patient: record.patient?.id,
                                 label: record.label.map { FigshareRecord.labelNames[$0] ?? String($0) })]
         case .nih:
@@ -80,7 +82,7 @@ struct ItemProcessor: Sendable {
             if recipe.masks.contains("boxes") && !item.boxes.isEmpty {
                 mask = Self.boxMask(item.boxes, rows: image.pixels.rows, columns: image.pixels.columns)
             }
-            return [SourceImage(pixels: image.pixels, mask: mask)]
+            return [SourceImage(pixels: image.pixels, masks: mask.map { [$0] } ?? [])]
         case .dicom:
             var options = ReadOptions()
             options.maxBytes = maxBytes
@@ -101,7 +103,7 @@ struct ItemProcessor: Sendable {
             }
             return (0 ..< image.pixels.frames).map { f in
                 SourceImage(pixels: image.pixels.frame(f), rescale: image.metadata.frameRescales?[f] ?? image.metadata.rescale,
-                            modality: image.metadata.modality, rescaleType: image.metadata.rescaleType, mask: segMask,
+                            modality: image.metadata.modality, rescaleType: image.metadata.rescaleType, masks: segMask.map { [$0] } ?? [],
                             patient: image.patient?.id, label: image.metadata.modality,
                             frame: image.pixels.frames > 1 ? f : nil)
             }
@@ -112,7 +114,11 @@ struct ItemProcessor: Sendable {
             options.frames = .index(0)
             let image = try ImageFiles.read(url, options: options)
             return [SourceImage(pixels: image.pixels.frame(0), rescale: image.metadata.rescale,
-                                modality: image.metadata.modality, rescaleType: image.metadata.rescaleType, mask: image.masks.sorted { $0.key < $1.key }.first?.value, label: image.metadata.modality)]
+                                modality: image.metadata.modality, rescaleType: image.metadata.rescaleType,
+                                masks: image.masks.sorted { $0.key < $1.key }.prefix(1).map(\.value),
+                                label: image.metadata.modality)]
+        case .sunnybrook:
+            return [try sunnybrookImage(item, url)]
         case .slides:
             preconditionFailure("slides are read region by region")
         }
@@ -144,9 +150,33 @@ struct ItemProcessor: Sendable {
     /// Maps intensities, then tiles.
     func tiles(of image: SourceImage, compressor: Zstd.Compressor) -> [TileOutput] {
         let intensity = recipe.intensity.resolved(modality: image.modality, rescaleType: image.rescaleType)
-        let (mapped, window) = map(fitChannels(image.pixels), rescale: image.rescale, intensity: intensity)
-        return tiler.tiles(mapped, mask: image.mask, window: window, frame: image.frame, level: image.level,
+        var (mapped, window) = map(fitChannels(image.pixels), rescale: image.rescale, intensity: intensity)
+        if !image.context.isEmpty {
+            // The neighbours go through the centre image's window, so the channels compare.
+            let planes = image.context.map { p in
+                IntensityMapping.modalityValues(p, rescale: image.rescale).samples.floats()
+            }.map { IntensityWindow(lo: window.lo, hi: window.hi).apply($0, bits: recipe.bits) }
+            mapped = Self.interleave(planes, rows: mapped.rows, columns: mapped.columns)
+        }
+        return tiler.tiles(mapped, masks: image.masks, window: window, frame: image.frame, level: image.level,
                            compressor: compressor)
+    }
+
+    /// Planes of one size as the channels of one interleaved image.
+    static func interleave(_ planes: [Samples], rows: Int, columns: Int) -> PixelArray {
+        let n = rows * columns, c = planes.count
+        var order = [Int](repeating: 0, count: n * c)
+        for i in 0 ..< n { for k in 0 ..< c { order[i * c + k] = k * n + i } }
+        var bytes = [UInt8](), words = [UInt16]()
+        for plane in planes {
+            switch plane {
+            case .uint8(let a): bytes += a
+            case .uint16(let a): words += a
+            default: preconditionFailure("planes are mapped to uint8 or uint16 first")
+            }
+        }
+        let all: Samples = words.isEmpty ? .uint8(bytes) : .uint16(words)
+        return PixelArray(rows: rows, columns: columns, samplesPerPixel: c, samples: all.gathered(order))
     }
 
     func map(_ pixels: PixelArray, rescale: Rescale, intensity: Recipe.Intensity) -> (PixelArray, IntensityWindow) {

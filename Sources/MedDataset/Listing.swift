@@ -17,6 +17,9 @@ public struct Listing: Sendable {
         for item in items {
             text += "\(item.path)|\(item.slice.map(String.init) ?? "")|\(item.official ?? "")|\(item.fold.map(String.init) ?? "")"
             for s in item.segmentation { text += "|seg \(s.path)#\(s.frame)" }
+            if !item.columns.isEmpty { text += "|" + item.columns.joined(separator: ",") }
+            if !item.context.isEmpty { text += "|context " + item.context.joined(separator: ",") }
+            if let c = item.contours { text += "|contours \(c.files.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value))" }
             text += "\n"
         }
         return SHA256.hex(Array(text.utf8))
@@ -30,6 +33,7 @@ public struct Listing: Sendable {
         case .dicom: return dicom(recipe: recipe, input: input)
         case .slides: return slides(recipe: recipe, input: input)
         case .images: return images(recipe: recipe, input: input)
+        case .sunnybrook: return try SunnybrookListing.listing(recipe: recipe, input: input)
         }
     }
 

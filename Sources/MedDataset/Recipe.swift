@@ -16,6 +16,9 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Any folder of 2-D images MedSR reads (PNG, TIFF, DICOM, MATLAB): the patient is the
         /// first folder under the input (or the file name for files at the top).
         case images
+        /// Sunnybrook Cardiac Data: cine short-axis DICOM series per patient folder, expert
+        /// contours (`IM-0001-NNNN-{i,o}contour-manual.txt`) and `scd_patientdata.csv`.
+        case sunnybrook
     }
 
     public var name: String
@@ -44,6 +47,40 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var compression: String = "zstd"
     /// Source files per work unit (the grain of resuming and of `--shard`).
     public var unitSize: Int = 16
+    /// Stack each image with its neighbours in time or space as channels (the "2.5D" input);
+    /// nil for one image per tile.
+    public var context: Context?
+
+    /// Manifest columns this recipe's source adds after the common ones (`tiles.csv`).
+    public var extraColumns: [String] {
+        source == .sunnybrook ? ["slice", "phase", "trigger_time", "contours"] : []
+    }
+
+    /// Channels of the stored tiles: `channels`, or 2 × radius + 1 with a context.
+    public var tileChannels: Int { context.map { 2 * $0.radius + 1 } ?? channels }
+
+    /// `phases:R` or `slices:R`: each image with R neighbours on each side along that axis, as
+    /// channels in order (−R … +R). Phases wrap around (a cine loop is periodic); slices clamp
+    /// at the ends of the stack (the first slice repeats itself).
+    public struct Context: Codable, Sendable, Equatable, CustomStringConvertible {
+        public enum Axis: String, Codable, Sendable { case phases, slices }
+        public var axis: Axis
+        public var radius: Int
+
+        public init(axis: Axis, radius: Int) {
+            self.axis = axis
+            self.radius = radius
+        }
+
+        /// Parses `phases:1`, `slices:2`; nil for anything else.
+        public init?(argument: String) {
+            let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let axis = Axis(rawValue: String(parts[0])), let r = Int(parts[1]) else { return nil }
+            self.init(axis: axis, radius: r)
+        }
+
+        public var description: String { "\(axis.rawValue):\(radius)" }
+    }
 
     public struct Intensity: Codable, Sendable, Equatable {
         public enum Mode: String, Codable, Sendable {
@@ -176,7 +213,7 @@ public struct Recipe: Codable, Sendable, Equatable {
     // Every field but name and source is optional in the file.
     enum CodingKeys: String, CodingKey {
         case name, source, description, images, metadata, intensity, bits, channels, masks, split, tile, stride, scales,
-             filters, level, tilesPerShard, compression, unitSize
+             filters, level, tilesPerShard, compression, unitSize, context
     }
 
     public init(from decoder: any Decoder) throws {
@@ -198,6 +235,7 @@ public struct Recipe: Codable, Sendable, Equatable {
         tilesPerShard = try c.decodeIfPresent(Int.self, forKey: .tilesPerShard) ?? tilesPerShard
         compression = try c.decodeIfPresent(String.self, forKey: .compression) ?? compression
         unitSize = try c.decodeIfPresent(Int.self, forKey: .unitSize) ?? unitSize
+        context = try c.decodeIfPresent(Context.self, forKey: .context)
     }
 
     /// Problems that make the recipe unusable, one line each (empty when it is valid).
@@ -232,6 +270,16 @@ public struct Recipe: Codable, Sendable, Equatable {
             out.append("filters.minForeground and filters.foregroundLevel are fractions 0…1")
         }
         if let c = filters.minContrast, !(0 ... 1).contains(c) { out.append("filters.minContrast is a fraction 0…1") }
+        if let context {
+            if source != .sunnybrook { out.append("context (phases:R or slices:R) needs a source with cine phases and slices (sunnybrook)") }
+            if !(1 ... 4).contains(context.radius) { out.append("context radius must be 1…4 (e.g. phases:1 for 3 channels)") }
+            if channels != 1 { out.append("context stacks gray images: channels must be 1") }
+        }
+        if source == .sunnybrook {
+            for m in masks where SunnybrookContours.Kind.named(m) == nil {
+                out.append("sunnybrook masks are \(SunnybrookContours.maskNames.joined(separator: ", ")); '\(m)' is not one")
+            }
+        }
         return out
     }
 

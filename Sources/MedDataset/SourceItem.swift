@@ -18,6 +18,13 @@ public struct SourceItem: Sendable {
     public var boxes: [[Double]] = []
     /// DICOM: segmentation frames drawn on this slice (their union is the `seg` mask).
     public var segmentation: [SegmentationFrame] = []
+    /// Values of the recipe's own manifest columns (`Recipe.extraColumns`), in order.
+    public var columns: [String] = []
+    /// With a recipe context: the images stacked as channels (paths relative to the input,
+    /// −R … +R, this item's own path in the middle).
+    public var context: [String] = []
+    /// Sunnybrook: the expert contours drawn on this image.
+    public var contours: SunnybrookContours?
 
     public struct SegmentationFrame: Sendable, Equatable {
         /// The SEG file, relative to the input folder.
@@ -38,7 +45,11 @@ struct SourceImage {
     /// What the values are (DICOM Modality and Rescale Type): a CT window applies only to HU.
     var modality: String?
     var rescaleType: String?
-    var mask: Mask?
+    /// One mask per name of the recipe's `masks`, in order; empty when the image has none.
+    var masks: [Mask] = []
+    /// With a recipe context: the stacked images (−R … +R, `pixels` in the middle), mapped
+    /// through `pixels`' window and stored as channels.
+    var context: [PixelArray] = []
     /// Raw patient id; hashed before it is stored.
     var patient: String?
     var label: String?

@@ -25,7 +25,7 @@ struct Tiler: Sendable {
 
     init(recipe: Recipe) {
         self.recipe = recipe
-        let c = recipe.channels, t = recipe.tile
+        let c = recipe.tileChannels, t = recipe.tile
         let type: DataType = recipe.bits == 8 ? .uint8 : .uint16
         let compression = recipe.chunkCompression ?? .none
         func array(_ shape: [Int], _ type: DataType) -> ArrayMetadata {
@@ -34,12 +34,12 @@ struct Tiler: Sendable {
         }
         hrArray = array([c, t, t], type)
         lrArrays = recipe.scales.map { array([c, t / $0, t / $0], type) }
-        maskArray = array([1, t, t], .uint8)
+        maskArray = array([max(recipe.masks.count, 1), t, t], .uint8)
     }
 
     /// Tile origins: the stride grid, then (optionally) one tile centred on each mask component.
     /// Grid tiles must pass the foreground test; mask-centred tiles always stay.
-    func origins(columns: Int, rows: Int, mask: Mask?, isForeground: (Int, Int) -> Bool) -> [(Int, Int)] {
+    func origins(columns: Int, rows: Int, masks: [Mask], isForeground: (Int, Int) -> Bool) -> [(Int, Int)] {
         let t = recipe.tile
         guard columns >= t && rows >= t else { return [] }
         var out = [(Int, Int)]()
@@ -50,7 +50,7 @@ struct Tiler: Sendable {
                 seen.insert(y * columns + x)
             }
         }
-        if recipe.filters.centreOnMasks, let mask {
+        if recipe.filters.centreOnMasks, let mask = masks.first {
             for box in MaskComponents.boundingBoxes(mask) {
                 let cx = (box.x0 + box.x1 + 1) / 2, cy = (box.y0 + box.y1 + 1) / 2
                 let x = min(max(cx - t / 2, 0), columns - t), y = min(max(cy - t / 2, 0), rows - t)
@@ -60,16 +60,19 @@ struct Tiler: Sendable {
         return out
     }
 
-    /// Fraction of a tile's pixels whose first sample exceeds the foreground level.
+    /// The sample the foreground tests look at: the first, or the centre image of a context stack.
+    func probeSample(_ samplesPerPixel: Int) -> Int { recipe.context == nil ? 0 : samplesPerPixel / 2 }
+
+    /// Fraction of a tile's pixels whose first sample (the centre image of a context stack) exceeds the foreground level.
     func foregroundFraction(_ pixels: PixelArray, x: Int, y: Int) -> Double {
-        let t = recipe.tile, spp = pixels.samplesPerPixel, cols = pixels.columns
+        let t = recipe.tile, spp = pixels.samplesPerPixel, cols = pixels.columns, probe = probeSample(spp)
         let top = recipe.bits == 8 ? 255.0 : 65535.0
         let level = recipe.filters.foregroundLevel * top
         var count = 0
         func scan<T: BinaryInteger>(_ a: [T]) {
             a.withUnsafeBufferPointer { p in
                 for r in y ..< y + t {
-                    var i = (r * cols + x) * spp
+                    var i = (r * cols + x) * spp + probe
                     for _ in 0 ..< t {
                         if Double(p[i]) > level { count += 1 }
                         i += spp
@@ -90,13 +93,13 @@ struct Tiler: Sendable {
     func isFlat(_ pixels: PixelArray, x: Int, y: Int) -> Bool {
         let minimum = recipe.filters.minContrast ?? 0.01
         guard minimum > 0 else { return false }
-        let t = recipe.tile, spp = pixels.samplesPerPixel, cols = pixels.columns
+        let t = recipe.tile, spp = pixels.samplesPerPixel, cols = pixels.columns, probe = probeSample(spp)
         let top = recipe.bits == 8 ? 255.0 : 65535.0
         var sum = 0.0, squares = 0.0
         func scan<T: BinaryInteger>(_ a: [T]) {
             a.withUnsafeBufferPointer { p in
                 for r in y ..< y + t {
-                    var i = (r * cols + x) * spp
+                    var i = (r * cols + x) * spp + probe
                     for _ in 0 ..< t {
                         let v = Double(p[i])
                         sum += v
@@ -117,19 +120,19 @@ struct Tiler: Sendable {
     }
 
     /// Tiles of a mapped single-frame image (uint8 or uint16, `recipe.channels` samples).
-    func tiles(_ mapped: PixelArray, mask: Mask?, window: IntensityWindow, frame: Int?, level: Int?,
+    func tiles(_ mapped: PixelArray, masks: [Mask], window: IntensityWindow, frame: Int?, level: Int?,
                compressor: Zstd.Compressor) -> [TileOutput] {
         let minimum = recipe.filters.minForeground
-        let origins = origins(columns: mapped.columns, rows: mapped.rows, mask: mask) { x, y in
+        let origins = origins(columns: mapped.columns, rows: mapped.rows, masks: masks) { x, y in
             (minimum <= 0 || foregroundFraction(mapped, x: x, y: y) >= minimum) && !isFlat(mapped, x: x, y: y)
         }
         return origins.map { x, y in
-            tile(mapped, mask: mask, x: x, y: y, window: window, frame: frame, level: level, compressor: compressor)
+            tile(mapped, masks: masks, x: x, y: y, window: window, frame: frame, level: level, compressor: compressor)
         }
     }
 
     /// One tile at (x, y) of `mapped` (which may itself be a region of exactly one tile).
-    func tile(_ mapped: PixelArray, mask: Mask?, x: Int, y: Int, window: IntensityWindow, frame: Int?, level: Int?,
+    func tile(_ mapped: PixelArray, masks: [Mask], x: Int, y: Int, window: IntensityWindow, frame: Int?, level: Int?,
               origin: (Int, Int)? = nil, compressor: Zstd.Compressor) -> TileOutput {
         let t = recipe.tile
         let hr = mapped.columns == t && mapped.rows == t ? mapped : mapped.cropped(x: x, y: y, width: t, height: t)
@@ -140,15 +143,18 @@ struct Tiler: Sendable {
         }
         // A mask tile with no foreground is not stored: its chunk stays empty in the shard and
         // reads as the fill value, 0 (what zarr-python does with chunks equal to the fill value).
-        var fraction = 0.0
-        if let mask {
-            let m = mask.rows == t && mask.columns == t ? mask : mask.cropped(x: x, y: y, width: t, height: t)
-            fraction = m.fraction
-            if fraction > 0 { chunks.append(maskArray.encode(chunk: m.values, compressor: compressor)) }
+        // With several masks the chunk holds them all, in the recipe's order; it is stored when
+        // any has foreground, and `maskFraction` is the first mask's.
+        var fraction = 0.0, any = false
+        if !masks.isEmpty {
+            let cropped = masks.map { $0.rows == t && $0.columns == t ? $0 : $0.cropped(x: x, y: y, width: t, height: t) }
+            fraction = cropped[0].fraction
+            any = cropped.contains { !$0.isEmpty }
+            if any { chunks.append(maskArray.encode(chunk: cropped.flatMap(\.values), compressor: compressor)) }
         }
         let (ox, oy) = origin ?? (x, y)
         return TileOutput(x: ox, y: oy, frame: frame, level: level, maskFraction: fraction, window: window,
-                          chunks: chunks, hasMask: fraction > 0)
+                          chunks: chunks, hasMask: any)
     }
 
     /// `[C, H, W]` little-endian bytes of an interleaved single-frame array.

@@ -20,6 +20,7 @@ enum UnitFile {
             if let f = r.fold { members.append(("fold", .int(f))) }
             if let l = r.label { members.append(("label", .string(l))) }
             if let s = r.slice { members.append(("slice", .int(s))) }
+            if !r.columns.isEmpty { members.append(("columns", .array(r.columns.map { .string($0) }))) }
             members.append(("images", .int(r.images)))
             var tiles = [JSONValue]()
             for t in r.tiles {
@@ -78,6 +79,7 @@ enum UnitFile {
         var fold: Int?
         var label: String?
         var slice: Int?
+        var columns: [String] = []
         var images: Int
         var tiles: [StoredTile]
     }
@@ -111,6 +113,7 @@ enum UnitFile {
                                   splitKey: item["splitKey"]?.stringValue.flatMap { UInt64($0, radix: 16) },
                                   official: item["official"]?.stringValue, fold: item["fold"]?.intValue,
                                   label: item["label"]?.stringValue, slice: item["slice"]?.intValue,
+                                  columns: item["columns"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                                   images: item["images"]?.intValue ?? 0, tiles: tiles))
         }
         return Decoded(items: out, bytes: bytes, blobStart: 16 + length)
@@ -121,7 +124,7 @@ extension ItemResult {
     /// The result as the writer takes it (chunks are read from `tiles[t].chunks[c]`).
     var stored: UnitFile.StoredItem {
         UnitFile.StoredItem(path: path, error: error, patient: patient, splitKey: splitKey, official: official, fold: fold,
-                            label: label, slice: slice, images: images, tiles: tiles.map { t in
+                            label: label, slice: slice, columns: columns, images: images, tiles: tiles.map { t in
                                 UnitFile.StoredTile(x: t.x, y: t.y, frame: t.frame, level: t.level, maskFraction: t.maskFraction,
                                                     lo: t.window.lo, hi: t.window.hi, hasMask: t.hasMask, chunks: [],
                                                     chunkCount: t.chunks.count)

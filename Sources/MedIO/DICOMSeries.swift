@@ -47,7 +47,15 @@ public struct DICOMSeries: Sendable, Codable {
     public struct Instance: Sendable, Equatable {
         public var sopInstanceUID: String?
         public var positionMM: [Double]?
+        /// Trigger Time (0018,1060): the cardiac phase of a cine image, in ms after the R wave.
+        public var triggerTimeMS: Double?
+        /// Slice Location (0020,1041), for files without Image Position (Patient).
+        public var sliceLocationMM: Double?
+        public var instanceNumber: Int?
     }
+
+    /// The slice normal of the series' first file (row × column direction), when known. Not encoded.
+    public var sliceNormal: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case seriesUID, modality, description, rows, columns, files, orderedBy, stacks, duplicates, gapsAfter,
@@ -136,6 +144,7 @@ private struct ScannedFile {
     var referencedSeries: String?
     var frameOfReference: String?
     var rescaleType: String?
+    var sliceLocation: Double?
 }
 
 public enum DICOMSeriesScanner {
@@ -159,7 +168,7 @@ public enum DICOMSeriesScanner {
                           sop: file.string(DICOMReader.Tag.sopInstance), stack: StackKey.read(file),
                           isSegmentation: isSegmentation, referencedSeries: file.string("0008,1115/0/0020,000E"),
                           frameOfReference: file.string("0020,0052"),
-                          rescaleType: file.string(DICOMReader.Tag.rescaleType)))
+                          rescaleType: file.string(DICOMReader.Tag.rescaleType), sliceLocation: file.number("0020,1041")))
             } catch {
                 skipped.append((url.path, String(describing: error)))
             }
@@ -230,7 +239,11 @@ public enum DICOMSeriesScanner {
                 orderedBy: orderedBy, stacks: stacks, duplicates: duplicates, gapsAfter: gaps, sliceSpacingMM: spacing,
                 rescaleType: first?.rescaleType, isSegmentation: entries.contains { $0.isSegmentation },
                 referencedSeriesUID: first?.referencedSeries, frameOfReferenceUID: first?.frameOfReference,
-                instances: ordered.map { .init(sopInstanceUID: $0.sop, positionMM: $0.position) }))
+                instances: ordered.map { e in
+                    .init(sopInstanceUID: e.sop, positionMM: e.position,
+                          triggerTimeMS: e.stack.parts.first { $0.name == "trigger time" }?.value,
+                          sliceLocationMM: e.sliceLocation, instanceNumber: e.description.instanceNumber)
+                }, sliceNormal: first?.normal))
         }
         return (result, skipped)
     }

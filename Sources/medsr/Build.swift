@@ -8,12 +8,15 @@ struct Build: ParsableCommand {
         abstract: "Build the common tiled dataset (Zarr v3 + tiles.csv) from a folder of raw files.",
         discussion: """
         RECIPE is a recipe file or the name of one in Manifests/: figshare-brain-tumour,
-        nih-chestxray14, dicom-folder, microscopy-slides. Flags override the recipe's fields.
+        nih-chestxray14, dicom-folder, microscopy-slides, image-folder, sunnybrook. Flags override
+        the recipe's fields.
 
         Output: OUT/zarr.json (group; the dataset card in attributes.medsr), OUT/{train,val,test}/
         {hr,lr_x<s>,mask} arrays [N, C, T, T] sharded (one inner chunk per tile), OUT/tiles.csv
         (one row per tile: split, index, source, pseudonymised patient, label, frame, level, x, y,
-        size, mask fraction, lo, hi) and OUT/recipe.json. LR tiles: Pillow-compatible bicubic.
+        size, mask fraction, lo, hi; sunnybrook adds slice, phase, trigger_time, contours) and
+        OUT/recipe.json. LR tiles: Pillow-compatible bicubic. With several masks (sunnybrook:
+        endocardium, epicardium, myocardium) mask is [N, M, T, T], names in the card.
 
         Splits are by patient (a keyed hash of the patient id and --seed, stable as patients are
         added), or official (NIH test list), or --test-fold K (figshare cvind.mat); validation is
@@ -50,6 +53,7 @@ struct Build: ParsableCommand {
     @Option(help: "Tiles drop below this foreground fraction (0-1).") var minForeground: Double?
     @Flag(name: .customLong("centre-on-masks"), help: "Add a tile centred on every mask component.") var centreOnMasks = false
     @Option(help: "Chunk compression: none, zstd or zstd:LEVEL.") var compression: String?
+    @Option(help: "Stack each image with its neighbours as channels: phases:R (in time, wrapping) or slices:R (in space, clamped); sunnybrook. phases:1 gives 3 channels.") var context: String?
     @Option(help: "Build only part i of n (0-based), for medsr merge.") var shard: String?
     @Flag(help: "Finish an interrupted build in OUT.") var resume = false
     @Option(name: .customLong("key-file"), help: "Secret key for patient pseudonyms.") var keyFile: String?
@@ -96,6 +100,10 @@ struct Build: ParsableCommand {
         if let minForeground { r.filters.minForeground = minForeground }
         if centreOnMasks { r.filters.centreOnMasks = true }
         if let compression { r.compression = compression }
+        if let context {
+            guard let c = Recipe.Context(argument: context) else { throw ValidationError("--context takes phases:R or slices:R (e.g. phases:1)") }
+            r.context = c
+        }
         let problems = r.problems()
         if !problems.isEmpty { throw ValidationError("recipe \(r.name): " + problems.joined(separator: "; ")) }
         return r
