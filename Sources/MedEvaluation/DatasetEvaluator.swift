@@ -75,10 +75,8 @@ public struct DatasetEvaluator: Sendable {
         sharpened.samples = maxValue == 255
             ? .uint8(out.map { UInt8(min(max($0.rounded(), 0), 255)) })
             : .uint16(out.map { UInt16(min(max($0.rounded(), 0), 65535)) })
-        var mask: [UInt8]?
-        if let reader = a.mask, case .uint8(let m) = try dataset.tilePixels(reader, index).samples {
-            mask = m
-        }
+        // The first of the dataset's named masks ([M, T, T] planes, M ≥ 1).
+        let mask = try a.mask.map { Array(try $0.tile(index).prefix($0.tileShape.dropFirst().reduce(1, *))) }
         var candidates = [("bicubic", bicubic), ("sharpen", sharpened)]
         if let model { candidates.append(("model", model.upscale(lr))) }
         return TileImages(lr: lr, hr: hr, candidates: candidates, mask: mask)

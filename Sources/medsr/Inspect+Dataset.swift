@@ -15,7 +15,8 @@ extension Inspect {
         func s(_ key: String) -> String { c[key].map { $0.stringValue ?? $0.serialized().trimmingCharacters(in: .whitespacesAndNewlines) } ?? "?" }
         print("\(url.path): MedSR dataset (\(s("format")), written by \(s("tool")))")
         print("  recipe: \(s("recipe")) (source \(s("source")))")
-        print("  tiles: \(s("tile"))² \(s("dtype")) × \(s("channels")) channel(s), stride \(s("stride")), LR scales \(dataset.scales.map { "x\($0)" }.joined(separator: ", ")), masks: \(dataset.hasMasks ? "yes" : "no")")
+        print("  tiles: \(s("tile"))² \(s("dtype")) × \(s("channels")) channel(s), stride \(s("stride")), LR scales \(dataset.scales.map { "x\($0)" }.joined(separator: ", ")), masks: \(dataset.hasMasks ? (c["mask_names"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? "yes") : "no")")
+        if let context = c["context"]?.stringValue { print("  context: \(context)") }
         if let mode = c["intensity"]?["mode"]?.stringValue { print("  intensity: \(mode); \(c["intensity"]?["map"]?.stringValue ?? "")") }
         print("  degradation: \(s("degradation"))")
         print("  split: \(c["split"]?["policy"]?.stringValue ?? "?")")

@@ -80,10 +80,10 @@ import Zarr
         // Bright but constant (a saturated window), and nearly constant (±1 level).
         let flat = PixelArray(rows: 16, columns: 32, samplesPerPixel: 1,
                               samples: .uint8((0 ..< 512).map { $0 % 32 < 16 ? 255 : UInt8(200 + ($0 % 2)) }))
-        #expect(tiler.tiles(flat, mask: nil, window: IntensityWindow(lo: 0, hi: 1), frame: nil, level: nil,
+        #expect(tiler.tiles(flat, masks: [], window: IntensityWindow(lo: 0, hi: 1), frame: nil, level: nil,
                             compressor: Zstd.Compressor()).isEmpty)
         let textured = PixelArray(rows: 16, columns: 16, samplesPerPixel: 1, samples: .uint8((0 ..< 256).map { UInt8($0) }))
-        #expect(tiler.tiles(textured, mask: nil, window: IntensityWindow(lo: 0, hi: 1), frame: nil, level: nil,
+        #expect(tiler.tiles(textured, masks: [], window: IntensityWindow(lo: 0, hi: 1), frame: nil, level: nil,
                             compressor: Zstd.Compressor()).count == 1)
     }
 

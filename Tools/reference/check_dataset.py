@@ -49,7 +49,8 @@ for split in ("train", "val", "test"):
     for name in names:
         a = g[name]
         side = tile if name in ("hr", "mask") else tile // int(name[4:])
-        want = (len(split_rows), 1 if name == "mask" else channels, side, side)
+        masks = len(card.get("mask_names", [])) or 1
+        want = (len(split_rows), masks if name == "mask" else channels, side, side)
         if a.shape != want:
             fail(f"{split}/{name}: shape {a.shape}, expected {want}")
             continue
@@ -60,6 +61,8 @@ for split in ("train", "val", "test"):
             path = os.path.join(export, split, name, f"{i:06d}.npy")
             ref = np.load(path)
             ref = ref[None] if ref.ndim == 2 else np.moveaxis(ref, -1, 0)
+            if name == "mask" and a.attrs.get("medsr", {}).get("mask_names") != card.get("mask_names"):
+                fail(f"{split}/mask: mask_names in the array differ from the card")
             if not np.array_equal(ref, data[i]):
                 fail(f"{split}/{name}[{i}]: zarr-python and medsr export differ")
             checked += 1

@@ -25,3 +25,5 @@ check figshare-raw "$fx/mat/figshare" figshare-brain-tumour --tile 64 --compress
 check nih "$fx/png/nih" nih-chestxray14 --tile 256 --scales 2,4
 check dicom "$fx/dicom/series" dicom-folder --tile 32
 check slides "$fx/tiff" microscopy-slides --tile 128 --scales 2
+check sunnybrook "$fx/sunnybrook" sunnybrook --tile 32 --min-foreground 0.1
+check sunnybrook-phases "$fx/sunnybrook" sunnybrook --tile 32 --context phases:1
