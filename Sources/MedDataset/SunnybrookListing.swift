@@ -120,7 +120,8 @@ enum SunnybrookListing {
             }!
             let others = candidates.filter { $0.seriesUID != sax.seriesUID }
             if !others.isEmpty {
-                listing.notes.append("\(folderOf[id]!): \(others.count) series other than the cine short-axis one (\(sax.files.count) images) left out")
+                let files = others.reduce(0) { $0 + $1.files.count }
+                listing.notes.append("\(folderOf[id]!): left out \(others.count) series (\(files) image\(files == 1 ? "" : "s")) other than its cine short-axis series (\(sax.files.count) images)")
             }
             let label = table.pathology[id]
             if label == nil && !table.pathology.isEmpty { unlabelled.append(folderOf[id]!) }

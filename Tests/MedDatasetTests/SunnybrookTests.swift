@@ -54,7 +54,7 @@ import Zarr
         let rows = try ds.manifest()
         // Only the SAX series: the localizer (series 1 of SC-N-02) is left out with a note.
         #expect(Set(rows.map { $0["source"]! }) == Set(ref.keys))
-        #expect(summary.notes.contains { $0.contains("SC-N-02") && $0.contains("1 series other than the cine short-axis") })
+        #expect(summary.notes.contains { $0.contains("SC-N-02") && $0.contains("left out 1 series (2 images) other than its cine short-axis series") })
         #expect(summary.notes.contains { $0.contains("papillary") })
         for row in rows {
             let r = try #require(ref[row["source"]!])
