@@ -44,6 +44,8 @@ let package = Package(
         .target(name: "CPNG", cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
                 linkerSettings: [.linkedLibrary("png16")]),
         .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("turbojpeg")]),
+        .target(name: "CBMP", linkerSettings: [.linkedLibrary("stb")]),
         .target(name: "CMalloc"),
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
@@ -53,7 +55,7 @@ let package = Package(
         // Swift libraries, one room each (ARCHITECTURE.md).
         .target(name: "MedImage", dependencies: ["CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedIO",
-                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CKernels"],
+                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CJPEG", "CBMP", "CKernels"],
                 swiftSettings: swiftSettings),
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),
