@@ -1,5 +1,5 @@
 import CJPEG
-public import Foundation
+import Foundation
 public import MedImage
 
 /// JPEG through libjpeg-turbo (TurboJPEG): 8-bit gray and colour (YCbCr or RGB), with the EXIF
