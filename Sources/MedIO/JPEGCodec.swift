@@ -120,7 +120,7 @@ public enum JPEGCodec {
             d.samplesPerPixel = header.isCMYK ? 4 : header.samplesPerPixel
             d.sampleType = .uint8
             d.bitsStored = 8
-            d.photometric = header.colourName
+            d.photometric = header.colorspace == Int32(MSR_JPEG_CS_YCBCR) ? "RGB (YCbCr in the file)" : header.colourName
             var notes = [String]()
             if header.orientation != .upright {
                 notes.append("EXIF orientation \(header.orientation.rawValue) applied (rows and columns as shown upright)")
