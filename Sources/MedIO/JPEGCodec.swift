@@ -75,10 +75,12 @@ public enum JPEGCodec {
                                        bytesPerSample: 1, frames: 1, limit: options.maxBytes) {
                 throw error
             }
-            var buffer = [UInt8](repeating: 0, count: rows * columns * channels)
             var err = [CChar](repeating: 0, count: 256)
-            let status = buffer.withUnsafeMutableBufferPointer {
-                msr_jpeg_decode(handle, $0.baseAddress, $0.count, Int32(channels), &err, err.count)
+            var status = Int32(MSR_JPEG_ERROR)
+            // Not cleared first: the decoder writes every byte or fails (and then it is dropped).
+            let buffer = [UInt8](unsafeUninitializedCapacity: rows * columns * channels) { out, initialized in
+                status = msr_jpeg_decode(handle, out.baseAddress, out.count, Int32(channels), &err, err.count)
+                initialized = out.count
             }
             let message = cString(err)
             if status == MSR_JPEG_ERROR || (status == MSR_JPEG_WARNING && message.hasPrefix(truncationWarning)) {

@@ -15,7 +15,7 @@ func expectPillowEqual(_ image: MedicalImage, _ golden: String) throws {
 @Suite("JPEG")
 struct JPEGTests {
     @Test("grey, colour at every subsampling and progressive decode as Pillow does",
-          arguments: ["gray", "color_420", "color_422", "color_444", "progressive"])
+          arguments: ["gray", "color_420", "color_422", "color_444", "progressive", "extraneous"])
     func pillowPixels(_ name: String) throws {
         let url = FixturePath.url("jpeg/\(name).jpg")
         #expect(try ImageFormat.detect(url) == .jpeg)
