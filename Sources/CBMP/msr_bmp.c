@@ -51,13 +51,15 @@ int msr_bmp_header(const uint8_t *b, size_t count, msr_bmp_info *info, char *err
         for (int i = 0; i < 3; i++) info->masks[i] = u32(b + 54 + 4 * i);
     }
     if (info->bits_per_pixel <= 8) {
-        if (info->palette_entries == 0) info->palette_entries = 1 << info->bits_per_pixel;
+        /* The palette stb_image uses: every entry between the headers and the pixel data
+           (not biClrUsed), as it computes it. */
         size_t start = 14 + hsz + (hsz == 40 && info->compression == 3 ? 12 : 0);
-        size_t n = (size_t)info->palette_entries;
-        if (n > (size_t)(1 << info->bits_per_pixel)) n = (size_t)1 << info->bits_per_pixel;
-        if (start + n * entry > count) n = start < count ? (count - start) / entry : 0;
+        int64_t n = info->data_offset > start ? (int64_t)(info->data_offset - start) / entry : 0;
+        if (n > 256) n = 256;
+        if ((size_t)(start + n * entry) > count) n = start < count ? (int64_t)((count - start) / entry) : 0;
+        info->palette_entries = (int)n;
         info->palette_gray = n > 0;
-        for (size_t i = 0; i < n; i++) {
+        for (int64_t i = 0; i < n; i++) {
             const uint8_t *p = b + start + i * entry;
             if (p[0] != p[1] || p[1] != p[2]) { info->palette_gray = 0; break; }
         }
@@ -65,6 +67,24 @@ int msr_bmp_header(const uint8_t *b, size_t count, msr_bmp_info *info, char *err
         info->palette_entries = 0;
     }
     return 0;
+}
+
+int msr_bmp_max_index(const uint8_t *bytes, size_t count, const msr_bmp_info *info) {
+    int bpp = info->bits_per_pixel;
+    if (bpp != 1 && bpp != 4 && bpp != 8) return -1;
+    size_t stride = ((size_t)info->width * (size_t)bpp + 31) / 32 * 4;
+    size_t used = ((size_t)info->width * (size_t)bpp + 7) / 8;
+    int max = 0;
+    for (int64_t r = 0; r < info->height; r++) {
+        size_t row = info->data_offset + (size_t)r * stride;
+        if (row + used > count) return -1;
+        const uint8_t *p = bytes + row;
+        for (int64_t c = 0; c < info->width; c++) {
+            int v = bpp == 8 ? p[c] : bpp == 4 ? (p[c / 2] >> (c % 2 ? 0 : 4)) & 15 : (p[c / 8] >> (7 - c % 8)) & 1;
+            if (v > max) max = v;
+        }
+    }
+    return max;
 }
 
 int msr_bmp_decode(const uint8_t *bytes, size_t count, uint8_t *buf, size_t buflen, int channels, char *err,

@@ -55,6 +55,15 @@ public enum BMPCodec {
             throw BMPError(.corrupt, path: path,
                            "header claims \(columns)×\(rows) pixels at \(info.bits_per_pixel) bits but the file holds fewer bytes (truncated?)")
         }
+        if info.bits_per_pixel <= 8 {
+            // stb_image would read such indices from uninitialised memory.
+            var header = info
+            let maxIndex = Int(msr_bmp_max_index(bytes, bytes.count, &header))
+            guard maxIndex >= 0, maxIndex < Int(info.palette_entries) else {
+                throw BMPError(.corrupt, path: path,
+                               "pixels use colour \(maxIndex) of a \(info.palette_entries)-colour palette (damaged file)")
+            }
+        }
         var buffer = [UInt8](repeating: 0, count: rows * columns * channels)
         var err = [CChar](repeating: 0, count: 256)
         let status = buffer.withUnsafeMutableBufferPointer {

@@ -51,6 +51,18 @@ struct BMPTests {
         }
     }
 
+    /// stb_image keeps its palette in an uninitialised array: an index past the palette would
+    /// give whatever was on the stack. Such files are refused.
+    @Test func indexOutsideThePaletteIsRefused() throws {
+        var bytes = [UInt8](try Data(contentsOf: FixturePath.url("bmp/pal8.bmp")))
+        let offset = Int(bytes[10]) | Int(bytes[11]) << 8
+        let entries = (offset - 54) / 4
+        #expect(entries < 256)
+        bytes[offset] = 255
+        let error = #expect(throws: BMPError.self) { try BMPCodec.decode(bytes, path: "pal.bmp") }
+        #expect(error?.description.contains("colour 255 of a \(entries)-colour palette") == true)
+    }
+
     @Test func forceGrayUsesPillowLuma() throws {
         var options = ReadOptions()
         options.forceGray = true
