@@ -17,12 +17,13 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
         if head.count >= 8, head[0 ..< 8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
             return .png
         }
+        if head.count >= 132, head[128 ..< 132].elementsEqual(Array("DICM".utf8)) { return .dicom }
+        // After DICM: a DICOM preamble may hold any other format's signature.
         if head.count >= 3, head[0] == 0xFF, head[1] == 0xD8, head[2] == 0xFF { return .jpeg }
         if head.count >= 18, head[0] == 0x42, head[1] == 0x4D,
            [12, 40, 56, 108, 124].contains(UInt32(head[14]) | UInt32(head[15]) << 8 | UInt32(head[16]) << 16 | UInt32(head[17]) << 24) {
             return .bmp
         }
-        if head.count >= 132, head[128 ..< 132].elementsEqual(Array("DICM".utf8)) { return .dicom }
         if head.count >= 4 {
             let m = Array(head[0 ..< 4])
             if m == [0x49, 0x49, 0x2A, 0x00] || m == [0x4D, 0x4D, 0x00, 0x2A]

@@ -76,6 +76,20 @@ struct JPEGTests {
         #expect(error?.code == .tooLarge)
     }
 
+    @Test func sniffedByContentAfterDICM() {
+        let jpegHead: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + [UInt8](repeating: 0, count: 128)
+        #expect(ImageFormat.sniff(jpegHead) == .jpeg)
+        // A DICOM preamble may start like a JPEG or a BMP: DICM at 128 decides.
+        var dicom = jpegHead
+        dicom.replaceSubrange(128 ..< 132, with: Array("DICM".utf8))
+        #expect(ImageFormat.sniff(dicom) == .dicom)
+        var bmp = [UInt8](repeating: 0, count: 132)
+        bmp[0] = 0x42; bmp[1] = 0x4D; bmp[14] = 40
+        #expect(ImageFormat.sniff(bmp) == .bmp)
+        bmp[14] = 41  // not a BMP info header size
+        #expect(ImageFormat.sniff(bmp) == nil)
+    }
+
     @Test func orientationTransformsMatchTheirDefinitions() {
         // 2 x 3 image 0 1 2 / 3 4 5.
         let p = PixelArray(rows: 2, columns: 3, samples: .uint8([0, 1, 2, 3, 4, 5]))
