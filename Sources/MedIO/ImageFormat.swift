@@ -7,8 +7,10 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
 
     /// Recognises a format from the first bytes of a file (at least 132 for DICOM).
     ///
-    /// DICOM: "DICM" at offset 128 (checked first: some DICOM preambles hold a TIFF header), or a plausible first element of a bare data set (group
-    /// 0x0008 or 0x0002 in either byte order). MATLAB: see below, or a bare HDF5 file. TIFF: II*\0, MM\0*,
+    /// DICOM: "DICM" at offset 128 (checked before JPEG, BMP and TIFF: a DICOM preamble may hold
+    /// their headers), or a plausible first element of a bare data set (group 0x0008 or 0x0002
+    /// in either byte order). MATLAB: see below, a "MATLAB … MAT-file" text (some writers leave
+    /// the version fields zero), or a bare HDF5 file. TIFF: II*\0, MM\0*,
     /// BigTIFF II+\0 / MM\0+. PNG: its 8-byte signature. JPEG: SOI then a marker (FF D8 FF).
     /// BMP: "BM" and a known info-header size at offset 14. MATLAB v5/v7/v7.3: version 0x0100 or
     /// 0x0200 and the endian indicator 'IM'/'MI' at bytes 124–127, whatever the text says;
