@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "CMatio", dependencies: ["CHDF5"], linkerSettings: [.linkedLibrary("matio")]),
         .target(name: "CPNG", dependencies: ["CLibPNG"]),
         .target(name: "CTIFF", dependencies: ["CLibTIFF"]),
+        .target(name: "CJPEG", dependencies: ["CLibTurboJPEG"]),
+        .target(name: "CBMP", dependencies: ["CLibSTB"]),
         .target(name: "CMalloc"),
         // -O3 in every configuration: the tests run debug builds, and these kernels at -O0 would
         // take minutes. (The one unsafe flag left: it keeps a remote package from depending on
@@ -49,6 +51,8 @@ let package = Package(
         .systemLibrary(name: "CLibTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CLibTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CLibSTB", pkgConfig: "stb", providers: [.apt(["libstb-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -56,7 +60,7 @@ let package = Package(
         // Swift libraries, one room each (ARCHITECTURE.md).
         .target(name: "MedImage", dependencies: ["CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedIO",
-                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CKernels"],
+                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CJPEG", "CBMP", "CKernels"],
                 swiftSettings: swiftSettings),
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),

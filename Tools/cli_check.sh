@@ -44,6 +44,21 @@ check "slide region converts" '[ -f "$work/region.png" ]'
 "$medsr" convert "$fx/png/nih/images/00000002_000.png" "$work/gray.png" --gray > /dev/null
 check "RGBA radiograph forced to one channel" '[ -f "$work/gray.png" ]'
 
+# JPEG and BMP: found by content, EXIF orientation applied, CMYK and RLE refused in one line.
+mkdir -p "$work/jb/a" "$work/jb/b"
+cp "$fx"/jpeg/gray.jpg "$fx"/jpeg/exif_6.jpg "$fx"/bmp/rgb24.bmp "$work/jb/a/"
+cp "$fx"/jpeg/color_444.jpg "$work/jb/b/noextension"; cp "$fx"/bmp/pal4.bmp "$work/jb/b/"
+"$medsr" inspect "$fx/jpeg/exif_6.jpg" > "$work/exif.txt"
+check "inspect says the EXIF orientation is applied" 'grep -q "EXIF orientation 6 applied" "$work/exif.txt" && grep -q "size: 37 × 45" "$work/exif.txt"'
+"$medsr" convert "$work/jb" "$work/jbout" --format png > /dev/null 2>&1; status=$?
+check "a tree of JPEG and BMP (one without extension) converts (got $status)" '[ $status -eq 0 ] && [ -f "$work/jbout/a/exif_6.png" ] && [ -f "$work/jbout/a/rgb24.png" ] && [ -f "$work/jbout/b/noextension.png" ]'
+for bad in jpeg/cmyk.jpg jpeg/truncated.jpg bmp/rle8.bmp bmp/truncated.bmp; do
+  "$medsr" convert "$fx/$bad" "$work/bad.png" 2> "$work/bad.err"; status=$?
+  check "$bad → exit 1, one line naming it (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/bad.err")" -eq 1 ] && grep -q "$(basename $bad)" "$work/bad.err" && [ ! -e "$work/bad.png" ]'
+done
+MEDSR_MANIFESTS="$fx/../Manifests" "$medsr" build image-folder --input "$work/jb" --out "$work/jbds" --tile 16 > /dev/null 2>&1; status=$?
+check "image-folder builds from JPEG and BMP images (got $status)" '[ $status -eq 0 ] && grep -q "a/exif_6.jpg" "$work/jbds/tiles.csv" && grep -q "b/pal4.bmp" "$work/jbds/tiles.csv"'
+
 # Patient identifiers: the fixtures carry PHI-CANARY ids and Canary^Phileas; none may leave.
 "$medsr" inspect "$fx/dicom/series" > "$work/inspect.txt" 2>&1
 "$medsr" inspect "$fx/dicom/series/a.dcm" --json >> "$work/inspect.txt" 2>&1

@@ -1,6 +1,7 @@
 #include "msr_mat.h"
 
 #include <matio.h>
+#include <zlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,55 @@ void msr_mat_close(msr_mat *h) {
     Mat_Close(h->mat);
     free(h);
 }
+
+int msr_mat_verify_compressed(const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) return fail(err, errlen, "cannot open the file");
+    unsigned char header[128];
+    if (fread(header, 1, sizeof header, f) != sizeof header) { fclose(f); return 0; }
+    int big = header[126] == 'M' && header[127] == 'I';
+    if (!big && !(header[126] == 'I' && header[127] == 'M')) { fclose(f); return 0; }
+    unsigned char in[65536], out[65536], tag[8];
+    int status = 0;
+    while (status == 0 && fread(tag, 1, 8, f) == 8) {
+        uint32_t type = big ? (uint32_t)tag[0] << 24 | tag[1] << 16 | tag[2] << 8 | tag[3]
+                            : (uint32_t)tag[3] << 24 | tag[2] << 16 | tag[1] << 8 | tag[0];
+        uint32_t size = big ? (uint32_t)tag[4] << 24 | tag[5] << 16 | tag[6] << 8 | tag[7]
+                            : (uint32_t)tag[7] << 24 | tag[6] << 16 | tag[5] << 8 | tag[4];
+        if (type != 15) {  /* not compressed: skip the element (padded to 8 bytes) */
+            if (fseek(f, (long)((size + 7u) & ~7u), SEEK_CUR) != 0) break;
+            continue;
+        }
+        z_stream z;
+        memset(&z, 0, sizeof z);
+        if (inflateInit(&z) != Z_OK) { status = fail(err, errlen, "out of memory"); break; }
+        uint32_t left = size;
+        int ret = Z_OK;
+        while (ret == Z_OK) {
+            if (z.avail_in == 0) {
+                if (left == 0) break;
+                size_t want = left < sizeof in ? left : sizeof in;
+                size_t got = fread(in, 1, want, f);
+                if (got == 0) break;
+                left -= (uint32_t)got;
+                z.next_in = in;
+                z.avail_in = (uInt)got;
+            }
+            z.next_out = out;
+            z.avail_out = sizeof out;
+            ret = inflate(&z, Z_NO_FLUSH);
+            if (ret == Z_BUF_ERROR) ret = Z_OK;
+        }
+        if (ret == Z_DATA_ERROR) status = fail(err, errlen, "a compressed variable is damaged (zlib data or checksum error)");
+        else if (ret != Z_STREAM_END) status = fail(err, errlen, "a compressed variable ends early (truncated file)");
+        else if (z.avail_in != 0 || left != 0) status = fail(err, errlen, "a compressed variable holds data after its zlib stream ends (damaged file)");
+        inflateEnd(&z);
+    }
+    fclose(f);
+    return status;
+}
+
+int msr_mat_version(const msr_mat *h) { return Mat_GetVersion(h->mat) == MAT_FT_MAT4 ? 4 : 5; }
 
 int msr_mat_list(msr_mat *h, char *buf, size_t buflen) {
     if (buflen) buf[0] = 0;

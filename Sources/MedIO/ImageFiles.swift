@@ -20,6 +20,8 @@ public enum ImageFiles {
         case .matlab: return try MATReader.read(path: path, options: options)
         case .tiff: return try TIFFCodec.read(path: path, options: options)
         case .png: return try PNGCodec.read(path: path, options: options)
+        case .jpeg: return try JPEGCodec.read(path: path, options: options)
+        case .bmp: return try BMPCodec.read(path: path, options: options)
         }
     }
 
@@ -30,6 +32,8 @@ public enum ImageFiles {
         case .matlab: return try MATReader.describe(path: path, showPHI: showPHI)
         case .tiff: return try TIFFCodec.describe(path: path)
         case .png: return try PNGCodec.describe(path: path)
+        case .jpeg: return try JPEGCodec.describe(path: path)
+        case .bmp: return try BMPCodec.describe(path: path)
         }
     }
 

@@ -3,19 +3,29 @@ import MedImage
 
 /// The formats MedSR reads, recognised by content, never by file name.
 public enum ImageFormat: String, Sendable, Codable, CaseIterable {
-    case dicom, matlab, tiff, png
+    case dicom, matlab, tiff, png, jpeg, bmp
 
     /// Recognises a format from the first bytes of a file (at least 132 for DICOM).
     ///
-    /// DICOM: "DICM" at offset 128 (checked first: some DICOM preambles hold a TIFF header), or a plausible first element of a bare data set (group
-    /// 0x0008 or 0x0002 in either byte order). MATLAB: the 116-byte text header starting
-    /// "MATLAB 5.0 MAT-file" / "MATLAB 7.3 MAT-file", or a bare HDF5 file. TIFF: II*\0, MM\0*,
-    /// BigTIFF II+\0 / MM\0+. PNG: its 8-byte signature.
+    /// DICOM: "DICM" at offset 128 (checked before JPEG, BMP and TIFF: a DICOM preamble may hold
+    /// their headers), or a plausible first element of a bare data set (group 0x0008 or 0x0002
+    /// in either byte order). MATLAB: see below, a "MATLAB … MAT-file" text (some writers leave
+    /// the version fields zero), or a bare HDF5 file. TIFF: II*\0, MM\0*,
+    /// BigTIFF II+\0 / MM\0+. PNG: its 8-byte signature. JPEG: SOI then a marker (FF D8 FF).
+    /// BMP: "BM" and a known info-header size at offset 14. MATLAB v5/v7/v7.3: version 0x0100 or
+    /// 0x0200 and the endian indicator 'IM'/'MI' at bytes 124–127, whatever the text says;
+    /// MATLAB v4 (no text header): a plausible first matrix header (`MATv4.isHeader`).
     public static func sniff(_ head: [UInt8]) -> ImageFormat? {
         if head.count >= 8, head[0 ..< 8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
             return .png
         }
         if head.count >= 132, head[128 ..< 132].elementsEqual(Array("DICM".utf8)) { return .dicom }
+        // After DICM: a DICOM preamble may hold any other format's signature.
+        if head.count >= 3, head[0] == 0xFF, head[1] == 0xD8, head[2] == 0xFF { return .jpeg }
+        if head.count >= 18, head[0] == 0x42, head[1] == 0x4D,
+           [12, 40, 56, 108, 124].contains(UInt32(head[14]) | UInt32(head[15]) << 8 | UInt32(head[16]) << 16 | UInt32(head[17]) << 24) {
+            return .bmp
+        }
         if head.count >= 4 {
             let m = Array(head[0 ..< 4])
             if m == [0x49, 0x49, 0x2A, 0x00] || m == [0x4D, 0x4D, 0x00, 0x2A]
@@ -23,8 +33,16 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
                 return .tiff
             }
         }
-        if head.count >= 10, let text = String(bytes: head[0 ..< 10], encoding: .ascii), text == "MATLAB 5.0"
-            || text == "MATLAB 7.3" || text == "MATLAB 4.0" {
+        if head.count >= 128 {
+            let endian = (head[126], head[127])
+            let version = endian == (0x49, 0x4D) ? UInt16(head[124]) | UInt16(head[125]) << 8
+                : endian == (0x4D, 0x49) ? UInt16(head[124]) << 8 | UInt16(head[125]) : 0
+            if version == 0x0100 || version == 0x0200 { return .matlab }
+        }
+        // Some writers (h5py-made v7.3 files) fill the text but leave the fields zero: any
+        // "MATLAB <version> MAT-file" text is accepted too, whatever version it names.
+        if head.count >= 116, head.starts(with: Array("MATLAB ".utf8)),
+           String(decoding: head[0 ..< 116], as: UTF8.self).contains(" MAT-file") {
             return .matlab
         }
         if head.count >= 8, head[0 ..< 8].elementsEqual([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
@@ -41,6 +59,7 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
             if [0x0002, 0x0008].contains(groupLE) && (plausibleVR || implicitLength < 1024) { return .dicom }
             if [0x0002, 0x0008].contains(groupBE) && plausibleVR { return .dicom }
         }
+        if MATv4.isHeader(head) { return .matlab }
         return nil
     }
 
@@ -52,7 +71,7 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 132)).map { [UInt8]($0) } ?? []
         guard let format = sniff(head) else {
-            throw InputError(.unsupported, path: url.path, "not a DICOM, MATLAB, TIFF or PNG file")
+            throw InputError(.unsupported, path: url.path, "not a DICOM, MATLAB, TIFF, PNG, JPEG or BMP file")
         }
         return format
     }

@@ -124,7 +124,18 @@ final class MATFile {
 
     let path: String
     let backend: Backend
+    /// The compressed elements of a v5 file passed `msr_mat_verify_compressed` (checked once, at
+    /// the first read).
+    private var verified = false
     var isHDF5: Bool { if case .hdf5 = backend { true } else { false } }
+
+    /// "MATLAB v4", "MATLAB v5" (v5 to v7) or "MATLAB v7.3 (HDF5)".
+    var versionName: String {
+        switch backend {
+        case .matio(let h): "MATLAB v\(msr_mat_version(h))"
+        case .hdf5: "MATLAB v7.3 (HDF5)"
+        }
+    }
 
     /// Opens `path`; a v7.3 file is read at once: its structure, and the data of datasets up to
     /// `inlineBytes` each while `maxBytes` in all lasts (the rest is read on demand).
@@ -143,7 +154,7 @@ final class MATFile {
         }
         var handle: OpaquePointer?
         guard msr_mat_open(path, &handle, &err, err.count) == 0, let handle else {
-            throw MATError(.unreadable, path: path, "not a readable MATLAB file (v5 or v7.3)", underlying: cString(err))
+            throw MATError(.unreadable, path: path, "not a readable MATLAB file (v4, v5–v7 or v7.3)", underlying: cString(err))
         }
         backend = .matio(handle)
     }
@@ -153,6 +164,16 @@ final class MATFile {
         case .matio(let h): msr_mat_close(h)
         case .hdf5(let s): msr_h5_snapshot_close(s)
         }
+    }
+
+    /// Numeric and logical classes (not char, struct, cell or unknown).
+    static func isNumeric(_ c: Int32) -> Bool { (1 ... 10).contains(c) || c == 12 }
+
+    /// The class as a person reads it: "complex double", "char", "struct", and for what matio
+    /// does not classify, "sparse, object or function handle".
+    static func kindName(_ info: msr_mat_info) -> String {
+        if info.mat_class == 0 { return "sparse, an object or a function handle" }
+        return (info.is_complex != 0 ? "complex " : "") + className(info.mat_class)
     }
 
     static func className(_ c: Int32) -> String {
@@ -196,7 +217,7 @@ final class MATFile {
         let (info, _) = try info(name)
         let dims = withUnsafeBytes(of: info.dims) { raw in (0 ..< Int(info.rank)).map { Int(clamping: raw.load(fromByteOffset: $0 * 8, as: UInt64.self)) } }
         guard info.is_complex == 0, info.element_size > 0 else {
-            throw MATError(.unsupported, path: path, "variable '\(name)' is \(Self.className(info.mat_class)); only real numeric, logical and char arrays can be read")
+            throw MATError(.unsupported, path: path, "variable '\(name)' is \(Self.kindName(info)); only real numeric, logical and char arrays can be read")
         }
         var total = info.element_size
         for d in dims {
@@ -205,6 +226,15 @@ final class MATFile {
                 throw InputError(.tooLarge, path: path, "variable '\(name)' claims dimensions \(dims), over the \(maxBytes >> 20) MiB limit")
             }
             total = product
+        }
+        if case .matio = backend, !verified {
+            // matio inflates without checking the zlib checksum or where the stream ends: a damaged
+            // v5 file would give wrong pixels silently (scipy's loadmat refuses such files).
+            var err = [CChar](repeating: 0, count: 256)
+            guard msr_mat_verify_compressed(path, &err, err.count) == 0 else {
+                throw MATError(.corrupt, path: path, "the file is damaged", underlying: cString(err))
+            }
+            verified = true
         }
         var bytes = [UInt8](repeating: 0, count: total)
         var err = [CChar](repeating: 0, count: 256)

@@ -91,12 +91,18 @@ public enum MATReader {
         if let variable = options.variable {
             name = variable
         } else {
-            let numeric = try names.filter { (try file.info($0).info.mat_class) < 13 }
+            let classes = try names.map { (name: $0, info: try file.info($0).info) }
+            let numeric = classes.filter { MATFile.isNumeric($0.info.mat_class) && $0.info.is_complex == 0 }
             guard numeric.count == 1 else {
+                if numeric.isEmpty {
+                    let listed = classes.prefix(6).map { "\($0.name) (\(MATFile.kindName($0.info)))" }.joined(separator: ", ")
+                    throw MATError(.unsupported, path: path,
+                                   "no real numeric array to read as an image (\(classes.isEmpty ? "no variables MedSR can list" : listed)); MedSR reads numeric and logical matrices")
+                }
                 throw MATError(.invalidRequest, path: path,
-                               "\(numeric.count) numeric variables (\(numeric.prefix(8).joined(separator: ", "))); name one with --variable")
+                               "\(numeric.count) numeric variables (\(numeric.prefix(8).map(\.name).joined(separator: ", "))); name one with --variable")
             }
-            name = numeric[0]
+            name = numeric[0].name
         }
         let array = try file.read(name, maxBytes: options.maxBytes)
         guard let pixels = array.pixels() else {
@@ -127,7 +133,7 @@ public enum MATReader {
             }
         }
         d.variables = variables
-        d.notes = [file.isHDF5 ? "MATLAB v7.3 (HDF5)" : "MATLAB v5"]
+        d.notes = [file.versionName]
         if let record = try? figshareRecord(path: path) {
             d.rows = record.image.rows
             d.columns = record.image.columns

@@ -49,6 +49,8 @@ public enum MATDomain: ErrorDomain { public static let name = "MATLAB" }
 public enum TIFFDomain: ErrorDomain { public static let name = "TIFF" }
 public enum PNGDomain: ErrorDomain { public static let name = "PNG" }
 public enum NPYDomain: ErrorDomain { public static let name = "NPY" }
+public enum JPEGDomain: ErrorDomain { public static let name = "JPEG" }
+public enum BMPDomain: ErrorDomain { public static let name = "BMP" }
 public enum InputDomain: ErrorDomain { public static let name = "input" }
 
 public typealias DICOMError = FileError<DICOMDomain>
@@ -56,5 +58,7 @@ public typealias MATError = FileError<MATDomain>
 public typealias TIFFError = FileError<TIFFDomain>
 public typealias PNGError = FileError<PNGDomain>
 public typealias NPYError = FileError<NPYDomain>
+public typealias JPEGError = FileError<JPEGDomain>
+public typealias BMPError = FileError<BMPDomain>
 /// A file whose format is unknown, missing, or that a limit refuses before any reader runs.
 public typealias InputError = FileError<InputDomain>

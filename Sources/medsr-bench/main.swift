@@ -1,6 +1,6 @@
 // Times MedSR's readers in-process for Tools/bench/bench.py, which times the Python peer the
 // same way in the same run. Usage:
-//   medsr-bench read REPEAT FILE...                 decode whole files (any format)
+//   medsr-bench read REPEAT FILE...                 decode whole files (any format: DICOM, MATLAB, TIFF, PNG, JPEG, BMP)
 //   medsr-bench figshare REPEAT FILE...             figshare record: image, mask, label, PID
 //   medsr-bench region X,Y,W,H REPEAT FILE...       one region of level 0
 //   medsr-bench readpar REPEAT FILE...              decode whole files, files spread over all cores

@@ -88,6 +88,18 @@ def make_tiff():
     return path
 
 
+def make_jpeg():
+    """A Kermany-like grey chest X-ray JPEG (the 1024x1024 NIH fixture radiograph, quality 90)
+    and a colour 4:2:0 JPEG of the same size (the IHC slide fixture, upscaled)."""
+    gray, colour = os.path.join(DATA, "xray1024.jpg"), os.path.join(DATA, "ihc1024.jpg")
+    if not os.path.exists(gray):
+        Image.open(os.path.join(FIX, "png", "nih", "images", "00000001_000.png")).convert("L").save(gray, quality=90)
+    if not os.path.exists(colour):
+        ihc = Image.open(os.path.join(FIX, "tiff", "strips_packbits_rgb.tif")).convert("RGB")
+        ihc.resize((1024, 1024), Image.BICUBIC).save(colour, quality=90)
+    return gray, colour
+
+
 def main():
     os.makedirs(DATA, exist_ok=True)
     print("MedSR vs Python peers; single-threaded decoding on both sides; best of", REPEAT,
@@ -119,6 +131,11 @@ def main():
     png = [os.path.join(FIX, "png", "nih", "images", "00000001_000.png")]
     report("PNG decode, 1024x1024 8-bit gray", 1, png, ["read"], "Pillow",
            lambda f: np.asarray(Image.open(f)).nbytes)
+
+    for path, what in zip(make_jpeg(), ("8-bit gray chest X-ray", "colour 4:2:0")):
+        # Eight decodes per pass: one takes a few milliseconds, too short to time alone.
+        report(f"JPEG decode, 1024x1024 {what}", 1, [path] * 8, ["read"], "Pillow",
+               lambda f: np.asarray(Image.open(f)).nbytes)
 
     tif = make_tiff()
     def region(f):

@@ -21,6 +21,11 @@ run "PNG claiming 2^31 x 2^31" "$medsr" convert "$work/in/huge.png" "$work/o1.pn
 run "TIFF claiming 2^31 x 2^31 in tiles" "$medsr" convert "$work/in/tiles.tif" "$work/o2.png"
 run "DICOM 65535 x 65535 x 10000 frames" "$medsr" convert "$work/in/huge.dcm" "$work/o3.png"
 run "DICOM deflate bomb (1 GiB of zeros)" "$medsr" convert "$work/in/bomb.dcm" "$work/o4.png"
+run "JPEG claiming 65535 x 65535" "$medsr" convert "$work/in/huge65535.jpg" "$work/o6.png"
+run "JPEG claiming 65500 x 65500 x 3" "$medsr" convert "$work/in/huge65500.jpg" "$work/o7.png"
+run "BMP whose sizes lie (30000 x 30000 over 64 bytes)" "$medsr" convert "$work/in/lying.bmp" "$work/o8.png"
+run "BMP claiming 2^31 x 2^31" "$medsr" convert "$work/in/huge.bmp" "$work/o9.png"
+run "MATLAB v4 claiming 2^31 x 2^31 doubles" "$medsr" convert "$work/in/huge_v4.mat" "$work/o10.png"
 run "safetensors claiming a 2^31 x 2^31 tensor" "$medsr" upscale --model "$work/in/shapes.safetensors" "$work/in/huge.png" "$work/o5.png"
 ls "$work"/o*.png > /dev/null 2>&1 && { fail=$((fail + 1)); echo "FAIL: an output was written"; }
 echo "hostile: $pass passed, $fail failed"

@@ -8,6 +8,11 @@ usage: make_hostile.py OUT
 - huge.dcm: explicit VR little endian, Rows = Columns = 65535, 10000 frames, 4 bytes of pixel data;
 - bomb.dcm: deflated explicit VR little endian whose 1 MB of zeros inflates to 1 GiB;
 - shapes.safetensors: a header claiming a [2^31, 2^31] F32 tensor;
+- huge65535.jpg / huge65500.jpg: a JPEG frame header claiming 65535 x 65535 (over libjpeg's
+  limit) / 65500 x 65500 x 3 (libjpeg's largest; 12 GB of pixels), then a scan of a few bytes;
+- lying.bmp: a 24-bit BMP whose header claims 30000 x 30000 (2.7 GB, under the 4 GiB budget)
+  over 64 bytes of pixel data; huge.bmp: one claiming 2^31-1 x 2^31-1;
+- huge_v4.mat: a MATLAB v4 matrix header claiming 2^31-1 x 2^31-1 doubles;
 - a Zarr dataset whose one chunk is a zstd frame declaring 1 GiB (a decompression bomb).
 """
 import json
@@ -74,4 +79,25 @@ open(os.path.join(out, "bomb.dcm"), "wb").write(dicom("1.2.840.10008.1.2.1.99", 
 header = json.dumps({"conv1.weight": {"dtype": "F32", "shape": [2**31, 2**31], "data_offsets": [0, 16]},
                      "__metadata__": {"architecture": "espcn", "scale": "4"}}).encode()
 open(os.path.join(out, "shapes.safetensors"), "wb").write(struct.pack("<Q", len(header)) + header + b"\0" * 16)
+
+
+def jpeg(width, height):
+    sof = struct.pack(">BHHB", 8, height, width, 3) + b"".join(bytes([i, 0x11, 0]) for i in (1, 2, 3))
+    sos = bytes([3]) + b"".join(bytes([i, 0]) for i in (1, 2, 3)) + bytes([0, 63, 0])
+    seg = lambda m, d: b"\xff" + bytes([m]) + struct.pack(">H", len(d) + 2) + d
+    return b"\xff\xd8" + seg(0xDB, bytes([0]) + bytes(range(1, 65))) + seg(0xC0, sof) + seg(0xDA, sos) + b"\0" * 16 + b"\xff\xd9"
+
+
+open(os.path.join(out, "huge65535.jpg"), "wb").write(jpeg(65535, 65535))
+open(os.path.join(out, "huge65500.jpg"), "wb").write(jpeg(65500, 65500))
+
+
+def bmp(width, height, data):
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, 0, 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", 54 + len(data), 0, 0, 54) + info + data
+
+
+open(os.path.join(out, "lying.bmp"), "wb").write(bmp(30000, 30000, b"\x80" * 64))
+open(os.path.join(out, "huge.bmp"), "wb").write(bmp(2**31 - 1, 2**31 - 1, b"\x80" * 64))
+open(os.path.join(out, "huge_v4.mat"), "wb").write(struct.pack("<5i", 0, 2**31 - 1, 2**31 - 1, 0, 2) + b"x\0" + b"\0" * 64)
 print("hostile inputs in", out)

@@ -24,6 +24,12 @@ typedef struct {
 typedef struct msr_mat msr_mat;
 int msr_mat_open(const char *path, msr_mat **out, char *err, size_t errlen);
 void msr_mat_close(msr_mat *mat);
+/// For a v5 file, inflates every compressed (miCOMPRESSED) element to nowhere and checks that
+/// its zlib stream ends exactly where the element does and that its checksum holds (matio checks
+/// neither). 0 when all hold or the file is not v5; else 2 with the reason.
+int msr_mat_verify_compressed(const char *path, char *err, size_t errlen);
+/// The file's MAT version as matio found it: 4 or 5 (v5 covers v6 and v7).
+int msr_mat_version(const msr_mat *mat);
 /// Top-level variables as "name\n" lines.
 int msr_mat_list(msr_mat *mat, char *buf, size_t buflen);
 /// Describes "var" or "var.field" (a field of a 1x1 struct); for a struct, `fields` receives
