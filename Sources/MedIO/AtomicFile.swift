@@ -1,4 +1,5 @@
 public import Foundation
+import MedImage
 
 /// Writes that never leave a half-written file under the final name: data goes to a
 /// temporary file beside the target, then is renamed over it.
@@ -15,7 +16,7 @@ public enum AtomicFile {
         do {
             try produce(temporary)
             if rename(temporary.path, url.path) != 0 {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+                throw OutputError(.writeFailed, path: url.path, "cannot move the finished file into place: \(OutputLocation.systemReason(errno))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)

@@ -37,7 +37,7 @@ public enum DICOMSeriesScanner {
                 groups[d.seriesUID ?? "(no SeriesInstanceUID)", default: []].append(
                     Entry(path: url.path, description: d, position: position, normal: normal, sop: sop))
             } catch {
-                skipped.append((url.path, String(describing: error)))
+                skipped.append((url.path, error.reason))
             }
         }
         var result = [DICOMSeries]()

@@ -33,6 +33,17 @@ public enum ImageFiles {
         }
     }
 
+    /// Whether a file found in a tree is an image to read: its content is a format MedSR reads,
+    /// or its name says it is an image (`.dcm`, `.png`, `.tif`, `.mat`, `.jpg`, …; then a damaged
+    /// one is reported, not passed over). Other files (`README.txt`, `.csv`, `DICOMDIR` …) are not.
+    public static func isImageCandidate(_ url: URL) -> Bool {
+        if (try? ImageFormat.detect(url)) != nil { return true }
+        return imageExtensions.contains(url.pathExtension.lowercased())
+    }
+
+    static let imageExtensions: Set<String> = ["dcm", "dicom", "ima", "png", "tif", "tiff", "svs", "mat", "jpg", "jpeg", "bmp",
+                                               "nii"]
+
     /// Regular files under `root` (or `root` itself), sorted by path, hidden files skipped.
     public static func files(under root: URL) -> [URL] {
         var isDirectory: ObjCBool = false

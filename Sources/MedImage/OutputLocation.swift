@@ -1,0 +1,91 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum OutputDomain: ErrorDomain { public static let name = "output" }
+/// An output folder or file that cannot be created or written, with the system's reason.
+public typealias OutputError = FileError<OutputDomain>
+
+/// Checks, before any work starts, that outputs can be written where the user asked, and
+/// turns the system's failures into one line naming the path and the reason
+/// (read-only file system, no space left, permission denied).
+public enum OutputLocation {
+    /// Creates `folder` and its parents if needed, and checks that a file can be created in it
+    /// (a probe file is created and removed) and that the disk has space left.
+    /// - Throws: `OutputError(.writeFailed)` naming the first path that failed and why.
+    public static func prepareFolder(_ folder: URL) throws {
+        let path = folder.standardizedFileURL.path
+        try makeFolders(path)
+        let probe = path + "/.medsr-write-check-\(UUID().uuidString)"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw OutputError(.writeFailed, path: path, "cannot write in this folder: \(systemReason(errno))") }
+        close(fd)
+        unlink(probe)
+        var fs = statvfs()
+        // Creating an empty file needs no data block: ask for free blocks too (root may use the reserve).
+        if statvfs(path, &fs) == 0 && (fs.f_bfree == 0 || (fs.f_bavail == 0 && geteuid() != 0)) {
+            throw OutputError(.writeFailed, path: path, "cannot write in this folder: \(systemReason(ENOSPC))")
+        }
+    }
+
+    /// Checks that the file `url` can be written: its folder as `prepareFolder`, and the
+    /// name itself is not a folder.
+    public static func prepareFile(_ url: URL) throws {
+        let path = url.standardizedFileURL.path
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            throw OutputError(.writeFailed, path: path, "is a folder; give a file name")
+        }
+        try prepareFolder(url.standardizedFileURL.deletingLastPathComponent())
+    }
+
+    /// `mkdir -p` with the system's reason for the first component that fails.
+    static func makeFolders(_ path: String) throws {
+        var st = stat()
+        if stat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw OutputError(.writeFailed, path: path, "exists and is not a folder")
+            }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try makeFolders(parent) }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw OutputError(.writeFailed, path: path, "cannot create the folder: \(systemReason(errno))")
+        }
+    }
+
+    /// The system's words for `code`, lower-cased to read inside a sentence
+    /// ("read-only file system", "no space left on device", "permission denied").
+    public static func systemReason(_ code: Int32) -> String {
+        let text = String(cString: strerror(code))
+        return text.prefix(1).lowercased() + text.dropFirst()
+    }
+
+    /// One line for a Foundation file error (`Error Domain=NSCocoaErrorDomain Code=642 …`):
+    /// the path it names and the system's reason; nil for errors that are not Foundation file errors.
+    public static func describe(_ error: any Error) -> String? {
+        let ns = error as NSError
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return nil }
+        var code: Int32?
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            code = Int32(underlying.code)
+        } else if ns.domain == NSPOSIXErrorDomain {
+            code = Int32(ns.code)
+        } else if ns.domain == NSCocoaErrorDomain {
+            switch CocoaError.Code(rawValue: ns.code) {
+            case .fileWriteVolumeReadOnly: code = EROFS
+            case .fileWriteOutOfSpace: code = ENOSPC
+            case .fileWriteNoPermission, .fileReadNoPermission: code = EACCES
+            case .fileNoSuchFile, .fileReadNoSuchFile: code = ENOENT
+            case .fileWriteFileExists: code = EEXIST
+            default: code = nil
+            }
+        }
+        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+            ?? (ns.userInfo["NSURL"] as? URL)?.path
+        let reason = code.map(systemReason) ?? "file operation failed (code \(ns.code))"
+        return path.map { "\($0): \(reason)" } ?? reason
+    }
+}
