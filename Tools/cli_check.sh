@@ -189,6 +189,9 @@ if mount -t tmpfs -o size=64k tmpfs "$work/full" 2> /dev/null; then
   dd if=/dev/zero of="$work/full/filler" bs=4k 2> /dev/null
   "$medsr" convert "$work/in/dicom" "$work/full/out" > /dev/null 2> "$work/full.err"; status=$?
   check "convert onto a full disk: exit 1, one line saying so (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/full.err")" -eq 1 ] && grep -q "no space left on device" "$work/full.err"'
+  rm -f "$work/full/filler"; head -c 40000 /dev/urandom > "$work/full/filler"
+  "$medsr" convert "$fx/mat/figshare" "$work/full/fills" --jobs 1 > /dev/null 2> "$work/fills.err"; status=$?
+  check "a disk that fills during convert: said once, the run stops, exit 1, no partial files (got $status)" '[ $status -eq 1 ] && [ "$(grep -c "no space left on device" "$work/fills.err")" -eq 1 ] && grep -q "^stopped: " "$work/fills.err" && ! grep -q "\.part" "$work/fills.err" && [ -z "$(find "$work/full" -name "*.part")" ]'
 fi
 
 # The small ones.

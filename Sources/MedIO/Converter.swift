@@ -65,7 +65,7 @@ public enum Converter {
             }
         }
         let base = output.pathExtension.isEmpty ? output : output.deletingPathExtension()
-        try FileManager.default.createDirectory(at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try OutputLocation.makeFolders(base.deletingLastPathComponent().path)
         let keepFrameAxis = options.read.frames == .all && image.pixels.frames > 1
         if options.format == .npy {
             let url = base.appendingPathExtension("npy")

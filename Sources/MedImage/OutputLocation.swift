@@ -22,11 +22,14 @@ public enum OutputLocation {
         guard fd >= 0 else { throw OutputError(.writeFailed, path: path, "cannot write in this folder: \(systemReason(errno))") }
         close(fd)
         unlink(probe)
+        // Creating an empty file needs no data block: ask for free blocks too.
+        if hasNoSpace(path) { throw OutputError(.writeFailed, path: path, "cannot write in this folder: \(systemReason(ENOSPC))") }
+    }
+
+    /// Whether the file system holding `path` has no free blocks (root may use the reserve).
+    public static func hasNoSpace(_ path: String) -> Bool {
         var fs = statvfs()
-        // Creating an empty file needs no data block: ask for free blocks too (root may use the reserve).
-        if statvfs(path, &fs) == 0 && (fs.f_bfree == 0 || (fs.f_bavail == 0 && geteuid() != 0)) {
-            throw OutputError(.writeFailed, path: path, "cannot write in this folder: \(systemReason(ENOSPC))")
-        }
+        return statvfs(path, &fs) == 0 && (fs.f_bfree == 0 || (fs.f_bavail == 0 && geteuid() != 0))
     }
 
     /// Checks that the file `url` can be written: its folder as `prepareFolder`, and the
@@ -41,7 +44,8 @@ public enum OutputLocation {
     }
 
     /// `mkdir -p` with the system's reason for the first component that fails.
-    static func makeFolders(_ path: String) throws {
+    /// - Throws: `OutputError(.writeFailed)`.
+    public static func makeFolders(_ path: String) throws {
         var st = stat()
         if stat(path, &st) == 0 {
             guard (st.st_mode & S_IFMT) == S_IFDIR else {
@@ -66,6 +70,14 @@ public enum OutputLocation {
     /// One line for a Foundation file error (`Error Domain=NSCocoaErrorDomain Code=642 …`):
     /// the path it names and the system's reason; nil for errors that are not Foundation file errors.
     public static func describe(_ error: any Error) -> String? {
+        guard let reason = reason(of: error) else { return nil }
+        let ns = error as NSError
+        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+        return path.map { "\($0): \(reason)" } ?? reason
+    }
+
+    /// The system's reason in a Foundation or POSIX error ("read-only file system"); nil for other errors.
+    public static func reason(of error: any Error) -> String? {
         let ns = error as NSError
         guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return nil }
         var code: Int32?
@@ -83,9 +95,6 @@ public enum OutputLocation {
             default: code = nil
             }
         }
-        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
-            ?? (ns.userInfo["NSURL"] as? URL)?.path
-        let reason = code.map(systemReason) ?? "file operation failed (code \(ns.code))"
-        return path.map { "\($0): \(reason)" } ?? reason
+        return code.map(systemReason) ?? "file operation failed (code \(ns.code))"
     }
 }

@@ -141,16 +141,22 @@ struct Convert: ParsableCommand {
         let rootPath = inputURL.path.hasSuffix("/") ? inputURL.path : inputURL.path + "/"
         let progress = Progress(total: files.count, unit: "files")
         let failures = Mutex([(Int, String)]())
+        // The output's failure (disk full, read-only) stops the run: said once, not once per file.
+        let stopped = Mutex<String?>(nil)
+        let done = Atomic<Int>(0)
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(workers, files.count)) { _ in
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < files.count else { return }
+                guard i < files.count, stopped.withLock({ $0 == nil }) else { return }
                 let file = files[i]
                 let relative = String(file.path.dropFirst(rootPath.count))
                 let target = outputURL.appendingPathComponent(relative).deletingPathExtension()
                 do {
                     _ = try Converter.convert(file, to: target, options: opts)
+                    done.add(1, ordering: .relaxed)
+                } catch let error as OutputError {
+                    stopped.withLock { if $0 == nil { $0 = oneLine(error) } }
                 } catch {
                     failures.withLock { $0.append((i, oneLine(error))) }
                 }
@@ -160,7 +166,12 @@ struct Convert: ParsableCommand {
         progress.finish()
         let failed = failures.withLock { $0.sorted { $0.0 < $1.0 } }
         for (_, message) in failed { report("medsr: \(message)") }
-        let converted = files.count - failed.count
+        let converted = done.load(ordering: .relaxed)
+        if let stop = stopped.withLock({ $0 }) {
+            report("medsr: \(stop)")
+            report("stopped: the output cannot be written; converted \(converted) of \(files.count) image files into \(outputURL.path)")
+            throw ExitCode(1)
+        }
         report("converted \(converted) of \(files.count) image file\(files.count == 1 ? "" : "s") into \(outputURL.path)"
             + (failed.isEmpty ? "" : "; \(failed.count) failed")
             + (notImages == 0 ? "" : "; \(notImages) file\(notImages == 1 ? "" : "s") that \(notImages == 1 ? "is" : "are") not an image skipped"))

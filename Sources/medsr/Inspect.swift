@@ -13,6 +13,11 @@ struct Inspect: ParsableCommand {
         window, pyramid levels, MATLAB variables, masks. On a folder: DICOM series (slice order, \
         duplicates, gaps) and a count of the other files.
 
+        Declared sizes are checked against the file without decoding pixels (PNG chunks, MATLAB v5 \
+        data elements, DICOM element headers), so a truncated file is reported with where it ends. \
+        Exit status: 0 described; 1 the file cannot be read, or the folder holds no files; 3 some \
+        files of the folder cannot be read (each is listed).
+
         Examples:
           medsr inspect scan.dcm
           medsr inspect slide.tif --json
