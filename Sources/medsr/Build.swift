@@ -7,8 +7,10 @@ struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build the common tiled dataset (Zarr v3 + tiles.csv) from a folder of raw files.",
         discussion: """
-        RECIPE is a recipe file or the name of one in Manifests/: figshare-brain-tumour, \
-        nih-chestxray14, dicom-folder, microscopy-slides. Flags override the recipe's fields.
+        RECIPE is a recipe file or the name of one: figshare-brain-tumour, nih-chestxray14, \
+        dicom-folder, image-folder, microscopy-slides, looked up in $MEDSR_MANIFESTS, ./Manifests and \
+        the installation's share/medsr/Manifests (make install puts them there). Flags override the \
+        recipe's fields.
 
         Output: OUT/zarr.json (group; the dataset card in attributes.medsr), OUT/{train,val,test}/ \
         {hr,lr_x<s>,mask} arrays [N, C, T, T] sharded (one inner chunk per tile), OUT/tiles.csv \

@@ -59,9 +59,9 @@ struct Inspect: ParsableCommand {
         for file in files {
             let format = try? ImageFormat.detect(file)
             counts[format?.rawValue ?? "other", default: 0] += 1
-            // Other images: their headers and declared sizes are checked as `inspect FILE` does (no pixels decoded).
+            // Other images: declared sizes are checked against the file (no pixels decoded; DICOM was read above).
             guard let format, format != .dicom else { continue }
-            do { _ = try ImageFiles.describe(file) } catch {
+            do { try ImageFiles.checkStructure(file) } catch {
                 unreadable.append((file.path, (error as? any FileProblem)?.reason ?? oneLine(error)))
             }
         }
