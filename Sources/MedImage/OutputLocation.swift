@@ -17,30 +17,40 @@ public enum OutputLocation {
     public static func prepareFolder(_ folder: URL) throws {
         let path = folder.standardizedFileURL.path
         try makeFolders(path)
-        let probe = path + "/.medsr-write-check-\(UUID().uuidString)"
-        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw OutputError(.writeFailed, path: path, "cannot write in this folder: \(systemReason(errno))") }
-        close(fd)
-        unlink(probe)
-        // Creating an empty file needs no data block: ask for free blocks too.
-        if hasNoSpace(path) { throw OutputError(.writeFailed, path: path, "cannot write in this folder: \(systemReason(ENOSPC))") }
+        if let code = writeProblem(in: path) {
+            throw OutputError(.writeFailed, path: path, "cannot write in this folder: \(systemReason(code))")
+        }
     }
 
-    /// Whether the file system holding `path` has no free blocks (root may use the reserve).
-    public static func hasNoSpace(_ path: String) -> Bool {
-        var fs = statvfs()
-        return statvfs(path, &fs) == 0 && (fs.f_bfree == 0 || (fs.f_bavail == 0 && geteuid() != 0))
-    }
-
-    /// Checks that the file `url` can be written: its folder as `prepareFolder`, and the
-    /// name itself is not a folder.
+    /// Checks that the file `url` can be written: its folder is created as by `prepareFolder`,
+    /// a file can be created in it, and the name itself is not a folder. The file is not created.
     public static func prepareFile(_ url: URL) throws {
         let path = url.standardizedFileURL.path
         var st = stat()
         if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
             throw OutputError(.writeFailed, path: path, "is a folder; give a file name")
         }
-        try prepareFolder(url.standardizedFileURL.deletingLastPathComponent())
+        let folder = url.standardizedFileURL.deletingLastPathComponent().path
+        try makeFolders(folder)
+        if let code = writeProblem(in: folder) { throw OutputError(.writeFailed, path: path, "cannot write the file: \(systemReason(code))") }
+    }
+
+    /// Why no file can be written in the existing folder `path` (an errno), or nil: a probe file
+    /// is created and removed, and the file system must have free blocks.
+    static func writeProblem(in path: String) -> Int32? {
+        let probe = path + "/.medsr-write-check-\(UUID().uuidString)"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { return errno }
+        close(fd)
+        unlink(probe)
+        // Creating an empty file needs no data block: ask for free blocks too.
+        return hasNoSpace(path) ? ENOSPC : nil
+    }
+
+    /// Whether the file system holding `path` has no free blocks (root may use the reserve).
+    public static func hasNoSpace(_ path: String) -> Bool {
+        var fs = statvfs()
+        return statvfs(path, &fs) == 0 && (fs.f_bfree == 0 || (fs.f_bavail == 0 && geteuid() != 0))
     }
 
     /// `mkdir -p` with the system's reason for the first component that fails.

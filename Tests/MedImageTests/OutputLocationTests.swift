@@ -20,6 +20,9 @@ struct OutputLocationTests {
         let sys = #expect(throws: OutputError.self) { try OutputLocation.prepareFolder(URL(fileURLWithPath: "/sys/medsr-test/out")) }
         #expect(sys?.code == .writeFailed)
         #expect(sys?.description == "/sys/medsr-test: output: cannot create the folder: operation not permitted")
+        let inSys = #expect(throws: OutputError.self) { try OutputLocation.prepareFile(URL(fileURLWithPath: "/sys/scores.csv")) }
+        #expect(inSys?.description == "/sys/scores.csv: output: cannot write the file: permission denied")
+        #expect(!FileManager.default.fileExists(atPath: "/sys/scores.csv"))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-file-\(UUID().uuidString)")
         try Data("x".utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
