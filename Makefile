@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release test demo conformance check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register report-shot clean
+.PHONY: deps build release install test demo conformance check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register report-shot clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -22,6 +22,11 @@ build: deps
 
 release: deps
 	swift build -c release $(SWIFT_FLAGS)
+
+## Install the release build: PREFIX/bin/medsr and its recipes in PREFIX/share/medsr/Manifests.
+PREFIX ?= /usr/local
+install: release
+	bash Tools/install.sh .build/release/medsr $(DESTDIR)$(PREFIX)
 
 ## Unit and conformance tests (no Python needed), then the CLI contract checks.
 test: build

@@ -139,6 +139,111 @@ check "pairs dataset is complete: 48 tiles in tiles.csv and a root zarr.json" '[
 "$medsr" pairs --low "$fx/pairs/low.png" --high "$fx/pairs/fields" --scale 4 --out "$work/pairs" > /dev/null 2> "$work/pairs2.err"; status=$?
 check "pairs refuses an output folder that is not empty (got $status)" '[ $status -eq 1 ] && grep -q "not empty" "$work/pairs2.err"'
 
+# Issue 16 (first contact): an installed medsr, no overwritten runs, negative numbers, output
+# formats it can write, disk errors in one line, and the small ones.
+tools=$(cd "$(dirname "$0")" && pwd)
+unset MEDSR_MANIFESTS
+prefix="$work/prefix"; mkdir -p "$work/elsewhere" "$work/links"
+bash "$tools/install.sh" "$medsr" "$prefix" > /dev/null
+ln -s "$prefix/bin/medsr" "$work/links/medsr"
+(cd "$work/elsewhere" && PATH="$prefix/bin:$PATH" medsr build dicom-folder --input "$fx/dicom/series" --out by-name --tile 32 > /dev/null 2>&1); status=$?
+check "installed: a recipe by name from another directory (got $status)" '[ $status -eq 0 ] && [ -f "$work/elsewhere/by-name/zarr.json" ]'
+(cd "$work/elsewhere" && PATH="$work/links:$PATH" medsr build dicom-folder --input "$fx/dicom/series" --out by-link --tile 32 > /dev/null 2>&1); status=$?
+check "installed: through a symbolic link on PATH (got $status)" '[ $status -eq 0 ] && [ -f "$work/elsewhere/by-link/zarr.json" ]'
+(cd "$work/elsewhere" && "$work/links/medsr" build no-such-recipe --input "$fx/dicom/series" --out none > /dev/null 2> "$work/norecipe.err"); status=$?
+check "an unknown recipe: exit 2, the folders looked in and the recipes there (got $status)" '[ $status -eq 2 ] && grep -q "looked in .*$prefix/share/medsr/Manifests" "$work/norecipe.err" && grep -q "recipes there: .*dicom-folder" "$work/norecipe.err"'
+
+cp "$work/run/model.safetensors" "$work/model.before"
+"$medsr" train --dataset "$work/ds" --model espcn --scale 4 --steps 2 --batch 2 --patch 8 --out "$work/run" > /dev/null 2> "$work/rerun.err"; status=$?
+check "train refuses a run folder in use: exit 1, one line, the model untouched (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/rerun.err")" -eq 1 ] && grep -q -- "--resume" "$work/rerun.err" && cmp -s "$work/run/model.safetensors" "$work/model.before"'
+"$medsr" train --dataset "$work/ds" --model espcn --scale 4 --steps 8 --batch 4 --patch 8 --validate-every 3 --resume "$work/run/checkpoint.safetensors" --out "$work/run" > /dev/null 2>&1; status=$?
+check "train --resume continues in its own run folder (got $status)" '[ $status -eq 0 ] && [ "$(wc -l < "$work/run/metrics.csv")" -eq 9 ]'
+
+"$medsr" convert "$fx/dicom/conformance/CT_small.dcm" "$work/neg.png" --window -600/1500 > /dev/null 2> "$work/neg.err"; status=$?
+check "convert --window -600/1500 parses (got $status)" '[ $status -eq 0 ] && [ -s "$work/neg.png" ]'
+"$medsr" build dicom-folder --input "$fx/dicom/series" --out "$work/negds" --tile 32 --window -600/1500 > /dev/null 2>&1; status=$?
+check "build --window -600/1500 parses (got $status)" '[ $status -eq 0 ] && grep -q "\"center\" : -600" "$work/negds/recipe.json"'
+"$medsr" train --dataset "$work/ds" --patch -4 --out "$work/negrun" > /dev/null 2> "$work/negpatch.err"; status=$?
+check "a negative number reaches validation, not \"Missing value\" (got $status)" '[ $status -eq 2 ] && grep -q -- "--patch ≥ 4" "$work/negpatch.err" && ! grep -q "Missing value" "$work/negpatch.err"'
+
+for ext in jpg nii; do
+  "$medsr" convert "$fx/dicom/series/a.dcm" "$work/fmt/a.$ext" > /dev/null 2> "$work/fmt.err"; status=$?
+  check "convert to .$ext: usage error naming what it writes, nothing written (got $status)" '[ $status -eq 2 ] && grep -q "cannot write .$ext files; it writes .png, .tif (or .tiff) and .npy" "$work/fmt.err" && [ ! -e "$work/fmt" ]'
+done
+"$medsr" convert "$fx/dicom/series/a.dcm" "$work/fmt/a.png" --format npy > /dev/null 2>&1; status=$?
+check "an extension that contradicts --format is a usage error (got $status)" '[ $status -eq 2 ] && [ ! -e "$work/fmt" ]'
+"$medsr" upscale --model "$work/run" "$fx/png/types/gray16.png" "$work/fmt/up.jpg" > /dev/null 2> "$work/upfmt.err"; status=$?
+check "upscale to .jpg: usage error naming what it writes (got $status)" '[ $status -eq 2 ] && grep -q "cannot write .jpg files; upscale writes .png, .tif (or .tiff) and .dcm" "$work/upfmt.err"'
+
+# Disk errors: a read-only file system (root ignores permissions; a read-only tmpfs does not).
+ro="$work/ro"; mkdir -p "$ro"; why="read-only file system"
+if mount -t tmpfs -o ro,size=64k tmpfs "$ro" 2> /dev/null; then
+  trap 'umount "$work/ro" "$work/full" 2> /dev/null; rm -rf "$work"' EXIT
+else
+  ro=/sys/medsr-cli-check; why="operation not permitted"  # /sys refuses new entries, even to root
+fi
+one_line_error() {  # stderr file, path → exactly one line, naming the path and the reason, no Foundation text
+  [ "$(wc -l < "$1")" -eq 1 ] && grep -q "$2" "$1" && grep -qi "$why" "$1" && ! grep -q "NSCocoaErrorDomain" "$1"
+}
+"$medsr" convert "$work/in/dicom" "$ro/out" > /dev/null 2> "$work/ro1.err"; status=$?
+check "convert a folder onto a read-only disk: exit 1, one line (got $status)" '[ $status -eq 1 ] && one_line_error "$work/ro1.err" "$ro/out"'
+"$medsr" convert "$fx/dicom/series/a.dcm" "$ro/a.png" > /dev/null 2> "$work/ro2.err"; status=$?
+check "convert a file onto a read-only disk: exit 1, one line (got $status)" '[ $status -eq 1 ] && one_line_error "$work/ro2.err" "$ro"'
+"$medsr" build figshare-brain-tumour --input "$fx/mat/figshare" --out "$ro/ds" > /dev/null 2> "$work/ro3.err"; status=$?
+check "build onto a read-only disk: exit 1, one line (got $status)" '[ $status -eq 1 ] && one_line_error "$work/ro3.err" "$ro/ds"'
+"$medsr" train --dataset "$work/ds" --steps 2 --batch 2 --patch 8 --out "$ro/run" > /dev/null 2> "$work/ro4.err"; status=$?
+check "train onto a read-only disk: exit 1, one line (got $status)" '[ $status -eq 1 ] && one_line_error "$work/ro4.err" "$ro/run"'
+for out in "--csv $ro/s.csv" "--json $ro/s.json" "--report $ro/r.html"; do
+  "$medsr" evaluate --dataset "$work/ds" --split train --scale 4 $out > "$work/ro5.out" 2> "$work/ro5.err"; status=$?
+  check "evaluate ${out%% *} onto a read-only disk: exit 1, one line, before scoring (got $status)" '[ $status -eq 1 ] && one_line_error "$work/ro5.err" "$ro" && [ ! -s "$work/ro5.out" ]'
+done
+"$medsr" upscale --model "$work/run" "$fx/png/types/gray16.png" "$ro/up.png" > /dev/null 2> "$work/ro6.err"; status=$?
+check "upscale onto a read-only disk: exit 1, one line (got $status)" '[ $status -eq 1 ] && one_line_error "$work/ro6.err" "$ro"'
+mkdir -p "$work/full"
+if mount -t tmpfs -o size=64k tmpfs "$work/full" 2> /dev/null; then
+  dd if=/dev/zero of="$work/full/filler" bs=4k 2> /dev/null
+  "$medsr" convert "$work/in/dicom" "$work/full/out" > /dev/null 2> "$work/full.err"; status=$?
+  check "convert onto a full disk: exit 1, one line saying so (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/full.err")" -eq 1 ] && grep -q "no space left on device" "$work/full.err"'
+  rm -f "$work/full/filler"; head -c 40000 /dev/urandom > "$work/full/filler"
+  "$medsr" convert "$fx/mat/figshare" "$work/full/fills" --jobs 1 > /dev/null 2> "$work/fills.err"; status=$?
+  check "a disk that fills during convert: said once, the run stops, exit 1, no partial files (got $status)" '[ $status -eq 1 ] && [ "$(grep -c "no space left on device" "$work/fills.err")" -eq 1 ] && grep -q "^stopped: " "$work/fills.err" && ! grep -q "\.part" "$work/fills.err" && [ -z "$(find "$work/full" -name "*.part")" ]'
+fi
+
+# The small ones.
+mkdir -p "$work/empty"
+"$medsr" inspect "$work/empty" > "$work/empty.out" 2> "$work/empty.err"; status=$?
+check "inspect an empty folder: exit 1 saying it has no files (got $status)" '[ $status -eq 1 ] && grep -q "no files" "$work/empty.err" && [ ! -s "$work/empty.out" ]'
+"$medsr" inspect "$work/in" > /dev/null 2> "$work/unread.err"; status=$?
+check "inspect a folder with an unreadable file: exit 3 (got $status)" '[ $status -eq 3 ] && grep -q "truncated.dcm" "$work/unread.err"'
+mkdir -p "$work/cut"; head -c 2000 "$fx/png/types/rgb16.png" > "$work/cut/cut.png"; head -c 40000 "$fx/mat/figshare/5.mat" > "$work/cut/cut.mat"
+for f in cut.png cut.mat; do
+  "$medsr" inspect "$work/cut/$f" > /dev/null 2> "$work/cut.err"; status=$?
+  check "inspect a truncated ${f#cut.}: exit 1, one line saying truncated (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/cut.err")" -eq 1 ] && grep -q "truncated: .*the file ends at byte" "$work/cut.err"'
+done
+"$medsr" inspect "$fx/dicom/conformance/MR_truncated.dcm" > /dev/null 2> "$work/dcmcut.err"
+check "a truncated DICOM: \"ends early\" and where, not DCMTK's words" 'grep -q "the file ends early: element (7FE0,0010) at byte 1488 declares 8192 bytes; the file ends at byte 9630" "$work/dcmcut.err" && ! grep -q "I/O suspension" "$work/dcmcut.err"'
+mkdir -p "$work/withtext"; cp "$fx"/dicom/series/*.dcm "$work/withtext/"; echo "not an image" > "$work/withtext/README.txt"
+"$medsr" convert "$work/withtext" "$work/withtext-out" > /dev/null 2> "$work/withtext.err"; status=$?
+check "convert skips a README.txt in a DICOM folder and says so, exit 0 (got $status)" '[ $status -eq 0 ] && grep -q "; 1 file that is not an image skipped" "$work/withtext.err" && ! grep -q "failed" "$work/withtext.err"'
+mkdir -p "$work/skipdcm/bad"; cp "$fx"/dicom/series/*.dcm "$work/skipdcm/"; cp "$work/in/bad/truncated.dcm" "$work/skipdcm/bad/"
+"$medsr" build "$fx/../Manifests/dicom-folder.json" --input "$work/skipdcm" --out "$work/skipds" --tile 32 > /dev/null 2> "$work/skip.err"
+check "build names a skipped file once" '[ "$(grep -o "truncated.dcm" "$work/skip.err" | wc -l)" -eq 1 ] && grep -q "^medsr: skipped bad/truncated.dcm: DICOM: the file ends early" "$work/skip.err"'
+mkdir -p "$work/dups"; for i in 1 2 3 4 5 6; do cp "$fx/dicom/series/a.dcm" "$work/dups/copy$i.dcm"; done
+mkdir -p "$work/single"; cp "$fx/dicom/series/a.dcm" "$work/single/"
+"$medsr" inspect "$work/dups" > "$work/dups.out" 2>&1; "$medsr" inspect "$work/single" > "$work/single.out" 2>&1
+check "a cut list of duplicates says how many more, and \"1 image\" is singular" 'grep -q "duplicates: 5 (.*, and 2 more" "$work/dups.out" && grep -q "^1 file: 1 dicom$" "$work/single.out" && grep -q ", 1 image 128" "$work/single.out"'
+"$medsr" convert --help > "$work/help.txt"
+check "a default is printed once" '! grep -q "(default: cores)\. (default:" "$work/help.txt"'
+hardwrapped=0
+for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs; do
+  # With room for any paragraph, prose is one line per paragraph (ArgumentParser wraps it, not the source).
+  COLUMNS=3000 "$medsr" $cmd --help | awk '/^USAGE:/ { done = 1 } !done && prev != "" && prev !~ /:$/ && $0 != "" && $0 !~ /^ / { bad = 1 } { prev = $0 } END { exit bad }' || { hardwrapped=1; echo "  hard-wrapped help: medsr $cmd"; }
+done
+check "help prose is not hard-wrapped" '[ $hardwrapped -eq 0 ]'
+(head -c 32 /dev/urandom > "$work/key.bin")
+"$medsr" build "$fx/../Manifests/dicom-folder.json" --input "$fx/dicom/series" --out "$work/keyds" --tile 32 --key-file <(cat "$work/key.bin") > /dev/null 2> "$work/key.err"; status=$?
+check "--key-file <(…) is read as a stream (got $status)" '[ $status -eq 0 ] && [ -f "$work/keyds/zarr.json" ]'
+
 for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs; do
   "$medsr" $cmd --help > "$work/help" 2>&1
   check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'

@@ -1,5 +1,6 @@
 public import Foundation
 import Dispatch
+import MedImage
 import Synchronization
 import Zarr
 
@@ -67,6 +68,8 @@ public enum DatasetBuilder {
                 throw StoreError(path: options.output.path, "holds files that are not a MedSR build; choose a new folder")
             }
         }
+
+        try OutputLocation.prepareFolder(options.output)
 
         let listing = try Listing.make(recipe: recipe, input: options.input)
         guard !listing.items.isEmpty else {

@@ -294,16 +294,26 @@ public struct Recipe: Codable, Sendable, Equatable {
         return (try? encoder.encode(self)) ?? Data()
     }
 
-    /// Loads a recipe from a file, or by name from the recipe folders (`$MEDSR_MANIFESTS`,
-    /// `./Manifests`, and `Manifests` beside the executable's build tree).
+    /// Loads a recipe from a file, or by name from the recipe folders (see `searchFolders()`).
+    /// A name that is found nowhere is an error listing every folder looked in and the names
+    /// found there.
     public static func load(_ nameOrPath: String) throws -> Recipe {
         let fm = FileManager.default
-        var candidates = [URL(fileURLWithPath: nameOrPath)]
+        var url = URL(fileURLWithPath: nameOrPath)
         if !nameOrPath.contains("/") && !nameOrPath.hasSuffix(".json") {
-            candidates = searchFolders().map { $0.appendingPathComponent(nameOrPath + ".json") }
-        }
-        guard let url = candidates.first(where: { fm.fileExists(atPath: $0.path) }) else {
-            throw RecipeError(path: nameOrPath, "no such recipe file; looked in \(candidates.map(\.path).joined(separator: ", "))")
+            let folders = searchFolders()
+            guard let found = folders.map({ $0.appendingPathComponent(nameOrPath + ".json") })
+                .first(where: { fm.fileExists(atPath: $0.path) }) else {
+                let known = Set(folders.flatMap { folder in
+                    ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
+                }).sorted()
+                throw RecipeError(path: nameOrPath, "no recipe of that name; looked in " + folders.map(\.path).joined(separator: ", ")
+                    + (known.isEmpty ? " (set MEDSR_MANIFESTS to the folder holding the recipes, or give a recipe file)"
+                                     : "; recipes there: " + known.joined(separator: ", ")))
+            }
+            url = found
+        } else if !fm.fileExists(atPath: url.path) {
+            throw RecipeError(path: nameOrPath, "no such recipe file")
         }
         do {
             let recipe = try JSONDecoder().decode(Recipe.self, from: Data(contentsOf: url))
@@ -315,17 +325,44 @@ public struct Recipe: Codable, Sendable, Equatable {
         }
     }
 
-    static func searchFolders() -> [URL] {
+    /// The folders searched for a recipe by name, in order: `$MEDSR_MANIFESTS`, `./Manifests`,
+    /// `share/medsr/Manifests` of the installation (`<bin>/../share/medsr/Manifests`, where
+    /// `<bin>` is the folder of the executable's real path, symbolic links resolved), and
+    /// `Manifests` of the source tree the executable was built in (`.build/…/medsr`).
+    public static func searchFolders(executable: URL? = executableURL()) -> [URL] {
         var out = [URL]()
-        if let env = ProcessInfo.processInfo.environment["MEDSR_MANIFESTS"] { out.append(URL(fileURLWithPath: env)) }
+        if let env = ProcessInfo.processInfo.environment["MEDSR_MANIFESTS"], !env.isEmpty { out.append(URL(fileURLWithPath: env)) }
         out.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Manifests"))
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0 ..< 4 {
-            out.append(dir.appendingPathComponent("Manifests"))
-            out.append(dir.appendingPathComponent("share/medsr/Manifests"))
-            dir = dir.deletingLastPathComponent()
+        if let executable {
+            let bin = executable.deletingLastPathComponent()
+            out.append(bin.deletingLastPathComponent().appendingPathComponent("share/medsr/Manifests"))
+            // A build tree: the nearest ancestor holding Package.swift (…/.build/<triple>/debug/medsr).
+            var dir = bin
+            for _ in 0 ..< 4 {
+                dir = dir.deletingLastPathComponent()
+                if FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                    out.append(dir.appendingPathComponent("Manifests"))
+                    break
+                }
+            }
         }
-        return out
+        var seen = Set<String>()
+        return out.map(\.standardizedFileURL).filter { seen.insert($0.path).inserted }
+    }
+
+    /// The running executable's real path: `/proc/self/exe` (symbolic links resolved by the
+    /// kernel), else `argv[0]` looked up on `PATH` and resolved.
+    public static func executableURL() -> URL? {
+        if let real = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: real)
+        }
+        guard let argv0 = CommandLine.arguments.first, !argv0.isEmpty else { return nil }
+        var candidate: String? = argv0.contains("/") ? argv0 : nil
+        if candidate == nil {
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+            candidate = path.split(separator: ":").map { "\($0)/\(argv0)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        }
+        return candidate.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath() }
     }
 
     static func explain(_ error: DecodingError) -> String {

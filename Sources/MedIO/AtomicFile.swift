@@ -1,4 +1,5 @@
 public import Foundation
+import MedImage
 
 /// Writes that never leave a half-written file under the final name: data goes to a
 /// temporary file beside the target, then is renamed over it.
@@ -15,10 +16,16 @@ public enum AtomicFile {
         do {
             try produce(temporary)
             if rename(temporary.path, url.path) != 0 {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+                throw OutputError(.writeFailed, path: url.path, "cannot move the finished file into place: \(OutputLocation.systemReason(errno))")
             }
         } catch {
+            // A failure of the disk, named by the final file (not the temporary one) and the system's
+            // reason; a full disk is seen before the temporary file is removed and frees its blocks.
+            let full = OutputLocation.hasNoSpace(folder.path)
             try? FileManager.default.removeItem(at: temporary)
+            if error is OutputError { throw error }
+            if let reason = OutputLocation.reason(of: error) { throw OutputError(.writeFailed, path: url.path, reason) }
+            if full { throw OutputError(.writeFailed, path: url.path, OutputLocation.systemReason(ENOSPC)) }
             throw error
         }
     }

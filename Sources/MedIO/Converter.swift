@@ -6,6 +6,19 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case png, tiff, npy
 
     public var fileExtension: String { self == .tiff ? "tif" : rawValue }
+
+    /// The format a file extension (or a --format value) names: png, tif/tiff, npy; nil otherwise.
+    public init?(fileExtension ext: String) {
+        switch ext.lowercased() {
+        case "png": self = .png
+        case "tif", "tiff": self = .tiff
+        case "npy": self = .npy
+        default: return nil
+        }
+    }
+
+    /// The formats `convert` writes, for messages: ".png, .tif (or .tiff) and .npy".
+    public static let writableDescription = ".png, .tif (or .tiff) and .npy"
     /// The values an output holds unless the user says otherwise.
     public var defaultValues: ValueMode { self == .npy ? .modality : .display }
 }
@@ -52,7 +65,7 @@ public enum Converter {
             }
         }
         let base = output.pathExtension.isEmpty ? output : output.deletingPathExtension()
-        try FileManager.default.createDirectory(at: base.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try OutputLocation.makeFolders(base.deletingLastPathComponent().path)
         let keepFrameAxis = options.read.frames == .all && image.pixels.frames > 1
         if options.format == .npy {
             let url = base.appendingPathExtension("npy")

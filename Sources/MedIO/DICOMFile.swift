@@ -18,6 +18,9 @@ struct DICOMFile: ~Copyable {
                 throw DICOMError(.tooLarge, path: path,
                                  "the data set expands beyond the memory available (a deflate bomb, or a damaged length)", underlying: why)
             }
+            if why.contains("premature end of stream") {  // DCMTK's EC_StreamNotifyClient on a cut-off file
+                throw DICOMError(.corrupt, path: path, "the file ends early: " + (Truncation.dicom(path: path) ?? "a value runs past the end"))
+            }
             throw DICOMError(.unreadable, path: path, "not a readable DICOM file", underlying: why)
         }
         self.handle = handle

@@ -170,7 +170,7 @@ public enum DICOMSeriesScanner {
                           frameOfReference: file.string("0020,0052"),
                           rescaleType: file.string(DICOMReader.Tag.rescaleType), sliceLocation: file.number("0020,1041")))
             } catch {
-                skipped.append((url.path, String(describing: error)))
+                skipped.append((url.path, error.reason))
             }
         }
         var result = [DICOMSeries]()

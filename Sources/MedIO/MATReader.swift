@@ -122,6 +122,7 @@ public enum MATReader {
     }
 
     public static func describe(path: String, showPHI: Bool) throws -> FileDescription {
+        if let cut = Truncation.matV5(path: path) { throw MATError(.corrupt, path: path, "the file is truncated: \(cut)") }
         let file = try MATFile(path: path)
         var d = FileDescription(path: path, format: .matlab)
         var variables = [VariableDescription]()

@@ -75,6 +75,7 @@ public enum PNGCodec {
     }
 
     public static func describe(path: String) throws -> FileDescription {
+        if let cut = Truncation.png(path: path) { throw PNGError(.corrupt, path: path, "the file is truncated: \(cut)") }
         let info = try header(path: path)
         var d = FileDescription(path: path, format: .png)
         d.rows = Int(info.height)

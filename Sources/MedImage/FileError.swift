@@ -37,12 +37,23 @@ public struct FileError<Domain: ErrorDomain>: Error, CustomStringConvertible, Se
         self.underlying = underlying.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    public var description: String {
-        var text = "\(path): \(Domain.name): \(message)"
+    public var description: String { "\(path): \(reason)" }
+
+    /// The description without the path, for lists that already name the file.
+    public var reason: String {
+        var text = "\(Domain.name): \(message)"
         if let underlying, underlying != message { text += " (\(underlying))" }
         return text
     }
 }
+
+/// An error about one file, that can be said without its path after a line naming the file.
+public protocol FileProblem: Error {
+    var path: String { get }
+    var reason: String { get }
+}
+
+extension FileError: FileProblem {}
 
 public enum DICOMDomain: ErrorDomain { public static let name = "DICOM" }
 public enum MATDomain: ErrorDomain { public static let name = "MATLAB" }

@@ -20,12 +20,14 @@ public struct FileStore: Sendable {
             try Self.write(bytes, to: temporary.path)
             guard rename(temporary.path, target.path) == 0 else {
                 try? FileManager.default.removeItem(at: temporary)
-                throw StoreError(path: target.path, "cannot rename the temporary file into place (errno \(errno))")
+                throw StoreError(path: target.path, "cannot rename the temporary file into place: \(systemReason(errno))")
             }
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(path: target.path, "cannot write: \(error.localizedDescription)")
+            // FileManager's error: its POSIX cause, not "Error Domain=NSCocoaErrorDomain Code=642 …".
+            let cause = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { systemReason(Int32($0.code)) }
+            throw StoreError(path: target.path, "cannot write: \(cause ?? error.localizedDescription)")
         }
     }
 
@@ -37,7 +39,7 @@ public struct FileStore: Sendable {
     /// Writes `bytes` to a new file with plain POSIX calls (no intermediate copy).
     static func write(_ bytes: [UInt8], to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw StoreError(path: path, "cannot create (errno \(errno))") }
+        guard fd >= 0 else { throw StoreError(path: path, "cannot create: \(systemReason(errno))") }
         defer { close(fd) }
         try writeAll(bytes, to: fd, path: path)
     }
@@ -49,7 +51,7 @@ public struct FileStore: Sendable {
             while done < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw StoreError(path: path, "write failed (errno \(errno)); is the disk full?") }
+                guard n > 0 else { throw StoreError(path: path, "write failed: \(systemReason(n < 0 ? errno : ENOSPC))") }
                 done += n
             }
         }
@@ -118,4 +120,10 @@ public struct FileStore: Sendable {
         if let attributes { members.append(("attributes", attributes)) }
         try setMetadata(path, .object(members))
     }
+}
+
+/// The system's words for an errno, lower-cased to read inside a sentence ("read-only file system").
+func systemReason(_ code: Int32) -> String {
+    let text = String(cString: strerror(code))
+    return text.prefix(1).lowercased() + text.dropFirst()
 }

@@ -64,7 +64,7 @@ public final class ShardWriter {
         let url = URL(fileURLWithPath: path)
         temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
         fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError(path: path, "cannot create the shard (errno \(errno))") }
+        guard fd >= 0 else { throw StoreError(path: path, "cannot create the shard: \(systemReason(errno))") }
         entries = Array(repeating: nil, count: chunkCount)
         buffer.reserveCapacity(Self.bufferLimit)
     }
@@ -99,11 +99,11 @@ public final class ShardWriter {
         fd = -1
         guard closed == 0 else {
             unlink(temporary)
-            throw StoreError(path: path, "cannot write the shard (errno \(errno)); is the disk full?")
+            throw StoreError(path: path, "cannot write the shard: \(systemReason(errno))")
         }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw StoreError(path: path, "cannot rename the temporary file into place (errno \(errno))")
+            throw StoreError(path: path, "cannot rename the temporary file into place: \(systemReason(errno))")
         }
     }
 

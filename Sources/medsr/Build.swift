@@ -7,28 +7,29 @@ struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build the common tiled dataset (Zarr v3 + tiles.csv) from a folder of raw files.",
         discussion: """
-        RECIPE is a recipe file or the name of one in Manifests/: figshare-brain-tumour,
-        nih-chestxray14, dicom-folder, microscopy-slides, image-folder, sunnybrook. Flags override
-        the recipe's fields.
+        RECIPE is a recipe file or the name of one: figshare-brain-tumour, nih-chestxray14, \
+        dicom-folder, image-folder, microscopy-slides, sunnybrook, looked up in $MEDSR_MANIFESTS, \
+        ./Manifests and the installation's share/medsr/Manifests (make install puts them there). \
+        Flags override the recipe's fields.
 
-        Output: OUT/zarr.json (group; the dataset card in attributes.medsr), OUT/{train,val,test}/
-        {hr,lr_x<s>,mask} arrays [N, C, T, T] sharded (one inner chunk per tile), OUT/tiles.csv
-        (one row per tile: split, index, source, pseudonymised patient, label, frame, level, x, y,
-        size, mask fraction, lo, hi; sunnybrook adds slice, phase, trigger_time, contours) and
-        OUT/recipe.json. LR tiles: Pillow-compatible bicubic. With several masks (sunnybrook:
+        Output: OUT/zarr.json (group; the dataset card in attributes.medsr), OUT/{train,val,test}/ \
+        {hr,lr_x<s>,mask} arrays [N, C, T, T] sharded (one inner chunk per tile), OUT/tiles.csv \
+        (one row per tile: split, index, source, pseudonymised patient, label, frame, level, x, y, \
+        size, mask fraction, lo, hi; sunnybrook adds slice, phase, trigger_time, contours) and \
+        OUT/recipe.json. LR tiles: Pillow-compatible bicubic. With several masks (sunnybrook: \
         endocardium, epicardium, myocardium) mask is [N, M, T, T], names in the card.
 
-        Splits are by patient (a keyed hash of the patient id and --seed, stable as patients are
-        added), or official (NIH test list), or --test-fold K (figshare cvind.mat); validation is
+        Splits are by patient (a keyed hash of the patient id and --seed, stable as patients are \
+        added), or official (NIH test list), or --test-fold K (figshare cvind.mat); validation is \
         carved by patient. A patient in two splits stops the build.
 
-        Unreadable inputs are skipped and listed; exit status 3 when any were skipped, 1 when
-        nothing could be built, 2 for usage errors. An interrupted build (even kill -9) finishes
-        with --resume into the same bytes as an uninterrupted one. --shard i/n builds a disjoint
+        Unreadable inputs are skipped and listed; exit status 3 when any were skipped, 1 when \
+        nothing could be built, 2 for usage errors. An interrupted build (even kill -9) finishes \
+        with --resume into the same bytes as an uninterrupted one. --shard i/n builds a disjoint \
         part (e.g. one Slurm array task); `medsr merge` joins the parts.
 
-        Patient ids are stored only as HMAC-SHA-256 pseudonyms. Without --key-file the key derives
-        from the seed, so anyone with the seed can test a guessed id; use a secret key file for
+        Patient ids are stored only as HMAC-SHA-256 pseudonyms. Without --key-file the key derives \
+        from the seed, so anyone with the seed can test a guessed id; use a secret key file for \
         datasets that leave your site (every shard of one build needs the same key).
 
         Examples:
@@ -41,24 +42,28 @@ struct Build: ParsableCommand {
     @Argument(help: "Recipe name or file.") var recipe: String
     @Option(help: "Folder of raw files.") var input: String
     @Option(help: "Dataset folder to create.") var out: String
-    @Option(help: "Tile side in pixels (a multiple of every scale).") var tile: Int?
-    @Option(help: "Step between tiles.") var stride: Int?
+    @Option(parsing: .unconditional, help: "Tile side in pixels (a multiple of every scale).") var tile: Int?
+    @Option(parsing: .unconditional, help: "Step between tiles.") var stride: Int?
     @Option(help: "LR scales, comma-separated (e.g. 2,4).") var scales: String?
     @Option(help: "Split percentages train/val/test (e.g. 70/15/15).") var split: String?
-    @Option(help: "Split seed.") var seed: String?
+    @Option(parsing: .unconditional, help: "Split seed.") var seed: String?
     @Option(name: .customLong("split-policy"), help: "patient, official (NIH lists) or fold (figshare cvind).") var splitPolicy: String?
-    @Option(name: .customLong("test-fold"), help: "figshare: this cvind fold (1-5) is the test split.") var testFold: Int?
-    @Option(help: "Intensity window: a CT preset (brain, lung, bone, ...) or CENTER/WIDTH in source units.") var window: String?
-    @Option(help: "Tile bit depth: 8 or 16.") var bits: Int?
-    @Option(help: "Tiles drop below this foreground fraction (0-1).") var minForeground: Double?
+    @Option(name: .customLong("test-fold"), parsing: .unconditional, help: "figshare: this cvind fold (1-5) is the test split.") var testFold: Int?
+    @Option(parsing: .unconditional, help: "Intensity window: a CT preset (brain, lung, bone, ...) or CENTER/WIDTH in source units (e.g. -600/1500).")
+    var window: String?
+    @Option(parsing: .unconditional, help: "Tile bit depth: 8 or 16.") var bits: Int?
+    @Option(parsing: .unconditional, help: "Tiles drop below this foreground fraction (0-1).") var minForeground: Double?
     @Flag(name: .customLong("centre-on-masks"), help: "Add a tile centred on every mask component.") var centreOnMasks = false
     @Option(help: "Chunk compression: none, zstd or zstd:LEVEL.") var compression: String?
-    @Option(help: "Stack each image with its neighbours as channels: phases:R (in time, wrapping) or slices:R (in space, clamped); sunnybrook. phases:1 gives 3 channels.") var context: String?
+    @Option(help: "Stack each image with its neighbours as channels: phases:R (in time, wrapping) or slices:R (in space, clamped); sunnybrook. phases:1 gives 3 channels.")
+    var context: String?
     @Option(help: "Build only part i of n (0-based), for medsr merge.") var shard: String?
     @Flag(help: "Finish an interrupted build in OUT.") var resume = false
     @Option(name: .customLong("key-file"), help: "Secret key for patient pseudonyms.") var keyFile: String?
-    @Option(name: .customLong("max-mb"), help: "Refuse images whose pixels exceed this many MiB.") var maxMB = 4096
-    @Option(name: .shortAndLong, help: "Worker threads (default: cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("max-mb"), parsing: .unconditional, help: "Refuse images whose pixels exceed this many MiB.") var maxMB = 4096
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Worker threads (default: cores).") var jobs: Int?
+
+    var workers: Int { jobs ?? processorCount }
 
     func shardPair() -> (Int, Int)? {
         guard let shard else { return nil }
@@ -70,7 +75,7 @@ struct Build: ParsableCommand {
         if shard != nil && shardPair() == nil { throw ValidationError("--shard takes i/n with 0 ≤ i < n (e.g. 2/16)") }
         if let scales, scales.split(separator: ",").contains(where: { Int($0) == nil }) { throw ValidationError("--scales takes numbers like 2,4") }
         if let split, split.split(separator: "/").compactMap({ Int($0) }).count != 3 { throw ValidationError("--split takes train/val/test percentages like 70/15/15") }
-        if jobs < 1 || maxMB < 1 { throw ValidationError("--jobs and --max-mb must be positive") }
+        if workers < 1 || maxMB < 1 { throw ValidationError("--jobs and --max-mb must be positive") }
         do { _ = try resolvedRecipe() } catch let e as RecipeError { throw ValidationError(e.description) }
     }
 
@@ -116,14 +121,13 @@ struct Build: ParsableCommand {
                                    output: URL(fileURLWithPath: out).standardizedFileURL)
         options.shard = shardPair()
         options.resume = resume
-        options.jobs = jobs
+        options.jobs = workers
         options.maxBytes = maxMB << 20
         if let keyFile {
-            guard let key = FileManager.default.contents(atPath: keyFile), key.count >= 16 else {
-                report("medsr: \(keyFile): missing, unreadable or shorter than 16 bytes (a pseudonym key needs entropy)")
-                throw ExitCode(2)
-            }
-            options.pseudonymKey = [UInt8](key)
+            // Read as a stream: `--key-file <(openssl rand 32)` is a pipe, whose size stat() reports as 0.
+            let key: [UInt8]
+            do { key = try Pseudonymizer.readKey(URL(fileURLWithPath: keyFile)) } catch { report("medsr: \(oneLine(error))"); throw ExitCode(2) }
+            options.pseudonymKey = key
         }
         let bar = TileProgress()
         let summary: BuildSummary
@@ -131,13 +135,13 @@ struct Build: ParsableCommand {
             summary = try DatasetBuilder.build(options) { items, tiles, total in bar.advance(items: items, tiles: tiles, total: total) }
         } catch {
             bar.finish()
-            report("medsr: \(error)")
+            report("medsr: \(oneLine(error))")
             throw ExitCode(1)
         }
         bar.finish()
         for (file, reason) in summary.skipped { report("medsr: skipped \(file): \(reason)") }
         guard let split = summary.report else {
-            print("part \(options.shard!.0)/\(options.shard!.1): built \(summary.unitsBuilt) units (\(summary.unitsTotal) in the whole build) into \(options.output.path)")
+            print("part \(options.shard!.0)/\(options.shard!.1): built \(counted(summary.unitsBuilt, "unit")) (\(summary.unitsTotal) in the whole build) into \(options.output.path)")
             print("when every part is done: medsr merge PART_0 … PART_\(options.shard!.1 - 1) --out DATASET")
             for note in summary.notes { print("note: \(note)") }
             return
@@ -145,7 +149,7 @@ struct Build: ParsableCommand {
         print("dataset written to \(options.output.path)")
         for line in split.lines() { print(line) }
         if !summary.skipped.isEmpty {
-            print("\(summary.skipped.count) input(s) skipped (listed above and in the dataset card)")
+            print("\(counted(summary.skipped.count, "input")) skipped (listed above and in the dataset card)")
             let tiles = split.counts.values.reduce(0) { $0 + $1.tiles }
             throw ExitCode(tiles == 0 ? 1 : 3)
         }
@@ -166,8 +170,11 @@ final class TileProgress: Sendable {
             let now = Date().timeIntervalSince(start)
             guard now - s.lastDraw > 0.2 else { return nil }
             s.lastDraw = now
-            let eta = s.items > 0 ? Double(max(total - s.items, 0)) * now / Double(s.items) : 0
-            return String(format: "\r%d/%d sources, %d tiles  %.1f tiles/s  ETA %.0fs ", s.items, total, s.tiles,
+            // Sources take uneven times: no estimate before the first is done, none once all are
+            // (the dataset is then being assembled).
+            let eta = s.items >= total ? "assembling the dataset"
+                : etaText(s.items > 0 ? Double(total - s.items) * now / Double(s.items) : nil)
+            return String(format: "\r%d/%d sources, %d tiles  %.1f tiles/s  %@ ", s.items, total, s.tiles,
                           Double(s.tiles) / max(now, 1e-9), eta)
         }
         if let line { FileHandle.standardError.write(Data(line.utf8)) }

@@ -9,18 +9,20 @@ struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert one file or a whole tree to PNG, tiled TIFF or .npy.",
         discussion: """
-        A folder is converted in parallel and mirrored under OUT; files that fail are listed one
-        line each and skipped. Exit status: 0 all converted, 3 some failed, 1 none converted,
+        A folder is converted in parallel and mirrored under OUT; files that fail are listed one \
+        line each and skipped. Exit status: 0 all converted, 3 some failed, 1 none converted, \
         2 usage error.
 
-        Values: 'stored' = raw stored samples (pydicom's pixel_array); 'modality' = rescale
-        applied (Hounsfield units for CT; float32 unless the rescale is identity); 'display' =
-        window or VOI LUT, then MONOCHROME1 polarity, scaled to --bits. Default: modality for
-        npy, display for png and tiff. --window auto uses the file's first window, else its
+        Values: 'stored' = raw stored samples (pydicom's pixel_array); 'modality' = rescale \
+        applied (Hounsfield units for CT; float32 unless the rescale is identity); 'display' = \
+        window or VOI LUT, then MONOCHROME1 polarity, scaled to --bits. Default: modality for \
+        npy, display for png and tiff. --window auto uses the file's first window, else its \
         VOI LUT, else the image's min/max; 'none' maps the full stored range; 'C/W' sets one.
 
-        An .npy holds [rows, columns], [rows, columns, samples], or with --frame all and more
-        than one frame a leading frame axis. PNG and TIFF write one file per frame (_f0001…).
+        An .npy holds [rows, columns], [rows, columns, samples], or with --frame all and more \
+        than one frame a leading frame axis. PNG and TIFF write one file per frame, numbered from 0 as --frame counts (name_f0000, name_f0001, …).
+
+        The output file's extension chooses the format (.png, .tif/.tiff, .npy; none: --format, else PNG); an extension MedSR cannot write is a usage error. In a folder, files that are not images (by content: a README.txt, a .csv) are skipped and counted, not failed.
 
         Examples:
           medsr convert scan.dcm scan.png
@@ -32,19 +34,22 @@ struct Convert: ParsableCommand {
 
     @Argument(help: "Input file or folder.") var input: String
     @Argument(help: "Output file, or folder when the input is a folder.") var output: String
-    @Option(help: "Frame of a multi-frame image: a number (0-based) or 'all'.") var frame = "all"
-    @Option(help: "Pyramid level of a slide (0 = full resolution).") var level = 0
-    @Option(help: "Region x,y,width,height in the level's pixels.") var region: String?
+    @Option(parsing: .unconditional, help: "Frame of a multi-frame image: a number (0-based) or 'all'.") var frame = "all"
+    @Option(parsing: .unconditional, help: "Pyramid level of a slide (0 = full resolution).") var level = 0
+    @Option(parsing: .unconditional, help: "Region x,y,width,height in the level's pixels.") var region: String?
     @Option(help: "stored | modality | display") var values: String?
-    @Option(help: "auto | none | CENTER/WIDTH (display values only).") var window = "auto"
-    @Option(help: "8 or 16 (display values only).") var bits = 8
+    @Option(parsing: .unconditional, help: "auto | none | CENTER/WIDTH (display values only; e.g. -600/1500).") var window = "auto"
+    @Option(parsing: .unconditional, help: "8 or 16 (display values only).") var bits = 8
     @Option(help: "png | tiff | npy") var format: String?
     @Option(help: "Write this mask instead of the image (e.g. tumorMask).") var mask: String?
     @Option(help: "MATLAB variable to read (e.g. cjdata.image).") var variable: String?
     @Flag(name: .customLong("gray"), help: "Reduce colour to one luminance channel.") var forceGray = false
     @Option(help: "TIFF tile compression: none | lzw | deflate | jpeg") var compression = "deflate"
-    @Option(name: .customLong("max-mb"), help: "Refuse images whose pixels exceed this many MiB.") var maxMB = 4096
-    @Option(name: .shortAndLong, help: "Files converted at once; for one file, threads its JPEG 2000 decoder may use (default: cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("max-mb"), parsing: .unconditional, help: "Refuse images whose pixels exceed this many MiB.") var maxMB = 4096
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Files converted at once; for one file, threads its JPEG 2000 decoder may use (default: cores).")
+    var jobs: Int?
+
+    var workers: Int { jobs ?? processorCount }
 
     func validate() throws {
         if frame != "all" && Int(frame) == nil { throw ValidationError("--frame takes a number or 'all'") }
@@ -52,12 +57,42 @@ struct Convert: ParsableCommand {
         if let values, ValueMode(rawValue: values) == nil { throw ValidationError("--values is stored, modality or display") }
         if WindowChoice(argument: window) == nil { throw ValidationError("--window is auto, none or CENTER/WIDTH (e.g. 40/400)") }
         if bits != 8 && bits != 16 { throw ValidationError("--bits is 8 or 16") }
-        if let format, OutputFormat(rawValue: format == "tif" ? "tiff" : format) == nil { throw ValidationError("--format is png, tiff or npy") }
+        if let format, OutputFormat(fileExtension: format) == nil { throw ValidationError("--format is png, tiff or npy") }
         if TIFFCodec.Compression(rawValue: compression) == nil { throw ValidationError("--compression is none, lzw, deflate or jpeg") }
-        if jobs < 1 || maxMB < 1 { throw ValidationError("--jobs and --max-mb must be positive") }
+        if workers < 1 || maxMB < 1 { throw ValidationError("--jobs and --max-mb must be positive") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), !isDirectory.boolValue {
+            _ = try outputFormat(for: singleTarget())
+        }
     }
 
-    func options(outputExtension: String) -> ConversionOptions {
+    /// The output of a one-file conversion: OUTPUT, or the input's name inside OUTPUT when it is a folder.
+    func singleTarget() -> URL {
+        let inputURL = URL(fileURLWithPath: input).standardizedFileURL
+        let outputURL = URL(fileURLWithPath: output).standardizedFileURL
+        var outIsDir: ObjCBool = false
+        if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: outputURL.path, isDirectory: &outIsDir) && outIsDir.boolValue) {
+            return outputURL.appendingPathComponent(inputURL.deletingPathExtension().lastPathComponent)
+        }
+        return outputURL
+    }
+
+    /// The format to write: --format, else the output's extension, else PNG. An extension
+    /// MedSR cannot write, or one that contradicts --format, is a usage error.
+    func outputFormat(for target: URL) throws -> OutputFormat {
+        let requested = format.flatMap(OutputFormat.init(fileExtension:))
+        let ext = target.pathExtension
+        guard !ext.isEmpty else { return requested ?? .png }
+        guard let named = OutputFormat(fileExtension: ext) else {
+            throw ValidationError("\(output): MedSR cannot write .\(ext) files; it writes \(OutputFormat.writableDescription)")
+        }
+        if let requested, requested != named {
+            throw ValidationError("\(output): the extension says \(named.rawValue) but --format is \(requested.rawValue); give one or make them agree")
+        }
+        return named
+    }
+
+    func options(format chosen: OutputFormat) -> ConversionOptions {
         var o = ConversionOptions()
         o.read.frames = Int(frame).map { .index($0) } ?? .all
         o.read.level = level
@@ -65,8 +100,7 @@ struct Convert: ParsableCommand {
         o.read.forceGray = forceGray
         o.read.variable = variable
         o.read.maxBytes = maxMB << 20
-        let named = format.map { $0 == "tif" ? "tiff" : $0 } ?? (outputExtension == "tif" ? "tiff" : outputExtension)
-        o.format = OutputFormat(rawValue: named) ?? .png
+        o.format = chosen
         o.values = values.flatMap(ValueMode.init(rawValue:))
         o.window = WindowChoice(argument: window) ?? .auto
         o.bits = bits
@@ -84,39 +118,47 @@ struct Convert: ParsableCommand {
             throw ExitCode(1)
         }
         if !isDirectory.boolValue {
-            var target = outputURL
-            var outIsDir: ObjCBool = false
-            if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: outputURL.path, isDirectory: &outIsDir) && outIsDir.boolValue) {
-                target = outputURL.appendingPathComponent(inputURL.deletingPathExtension().lastPathComponent)
-            }
+            let target = singleTarget()
             // One file: its JPEG 2000 frames may use the --jobs threads (a folder uses them for files).
-            var single = options(outputExtension: target.pathExtension.lowercased())
-            single.read.decoderThreads = jobs
+            var single = options(format: try outputFormat(for: target))
+            single.read.decoderThreads = workers
+            // Checked before decoding: a read-only or full disk is one line, not a decoded image lost.
+            try withCleanError { try OutputLocation.prepareFile(target) }
             let written = try withCleanError { try Converter.convert(inputURL, to: target, options: single) }
             for url in written { print(url.path) }
             return
         }
-        let files = ImageFiles.files(under: inputURL)
+        let all = ImageFiles.files(under: inputURL)
+        // Files that are not images by content (README.txt, .csv …) are skipped, not failed.
+        let files = all.filter(ImageFiles.isImageCandidate)
+        let notImages = all.count - files.count
         guard !files.isEmpty else {
-            report("medsr: \(input): the folder holds no files")
+            report("medsr: \(input): the folder holds no " + (all.isEmpty ? "files" : "image files (\(all.count) other file\(all.count == 1 ? "" : "s") skipped)"))
             throw ExitCode(1)
         }
-        let opts = options(outputExtension: "")
+        let opts = options(format: format.flatMap(OutputFormat.init(fileExtension:)) ?? .png)
+        try withCleanError { try OutputLocation.prepareFolder(outputURL) }
         let rootPath = inputURL.path.hasSuffix("/") ? inputURL.path : inputURL.path + "/"
         let progress = Progress(total: files.count, unit: "files")
         let failures = Mutex([(Int, String)]())
+        // The output's failure (disk full, read-only) stops the run: said once, not once per file.
+        let stopped = Mutex<String?>(nil)
+        let done = Atomic<Int>(0)
         let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: min(jobs, files.count)) { _ in
+        DispatchQueue.concurrentPerform(iterations: min(workers, files.count)) { _ in
             while true {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < files.count else { return }
+                guard i < files.count, stopped.withLock({ $0 == nil }) else { return }
                 let file = files[i]
                 let relative = String(file.path.dropFirst(rootPath.count))
                 let target = outputURL.appendingPathComponent(relative).deletingPathExtension()
                 do {
                     _ = try Converter.convert(file, to: target, options: opts)
+                    done.add(1, ordering: .relaxed)
+                } catch let error as OutputError {
+                    stopped.withLock { if $0 == nil { $0 = oneLine(error) } }
                 } catch {
-                    failures.withLock { $0.append((i, "\(error)")) }
+                    failures.withLock { $0.append((i, oneLine(error))) }
                 }
                 progress.advance()
             }
@@ -124,8 +166,15 @@ struct Convert: ParsableCommand {
         progress.finish()
         let failed = failures.withLock { $0.sorted { $0.0 < $1.0 } }
         for (_, message) in failed { report("medsr: \(message)") }
-        let converted = files.count - failed.count
-        report("converted \(converted) of \(files.count) files into \(outputURL.path)" + (failed.isEmpty ? "" : "; \(failed.count) failed"))
+        let converted = done.load(ordering: .relaxed)
+        if let stop = stopped.withLock({ $0 }) {
+            report("medsr: \(stop)")
+            report("stopped: the output cannot be written; converted \(converted) of \(files.count) image files into \(outputURL.path)")
+            throw ExitCode(1)
+        }
+        report("converted \(converted) of \(files.count) image file\(files.count == 1 ? "" : "s") into \(outputURL.path)"
+            + (failed.isEmpty ? "" : "; \(failed.count) failed")
+            + (notImages == 0 ? "" : "; \(notImages) file\(notImages == 1 ? "" : "s") that \(notImages == 1 ? "is" : "are") not an image skipped"))
         if converted == 0 { throw ExitCode(1) }
         if !failed.isEmpty { throw ExitCode(3) }
     }

@@ -13,16 +13,16 @@ import Zarr
 struct DatasetScoringOptions: ParsableArguments {
     @Option(help: "Dataset folder built by medsr build.") var dataset: String?
     @Option(help: "train, val or test.") var split = "test"
-    @Option(help: "The LR scale to evaluate (an lr_x<scale> array of the dataset).") var scale = 4
-    @Option(help: "Score at most this many tiles (the first ones).") var limit: Int?
+    @Option(parsing: .unconditional, help: "The LR scale to evaluate (an lr_x<scale> array of the dataset).") var scale = 4
+    @Option(parsing: .unconditional, help: "Score at most this many tiles (the first ones).") var limit: Int?
     @Flag(name: .customLong("per-channel"), help: "Colour tiles: average over R, G, B instead of luminance (BT.601 Y).") var perChannel = false
     @Flag(name: .customLong("crop-border"), help: "Leave out <scale> pixels on every side (the SR convention).") var cropBorder = false
     @Flag(name: .customLong("whole-windows"), help: "Masked SSIM: count only pixels whose 11×11 window lies wholly inside (or outside) the mask.") var wholeWindows = false
-    @Option(name: .customLong("sharpen-radius"), help: "Unsharp mask Gaussian σ in pixels.") var sharpenRadius = 2.0
-    @Option(name: .customLong("sharpen-amount"), help: "Unsharp mask amount (1.5 = 150%).") var sharpenAmount = 1.5
-    @Option(name: .customLong("sharpen-threshold"), help: "Unsharp mask threshold in 8-bit levels.") var sharpenThreshold = 3.0
+    @Option(name: .customLong("sharpen-radius"), parsing: .unconditional, help: "Unsharp mask Gaussian σ in pixels.") var sharpenRadius = 2.0
+    @Option(name: .customLong("sharpen-amount"), parsing: .unconditional, help: "Unsharp mask amount (1.5 = 150%).") var sharpenAmount = 1.5
+    @Option(name: .customLong("sharpen-threshold"), parsing: .unconditional, help: "Unsharp mask threshold in 8-bit levels.") var sharpenThreshold = 3.0
     @Option(help: "A model from medsr train (.safetensors, or its run folder), scored as 'model'.") var model: String?
-    @Option(name: .shortAndLong, help: "Threads (default: cores).") var jobs = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Threads (default: cores).") var jobs: Int?
 
     func evaluator() throws -> DatasetEvaluator {
         guard let dataset else { throw ValidationError("--dataset is required") }
@@ -32,7 +32,7 @@ struct DatasetScoringOptions: ParsableArguments {
         e.cropBorder = cropBorder
         e.wholeWindows = wholeWindows
         e.limit = limit
-        e.threads = jobs
+        e.threads = jobs ?? processorCount
         e.sharpen.radius = sharpenRadius
         e.sharpen.amount = sharpenAmount
         e.sharpen.threshold = sharpenThreshold
@@ -64,18 +64,18 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score super-resolution against HR: PSNR, SSIM, SSIM inside and outside masks, with baselines.",
         discussion: """
-        On a dataset: every tile of --split is upscaled from lr_x<scale> by bicubic (the dataset's
-        own degradation kernel) and by bicubic + unsharp mask ("editing-software sharpening"), and
-        scored against hr. --csv writes one row per tile and method:
-        name,method,psnr,ssim,mse,ssim_mask,ssim_background (empty when undefined, e.g. a mask
-        smaller than one SSIM window; inf PSNR for identical images). --json writes mean, std and
+        On a dataset: every tile of --split is upscaled from lr_x<scale> by bicubic (the dataset's \
+        own degradation kernel) and by bicubic + unsharp mask ("editing-software sharpening"), and \
+        scored against hr. --csv writes one row per tile and method: \
+        name,method,psnr,ssim,mse,ssim_mask,ssim_background (empty when undefined, e.g. a mask \
+        smaller than one SSIM window; inf PSNR for identical images). --json writes mean, std and \
         95% bootstrap intervals by method, split and label. --report writes one self-contained HTML page.
 
-        On plain files: --pred DIR --ref DIR [--mask DIR] matches files by name (any format MedSR
-        reads); the data range is never guessed from a 16-bit type: give --data-range (8-bit images
+        On plain files: --pred DIR --ref DIR [--mask DIR] matches files by name (any format MedSR \
+        reads); the data range is never guessed from a 16-bit type: give --data-range (8-bit images \
         use 255, DICOM uses Bits Stored).
 
-        --model M adds the trained model (the model.safetensors that medsr train writes, or its
+        --model M adds the trained model (the model.safetensors that medsr train writes, or its \
         run folder) as a third method, `model`.
 
         Examples:
@@ -88,7 +88,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Folder of predicted images (plain-file mode).") var pred: String?
     @Option(help: "Folder of reference images (plain-file mode).") var ref: String?
     @Option(help: "Folder of masks matched by name (plain-file mode).") var mask: String?
-    @Option(name: .customLong("data-range"), help: "Data range R of the images (plain-file mode).") var dataRange: Double?
+    @Option(name: .customLong("data-range"), parsing: .unconditional, help: "Data range R of the images (plain-file mode).") var dataRange: Double?
     @Option(help: "Write per-tile scores here (CSV).") var csv: String?
     @Option(help: "Write the summary here (JSON).") var json: String?
     @Option(name: .customLong("report"), help: "Write an HTML report here.") var reportPath: String?
@@ -101,6 +101,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        try prepareOutputs([csv, json, reportPath])
         if let pred, let ref {
             try runPairs(pred: pred, ref: ref)
             return
@@ -168,9 +169,9 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "The tumour-region audit: does a method change what is inside the mask more than the rest?",
         discussion: """
-        For every tile of --split with a mask: SSIM inside vs outside the mask, the shift of mean
-        and std of intensity inside the mask in source units (the tile's lo/hi from tiles.csv, e.g.
-        HU for CT), the fraction of tiles where the mask region changed more than the background,
+        For every tile of --split with a mask: SSIM inside vs outside the mask, the shift of mean \
+        and std of intensity inside the mask in source units (the tile's lo/hi from tiles.csv, e.g. \
+        HU for CT), the fraction of tiles where the mask region changed more than the background, \
         the worst tiles, and flags when a method improves the whole tile but degrades the mask region.
 
         Examples:
@@ -179,11 +180,12 @@ struct AuditCommand: ParsableCommand {
     )
 
     @OptionGroup var options: DatasetScoringOptions
-    @Option(help: "List this many worst tiles.") var worst = 10
+    @Option(parsing: .unconditional, help: "List this many worst tiles.") var worst = 10
     @Option(help: "Write per-tile scores here (CSV, as medsr evaluate --csv).") var csv: String?
     @Option(name: .customLong("report"), help: "Write an HTML report here.") var reportPath: String?
 
     func run() throws {
+        try prepareOutputs([csv, reportPath])
         let e = try options.evaluator()
         guard e.dataset.hasMasks else {
             report("medsr: \(options.dataset ?? ""): the dataset has no masks; the audit needs them (build with a recipe that has masks)")
@@ -215,5 +217,13 @@ struct AuditCommand: ParsableCommand {
             try withCleanError { try page.write(to: URL(fileURLWithPath: reportPath)) }
             print("report: \(reportPath)")
         }
+    }
+}
+
+/// Checks, before any scoring, that every requested output file can be written: a read-only or
+/// full disk is one line naming the path and exit status 1 now, not after all the work.
+func prepareOutputs(_ paths: [String?]) throws {
+    try withCleanError {
+        for path in paths.compactMap({ $0 }) { try OutputLocation.prepareFile(URL(fileURLWithPath: path)) }
     }
 }

@@ -9,8 +9,8 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the tiles of a dataset split as PNG or .npy files.",
         discussion: """
-        Files are named OUT/<split>/<array>/<index>.png (or .npy), index as in tiles.csv.
-        An .npy holds [rows, columns] or [rows, columns, channels] in the stored type; PNG is
+        Files are named OUT/<split>/<array>/<index>.png (or .npy), index as in tiles.csv. \
+        An .npy holds [rows, columns] or [rows, columns, channels] in the stored type; PNG is \
         8- or 16-bit as stored, masks as 0/255.
 
         Examples:
@@ -61,7 +61,7 @@ struct Export: ParsableCommand {
                 }
             }
         }
-        print("wrote \(written) files under \(outURL.appendingPathComponent(split).path)")
+        print("wrote \(counted(written, "file")) under \(outURL.appendingPathComponent(split).path)")
     }
 
     /// A 0/1 mask as 0/255, so it shows in an image viewer.

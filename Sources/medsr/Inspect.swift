@@ -8,10 +8,15 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Describe a file or a folder without decoding pixels.",
         discussion: """
-        On a dataset built by `medsr build`: its card (recipe, tile, scales, intensity
-        mapping, degradation) and split report. On a file: format, dimensions, sample type, frames, spacing, modality, transfer syntax,
-        window, pyramid levels, MATLAB variables, masks. On a folder: DICOM series (slice order,
+        On a dataset built by `medsr build`: its card (recipe, tile, scales, intensity \
+        mapping, degradation) and split report. On a file: format, dimensions, sample type, frames, spacing, modality, transfer syntax, \
+        window, pyramid levels, MATLAB variables, masks. On a folder: DICOM series (slice order, \
         duplicates, gaps) and a count of the other files.
+
+        Declared sizes are checked against the file without decoding pixels (PNG chunks, MATLAB v5 \
+        data elements, DICOM element headers), so a truncated file is reported with where it ends. \
+        Exit status: 0 described; 1 the file cannot be read, or the folder holds no files; 3 some \
+        files of the folder cannot be read (each is listed).
 
         Examples:
           medsr inspect scan.dcm
@@ -44,28 +49,55 @@ struct Inspect: ParsableCommand {
 
     func inspectFolder(_ url: URL) throws {
         let files = ImageFiles.files(under: url)
-        let (series, skipped) = DICOMSeriesScanner.scan(files)
+        guard !files.isEmpty else {
+            report("medsr: \(path): the folder holds no files (hidden files are not counted)")
+            throw ExitCode(1)
+        }
+        let (series, skippedDICOM) = DICOMSeriesScanner.scan(files)
+        var unreadable = skippedDICOM
         var counts = [String: Int]()
-        for file in files { counts[(try? ImageFormat.detect(file))?.rawValue ?? "other", default: 0] += 1 }
+        for file in files {
+            let format = try? ImageFormat.detect(file)
+            counts[format?.rawValue ?? "other", default: 0] += 1
+            // Other images: declared sizes are checked against the file (no pixels decoded; DICOM was read above).
+            guard let format, format != .dicom else { continue }
+            do { try ImageFiles.checkStructure(file) } catch {
+                unreadable.append((file.path, (error as? any FileProblem)?.reason ?? oneLine(error)))
+            }
+        }
+        unreadable.sort { $0.0 < $1.0 }
         if json {
             struct Summary: Encodable { var files: Int; var formats: [String: Int]; var series: [DICOMSeries]; var unreadable: [String] }
-            print(try encode(Summary(files: files.count, formats: counts, series: series, unreadable: skipped.map { "\($0.0): \($0.1)" })))
-            return
-        }
-        print("\(files.count) files: " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-        for s in series {
-            let size = s.rows.map { "\($0)×\(s.columns ?? 0)" } ?? "?"
-            print("series \(s.seriesUID): \(s.modality ?? "?"), \(s.files.count) images \(size), ordered by \(s.orderedBy)"
-                + (s.sliceSpacingMM.map { String(format: ", slice step %.3g mm", $0) } ?? ""))
-            if let stacks = s.stackSummary { print("  \(stacks)") }
-            if s.isSegmentation {
-                let target = s.referencedSeriesUID.map { uid in series.contains { $0.seriesUID == uid } ? "series \(uid)" : "series \(uid), which is not in this folder" }
-                print("  a segmentation (masks, not images) of \(target ?? "a series it does not name")")
+            print(try encode(Summary(files: files.count, formats: counts, series: series, unreadable: unreadable.map { "\($0.0): \($0.1)" })))
+        } else {
+            print("\(counted(files.count, "file")): " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            for s in series {
+                let size = s.rows.map { "\($0)×\(s.columns ?? 0)" } ?? "?"
+                print("series \(s.seriesUID): \(s.modality ?? "?"), \(counted(s.files.count, "image")) \(size), ordered by \(s.orderedBy)"
+                    + (s.sliceSpacingMM.map { String(format: ", slice step %.3g mm", $0) } ?? ""))
+                if let stacks = s.stackSummary { print("  \(stacks)") }
+                if s.isSegmentation {
+                    let target = s.referencedSeriesUID.map { uid in series.contains { $0.seriesUID == uid } ? "series \(uid)" : "series \(uid), which is not in this folder" }
+                    print("  a segmentation (masks, not images) of \(target ?? "a series it does not name")")
+                }
+                if !s.duplicates.isEmpty {
+                    let shown = s.duplicates.prefix(3).map { relative($0, to: url) }
+                    print("  duplicates: \(s.duplicates.count) (\(shown.joined(separator: ", "))"
+                        + (s.duplicates.count > shown.count ? ", and \(s.duplicates.count - shown.count) more; --json lists all)" : ")"))
+                }
+                if !s.gapsAfter.isEmpty { print("  gaps after slices: \(s.gapsAfter.map(String.init).joined(separator: ", "))") }
             }
-            if !s.duplicates.isEmpty { print("  duplicates: \(s.duplicates.count) (\(s.duplicates.prefix(3).joined(separator: ", ")))") }
-            if !s.gapsAfter.isEmpty { print("  gaps after slices: \(s.gapsAfter.map(String.init).joined(separator: ", "))") }
         }
-        for (file, why) in skipped { report("medsr: \(why.hasPrefix(file) ? why : "\(file): \(why)")") }
+        for (file, why) in unreadable { report("medsr: \(file): \(why)") }
+        if !unreadable.isEmpty {
+            report("medsr: \(counted(unreadable.count, "file")) of \(files.count) could not be read")
+            throw ExitCode(3)
+        }
+    }
+
+    func relative(_ file: String, to folder: URL) -> String {
+        let root = folder.standardizedFileURL.path + "/"
+        return file.hasPrefix(root) ? String(file.dropFirst(root.count)) : file
     }
 
     func text(_ d: FileDescription) -> String {
@@ -106,12 +138,15 @@ func encode<T: Encodable>(_ value: T) throws -> String {
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
+/// "1 file", "2 files".
+func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
 /// Runs `body`; a library error becomes one line on stderr and exit status 1.
 func withCleanError<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch {
-        report("medsr: \(error)")
+        report("medsr: \(oneLine(error))")
         throw ExitCode(1)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CMalloc
 import Foundation
 import MedDataset
+import MedImage
 import MedNN
 
 /// `medsr`: prepare medical images for super-resolution and audit what it does.
@@ -11,7 +12,7 @@ struct MedSR: ParsableCommand {
         commandName: "medsr",
         abstract: "Turn raw medical images (DICOM, MATLAB, TIFF slides, PNG) into training data.",
         discussion: """
-        Exit status: 0 success, 1 nothing could be done, 2 usage error, 3 some inputs failed.
+        Exit status: 0 success, 1 nothing could be done, 2 usage error, 3 some inputs failed. \
         Patient identifiers never appear in output unless --show-phi is given.
         """,
         version: MedSRVersion.string,
@@ -40,3 +41,13 @@ struct MedSR: ParsableCommand {
 func report(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
+
+/// One line for any error: a Foundation file error as its path and the system's reason
+/// ("read-only file system"), never `Error Domain=NSCocoaErrorDomain Code=642 …`.
+func oneLine(_ error: any Error) -> String {
+    let text = OutputLocation.describe(error) ?? String(describing: error)
+    return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+}
+
+/// The worker count when --jobs / --threads is not given.
+let processorCount = ProcessInfo.processInfo.activeProcessorCount

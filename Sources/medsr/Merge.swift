@@ -6,7 +6,7 @@ struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join the parts of a `medsr build --shard i/n` build into one dataset.",
         discussion: """
-        Every part must come from the same recipe, input and key, and together they must cover
+        Every part must come from the same recipe, input and key, and together they must cover \
         the whole build. The result is byte-identical to a one-process build.
 
         Example:

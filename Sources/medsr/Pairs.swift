@@ -36,10 +36,10 @@ struct Pairs: ParsableCommand {
     @Option(help: "Folder of high-magnification fields (or one field).") var high: String
     @OptionGroup var scaleOptions: ScaleOptions
     @Option(help: "Dataset folder to create.") var out: String
-    @Option(help: "The dataset's integer scale: HR tiles are this many times LR tiles (default: the nominal ratio, rounded).")
+    @Option(parsing: .unconditional, help: "The dataset's integer scale: HR tiles are this many times LR tiles (default: the nominal ratio, rounded).")
     var factor: Int?
-    @Option(help: "HR tile side, a multiple of --factor (default: the largest multiple ≤ 256).") var tile: Int?
-    @Option(help: "HR step between tiles, a multiple of --factor (default: --tile).") var stride: Int?
+    @Option(parsing: .unconditional, help: "HR tile side, a multiple of --factor (default: the largest multiple ≤ 256).") var tile: Int?
+    @Option(parsing: .unconditional, help: "HR step between tiles, a multiple of --factor (default: --tile).") var stride: Int?
     @Option(help: "Split percentages train/val/test.") var split = "70/15/15"
     @Option(help: "Split seed.") var seed = "medsr"
     @Option(help: "Chunk compression: none, zstd or zstd:LEVEL.") var compression = "zstd"

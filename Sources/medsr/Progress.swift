@@ -23,10 +23,10 @@ final class Progress: Sendable {
             guard now - s.lastDraw > 0.1 || s.done == total else { return nil }
             s.lastDraw = now
             let rate = Double(s.done) / max(now, 1e-9)
-            let eta = rate > 0 ? Double(total - s.done) / rate : 0
-            let width = 30, filled = total > 0 ? width * s.done / total : width
+            let eta = s.done >= total ? "finishing" : etaText(rate > 0 ? Double(total - s.done) / rate : nil)
+            let width = 30, filled = total > 0 ? width * min(s.done, total) / total : width
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            return String(format: "\r%@ %d/%d %@  %.1f %@/s  ETA %.0fs %@", bar, s.done, total, unit, rate, unit, eta, detail)
+            return String(format: "\r%@ %d/%d %@  %.1f %@/s  %@ %@", bar, s.done, total, unit, rate, unit, eta, detail)
         }
         if let line { FileHandle.standardError.write(Data(line.utf8)) }
     }
@@ -34,4 +34,14 @@ final class Progress: Sendable {
     func finish() {
         if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
+}
+
+/// "ETA 8s", "ETA 2m05s", "ETA 1h03m", rounded up (a second still to go is never "0s");
+/// "ETA –" while there is nothing to estimate from.
+func etaText(_ seconds: Double?) -> String {
+    guard let seconds, seconds.isFinite, seconds >= 0 else { return "ETA –" }
+    let s = Int(seconds.rounded(.up))
+    if s < 60 { return "ETA \(s)s" }
+    if s < 3600 { return String(format: "ETA %dm%02ds", s / 60, s % 60) }
+    return String(format: "ETA %dh%02dm", s / 3600, (s % 3600) / 60)
 }

@@ -6,10 +6,10 @@ import MedRegistration
 
 /// How the field's magnification relative to LOW is given (register and pairs).
 struct ScaleOptions: ParsableArguments {
-    @Option(help: "Magnification ratio (e.g. 10 for 4x → 40x).") var scale: Double?
-    @Option(name: .customLong("scale-range"), help: "Search scales MIN:MAX (steps of 2%), since nominal objectives are not exact.")
+    @Option(parsing: .unconditional, help: "Magnification ratio (e.g. 10 for 4x → 40x).") var scale: Double?
+    @Option(name: .customLong("scale-range"), parsing: .unconditional, help: "Search scales MIN:MAX (steps of 2%), since nominal objectives are not exact.")
     var scaleRange: String?
-    @Option(help: "Pyramid level of LOW to use (a slide).") var level = 0
+    @Option(parsing: .unconditional, help: "Pyramid level of LOW to use (a slide).") var level = 0
 
     func range() -> ClosedRange<Double>? {
         guard let scaleRange else { return nil }

@@ -43,26 +43,26 @@ struct Train: ParsableCommand {
 
     @Option(help: "Dataset folder built by medsr build.") var dataset: String
     @Option(help: "espcn, srresnet, srgan or swift-srgan.") var model = "espcn"
-    @Option(help: "Upscaling factor (the dataset must have lr_x<scale>).") var scale = 4
-    @Option(help: "LR patch side in pixels.") var patch = 32
-    @Option(help: "Patches per step.") var batch = 16
-    @Option(help: "Training steps.") var steps: Int?
-    @Option(help: "Epochs (passes over the train tiles' worth of patches), instead of --steps.") var epochs: Int?
-    @Option(help: "Adam learning rate (default: 1e-3 for espcn, 1e-4 otherwise).") var lr: Double?
-    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay (AdamW); 0 is plain Adam.") var weightDecay = 0.0
+    @Option(parsing: .unconditional, help: "Upscaling factor (the dataset must have lr_x<scale>).") var scale = 4
+    @Option(parsing: .unconditional, help: "LR patch side in pixels.") var patch = 32
+    @Option(parsing: .unconditional, help: "Patches per step.") var batch = 16
+    @Option(parsing: .unconditional, help: "Training steps.") var steps: Int?
+    @Option(parsing: .unconditional, help: "Epochs (passes over the train tiles' worth of patches), instead of --steps.") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Adam learning rate (default: 1e-3 for espcn, 1e-4 otherwise).") var lr: Double?
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "Decoupled weight decay (AdamW); 0 is plain Adam.") var weightDecay = 0.0
     @Option(name: .customLong("content-loss"), help: "mse or l1.") var contentLoss = "mse"
-    @Option(name: .customLong("adversarial-weight"), help: "srgan, swift-srgan: weight of the adversarial loss.") var adversarialWeight = 1e-3
-    @Option(name: .customLong("tv-weight"), help: "Weight of a total-variation loss (0: none).") var tvWeight = 0.0
+    @Option(name: .customLong("adversarial-weight"), parsing: .unconditional, help: "srgan, swift-srgan: weight of the adversarial loss.") var adversarialWeight = 1e-3
+    @Option(name: .customLong("tv-weight"), parsing: .unconditional, help: "Weight of a total-variation loss (0: none).") var tvWeight = 0.0
     @Option(help: "Start the generator from these weights (a model.safetensors of the same architecture).") var `init`: String?
     @Option(help: "VGG features weights for a perceptual loss (torchvision names; you supply them).") var perceptual: String?
-    @Option(name: .customLong("perceptual-weight"), help: "Weight of the perceptual loss.") var perceptualWeight = 0.006
+    @Option(name: .customLong("perceptual-weight"), parsing: .unconditional, help: "Weight of the perceptual loss.") var perceptualWeight = 0.006
     @Option(help: "cosine, step or constant.") var schedule = "cosine"
-    @Option(help: "Seed for initialisation and patch sampling.") var seed: UInt64 = 1
-    @Option(name: .customLong("validate-every"), help: "Validate every this many steps.") var validateEvery = 100
-    @Option(name: .customLong("val-tiles"), help: "Validation tiles.") var valTiles = 32
-    @Option(name: .customLong("checkpoint-every"), help: "Checkpoint every this many steps.") var checkpointEvery = 500
+    @Option(parsing: .unconditional, help: "Seed for initialisation and patch sampling.") var seed: UInt64 = 1
+    @Option(name: .customLong("validate-every"), parsing: .unconditional, help: "Validate every this many steps.") var validateEvery = 100
+    @Option(name: .customLong("val-tiles"), parsing: .unconditional, help: "Validation tiles.") var valTiles = 32
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Checkpoint every this many steps.") var checkpointEvery = 500
     @Option(help: "Resume from this checkpoint.") var resume: String?
-    @Option(help: "BLAS threads (default: cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(parsing: .unconditional, help: "BLAS threads (default: cores).") var threads: Int?
     @Option(help: "Run folder to write.") var out: String
 
     func validate() throws {
@@ -79,7 +79,7 @@ struct Train: ParsableCommand {
         if let m = TrainingModel(rawValue: model), m.adversarial, patch * scale < 16 {
             throw ValidationError("the discriminator needs HR patches of at least 16 pixels (--patch × --scale)")
         }
-        if patch < 4 || batch < 1 || (steps ?? 1) < 1 || (epochs ?? 1) < 1 || !((lr ?? 1) > 0) || threads < 1 || validateEvery < 1 {
+        if patch < 4 || batch < 1 || (steps ?? 1) < 1 || (epochs ?? 1) < 1 || !((lr ?? 1) > 0) || (threads ?? 1) < 1 || validateEvery < 1 {
             throw ValidationError("--patch ≥ 4; --batch, --steps, --epochs, --threads, --validate-every ≥ 1; --lr > 0")
         }
     }
@@ -104,7 +104,7 @@ struct Train: ParsableCommand {
         config.validateEvery = validateEvery
         config.validationTiles = valTiles
         config.checkpointEvery = checkpointEvery
-        config.threads = threads
+        config.threads = threads ?? processorCount
         if let epochs {
             let tiles = (try? ds.array("train", "hr").count) ?? 0
             // One epoch ≈ as many patches as the train tiles hold LR pixels / patch².
@@ -114,7 +114,9 @@ struct Train: ParsableCommand {
         } else {
             config.steps = steps ?? 1000
         }
-        let runURL = URL(fileURLWithPath: out)
+        let runURL = URL(fileURLWithPath: out).standardizedFileURL
+        // Before any work: another run's model is never replaced, and the folder must be writable.
+        try withCleanError { try Trainer.prepareRunFolder(runURL, resuming: resume != nil) }
         let trainer = try withCleanError { try Trainer(config: config, dataset: ds, run: runURL) }
         if let resume { try withCleanError { try trainer.resume(from: resume) } }
         print("training \(trainer.kind.displayName) ×\(scale) for \(config.steps) steps (from step \(trainer.currentStep)); validation on "

@@ -35,22 +35,27 @@ struct Upscale: ParsableCommand {
     @Option(help: "model.safetensors from medsr train (or its run folder).") var model: String
     @Argument(help: "Input image.") var input: String
     @Argument(help: "Output file (.png, .tif or .dcm).") var output: String
-    @Option(help: "Frame of a multi-frame image.") var frame = 0
-    @Option(help: "Pyramid level of a slide.") var level = 0
-    @Option(help: "Region x,y,width,height of the input.") var region: String?
-    @Option(help: "LR tile side for inference (default: from the model's receptive field).") var tile: Int?
+    @Option(parsing: .unconditional, help: "Frame of a multi-frame image.") var frame = 0
+    @Option(parsing: .unconditional, help: "Pyramid level of a slide.") var level = 0
+    @Option(parsing: .unconditional, help: "Region x,y,width,height of the input.") var region: String?
+    @Option(parsing: .unconditional, help: "LR tile side for inference (default: from the model's receptive field).") var tile: Int?
     @Flag(name: .customLong("keep-identifiers"), help: "DICOM output: keep the source's patient and institution identifiers.")
     var keepIdentifiers = false
-    @Option(name: .customLong("max-mb"), help: "Refuse inputs whose pixels exceed this many MiB.") var maxMB = 4096
+    @Option(name: .customLong("max-mb"), parsing: .unconditional, help: "Refuse inputs whose pixels exceed this many MiB.") var maxMB = 4096
 
     func validate() throws {
         if let region, Region(argument: region) == nil { throw ValidationError("--region takes x,y,width,height") }
         if let tile, tile < 16 { throw ValidationError("--tile must be at least 16") }
         let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
-        if !["png", "tif", "tiff", "dcm"].contains(ext) { throw ValidationError("the output must end in .png, .tif or .dcm") }
+        if !["png", "tif", "tiff", "dcm"].contains(ext) {
+            throw ValidationError("\(output): " + (ext.isEmpty ? "give the output an extension" : "MedSR cannot write .\(ext) files")
+                + "; upscale writes .png, .tif (or .tiff) and .dcm")
+        }
     }
 
     func run() throws {
+        // Before loading and inferring: a read-only or full output disk fails now, in one line.
+        try prepareOutputs([output])
         let m = try withCleanError { try SRModel(path: model) }
         var options = ReadOptions()
         options.frames = .index(frame)
