@@ -9,8 +9,8 @@ public enum DICOMWriter {
     /// divided by `scale`, ImageType DERIVED\SECONDARY, `description` as DerivationDescription
     /// and SeriesDescription, new SOP Instance and Series UIDs, the source referenced in Source
     /// Image Sequence, and `rescale` as RescaleSlope / RescaleIntercept (stored × slope +
-    /// intercept must be the source's modality units, e.g. HU). Multi-frame and enhanced sources
-    /// become Secondary Capture. With `deidentification` the source's data set is first
+    /// intercept must be the source's modality units, e.g. HU). Multi-frame and enhanced sources,
+    /// and 16-bit images of 8-bit-only IODs (ultrasound), become Secondary Capture. With `deidentification` the source's data set is first
     /// de-identified (PS3.15 Annex E, see `Deidentification`), and the reference to the source
     /// uses its replacement UID; with nil every identifier is kept. The file appears under `url`
     /// complete or not at all.
@@ -32,7 +32,7 @@ public enum DICOMWriter {
         let derived = DerivedImage(file: file, scale: scale)
         derived.removeSourcePixelDescription(from: &file)
         if let deidentification { try Deidentifier.apply(deidentification, to: &file) }
-        try derived.describe(in: &file, description: description, rescale: rescale, samples: pixels.samplesPerPixel,
+        try derived.describe(in: &file, description: description, rescale: rescale, samples: pixels.samplesPerPixel, bits: bits,
                              referencedInstance: derived.sourceInstance.map { deidentification?.uid(for: $0) ?? $0 })
         try withPointer(pixels.samples) { pointer in
             try file.putPixels(pointer, rows: pixels.rows, columns: pixels.columns, samples: pixels.samplesPerPixel, bits: bits, signed: signed)

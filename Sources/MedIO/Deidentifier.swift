@@ -43,10 +43,15 @@ struct Deidentifier {
         0x0004_1510, 0x0004_1512, 0x0400_0510, 0x0002_0002, 0x0002_0010, 0x0002_0012,
     ]
 
-    /// Types (1 or 2) that attributes with a compound action have in the IODs MedSR writes
-    /// (derived images of the common image IODs, Secondary Capture); absent = Type 3.
+    /// Types (1 or 2) that attributes the profile removes have in the IODs MedSR writes (derived
+    /// images of the common image IODs, Secondary Capture), when present; absent = Type 3. They
+    /// decide the compound actions (X/Z, X/D, X/Z/D, Z/D, X/Z/U*), and an X of a Type 2
+    /// attribute empties it instead (nothing of the value is left, and the object stays valid).
     static let requiredType: [UInt32: Int] = [
-        0x0010_2203: 2,  // Patient's Sex Neutered: Type 2C, present only for animals, where it is required.
+        0x0010_2203: 2,  // Patient's Sex Neutered: Type 2C in Patient, for animals (X/Z).
+        0x0010_2297: 2,  // Responsible Person: Type 2C in Patient, for animals (X).
+        0x0010_2299: 2,  // Responsible Organization: Type 2C in Patient, for animals (X).
+        0x0040_0555: 2,  // Acquisition Context Sequence: Type 2 in DX, CR, MG, IO, … (X/Z).
     ]
 
     func step(for element: DICOMFile.Element, value: () -> String?) -> Step {
@@ -80,7 +85,7 @@ struct Deidentifier {
         let sequence = element.vr == "SQ"
         let type = Self.requiredType[element.tag]
         switch action {
-        case .x: return .remove
+        case .x: return type == nil ? .remove : .empty
         case .z: return .empty
         case .d: return sequence ? .recurse(clean: false) : .dummy
         case .k: return sequence ? .recurse(clean: false) : .keep
@@ -150,8 +155,15 @@ struct Deidentifier {
         }
     }
 
+    /// Type 2 attributes of the Patient and General Study modules (every composite image IOD):
+    /// added empty when the source lacks them, so the de-identified object is complete.
+    static let type2PatientAndStudy = ["0010,0010", "0010,0020", "0010,0030", "0010,0040", "0008,0020", "0008,0030",
+                                       "0008,0090", "0020,0010", "0008,0050"]
+
     private func record(in file: inout DICOMFile) throws(DICOMError) {
         let options = settings.options
+        let present = Set(file.elements(in: "").map(\.key))
+        for key in Self.type2PatientAndStudy where !present.contains(key) { try file.put(key, "") }
         try file.put("0012,0062", "YES")
         let method = ["PS3.15 Basic Application Confidentiality Profile"] + options.sorted().map(\.meaning)
         try file.put("0012,0063", method.joined(separator: "\\"))

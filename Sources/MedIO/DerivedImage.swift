@@ -9,6 +9,8 @@ struct DerivedImage {
     let enhanced: Bool
     let sourceClass: String?
     let sourceInstance: String?
+    /// Values 3 and after of the source's ImageType (e.g. AXIAL: the CT Image IOD requires value 3).
+    let imageTypeDetail: [String]
     let scale: Double
 
     init(file: borrowing DICOMFile, scale: Double) {
@@ -19,6 +21,8 @@ struct DerivedImage {
         enhanced = file.count("5200,9229") != nil || file.count("5200,9230") != nil || (file.int("0028,0008") ?? 1) > 1
         sourceClass = file.string("0008,0016")
         sourceInstance = file.string("0008,0018")
+        imageTypeDetail = Array((file.string("0008,0008") ?? "").split(separator: "\\", omittingEmptySubsequences: false)
+            .dropFirst(2).map(String.init))
         self.scale = scale
     }
 
@@ -40,15 +44,21 @@ struct DerivedImage {
     }
 
     /// Sets the derived image's identity, description, spacing and rescale.
-    func describe(in file: inout DICOMFile, description: String, rescale: Rescale, samples: Int,
+    /// SOP classes whose IOD allows only 8-bit pixels (US Image, US Multi-frame Image): a
+    /// 16-bit derived image of them is Secondary Capture.
+    static let eightBitClasses: Set<String> = ["1.2.840.10008.5.1.4.1.1.6.1", "1.2.840.10008.5.1.4.1.1.3.1"]
+
+    func describe(in file: inout DICOMFile, description: String, rescale: Rescale, samples: Int, bits: Int,
                   referencedInstance: String?) throws(DICOMError) {
-        if enhanced {
-            try file.put("0008,0016", "1.2.840.10008.5.1.4.1.1.7")  // Secondary Capture Image Storage
-            try file.put("0008,0064", "WSD")
+        let secondaryCapture = "1.2.840.10008.5.1.4.1.1.7"
+        if enhanced || (bits > 8 && Self.eightBitClasses.contains(sourceClass ?? "")) { try file.put("0008,0016", secondaryCapture) }
+        let isSecondaryCapture = file.string("0008,0016") == secondaryCapture
+        if isSecondaryCapture && (enhanced || file.string("0008,0064") == nil) {
+            try file.put("0008,0064", "WSD")  // Conversion Type: Type 1 in SC Equipment
         }
         try file.put("0008,0018", Self.newUID())
         try file.put("0020,000E", Self.newUID())
-        try file.put("0008,0008", "DERIVED\\SECONDARY")
+        try file.put("0008,0008", (["DERIVED", "SECONDARY"] + (enhanced ? [] : imageTypeDetail)).joined(separator: "\\"))
         try file.put("0008,2111", String(description.prefix(1024)))
         try file.put("0008,103E", String(description.prefix(64)))
         if let spacing { try file.put("0028,0030", Self.decimalStrings(spacing.map { $0 / scale })) }
@@ -56,7 +66,9 @@ struct DerivedImage {
         if samples == 1 {
             try file.put("0028,1053", Self.decimalString(rescale.slope))
             try file.put("0028,1052", Self.decimalString(rescale.intercept))
-            if file.string("0028,1054") == nil && file.string("0008,0060") == nil { try file.put("0028,1054", "US") }
+            // Rescale Type: Type 1 or 1C wherever slope and intercept are (SC, DX, …): HU for
+            // CT, else US (unspecified).
+            if file.string("0028,1054") == nil { try file.put("0028,1054", file.string("0008,0060") == "CT" ? "HU" : "US") }
         } else {
             file.delete("0028,1053")
             file.delete("0028,1052")

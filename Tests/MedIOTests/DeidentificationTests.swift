@@ -174,6 +174,30 @@ import TestSupport
         #expect(Set(P.Option.allCases.map(\.code)) == Set((103 ... 112).map { "113\($0)" }))
     }
 
+    /// Decisions for attributes the table lists with IOD-dependent actions, and for attributes it
+    /// does not list (by VR).
+    @Test func stepsFollowTheTableAndTheVR() {
+        let basic = Deidentifier(Deidentification(key: Self.key), patientID: "p")
+        let dated = Deidentifier(Deidentification(options: [.retainLongitudinalModifiedDates], key: Self.key), patientID: "p")
+        func step(_ d: Deidentifier, _ tag: UInt32, _ vr: String, _ value: String? = nil) -> Deidentifier.Step {
+            d.step(for: DICOMFile.Element(tag: tag, vr: vr)) { value }
+        }
+        #expect(step(basic, 0x0010_2297, "PN") == .empty, "Responsible Person: X, but Type 2C for animals")
+        #expect(step(basic, 0x0040_0555, "SQ") == .empty, "Acquisition Context Sequence: X/Z, Type 2 in DX")
+        #expect(step(basic, 0x0008_1140, "SQ") == .remove, "Referenced Image Sequence: X/Z/U*, Type 3")
+        #expect(step(basic, 0x0040_A730, "SQ") == .recurse(clean: false), "Content Sequence: D walks its items")
+        #expect(step(basic, 0x0010_1040, "LO") == .remove && step(basic, 0x0010_0010, "PN") == .empty)
+        #expect(step(basic, 0x0020_000D, "UI") == .replaceUID)
+        #expect(step(basic, 0x0008_0016, "UI", "1.2.840.10008.5.1.4.1.1.2") == .keep)
+        #expect(step(basic, 0x0008_9123, "UI", "1.3.12.2.1107.5.1.4") == .replaceUID, "unlisted instance UID")
+        #expect(step(basic, 0x0008_1150, "UI", "1.3.12.2.1107.5.9.1") == .keep, "a class UID, even a private one")
+        #expect(step(basic, 0x0018_1200, "DA") == .remove && step(dated, 0x0018_1200, "DA") == .shiftDates)
+        #expect(step(basic, 0x0018_1201, "TM") == .remove && step(dated, 0x0018_1201, "TM") == .keep)
+        #expect(step(basic, 0x0008_1000, "AE") == .remove && step(basic, 0x0009_1001, "LO") == .remove)
+        #expect(step(basic, 0x6000_0010, "US") == .remove && step(basic, 0x0028_0010, "US") == .keep)
+        #expect(step(basic, 0x0018_0050, "DS") == .keep)
+    }
+
     @Test func dateArithmetic() {
         #expect(Deidentifier.shift("20000301", days: -1) == "20000229")
         #expect(Deidentifier.shift("19000301", days: -1) == "19000228")
