@@ -43,6 +43,10 @@ struct Deidentifier {
         0x0004_1510, 0x0004_1512, 0x0400_0510, 0x0002_0002, 0x0002_0010, 0x0002_0012,
     ]
 
+    /// Code Value, Coding Scheme Designator and Version, Long and URN Code Value: coded entries
+    /// stay as they are inside a cleaned sequence (E.1.1 note 10); their meanings are cleaned.
+    static let codedEntry: Set<UInt32> = [0x0008_0100, 0x0008_0102, 0x0008_0103, 0x0008_0119, 0x0008_0120]
+
     /// Types (1 or 2) that attributes the profile removes have in the IODs MedSR writes (derived
     /// images of the common image IODs, Secondary Capture), when present; absent = Type 3. They
     /// decide the compound actions (X/Z, X/D, X/Z/D, Z/D, X/Z/U*), and an X of a Type 2
@@ -131,7 +135,8 @@ struct Deidentifier {
         for element in file.elements(in: item) {
             let path = DICOMFile.path(item, element.tag)
             var step = step(for: element) { file.string(path) }
-            if cleaning, step == .keep, ["LO", "SH", "LT", "ST", "UT", "UC"].contains(element.vr) { step = .clean }
+            if cleaning, step == .keep, ["LO", "SH", "LT", "ST", "UT", "UC"].contains(element.vr),
+               !Self.codedEntry.contains(element.tag) { step = .clean }
             switch step {
             case .remove: file.delete(path)
             case .empty: try file.put(path, "")

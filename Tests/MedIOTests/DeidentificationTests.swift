@@ -143,6 +143,9 @@ import TestSupport
             #expect(!comment.localizedCaseInsensitiveContains(word), "\(word) in \(comment)")
         }
         #expect(file.string("0012,0064/1/0008,0100") == "113105")
+        // Request Attributes Sequence (X, C under the option) is cleaned, its codes kept.
+        #expect(file.string("0040,0275/0/0032,1064/0/0008,0100") == "SGH0101")
+        #expect(file.string("0040,0275/0/0020,000D") == file.string("0020,000D"), "one replacement UID everywhere")
     }
 
     @Test func keepIdentifiersKeepsThem() throws {
