@@ -1,10 +1,10 @@
 # MedSR: `make demo` and `make test` install what is missing, build, and run.
 SHELL := /bin/bash
-DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas-dev libopenjp2-7-dev libzstd-dev libturbojpeg0-dev libstb-dev pkg-config
+DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas-dev libopenjp2-7-dev libzstd-dev libturbojpeg0-dev libstb-dev pkg-config dicom3tools dcmtk
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release install test demo conformance check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register report-shot clean
+.PHONY: deps build release install test demo conformance check-deid check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register report-shot clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -41,6 +41,11 @@ demo: release
 ## Every pydicom test file against pydicom itself (needs PyPI; makes its own venv).
 conformance: build
 	bash Tools/reference/run_conformance.sh .build/debug/medsr
+
+## `upscale … out.dcm` on public DICOMs full of synthetic PHI (deid-data, pydicom): dciodvfy finds no
+## error the source did not have, and no identifying value of the source is left (needs PyPI).
+check-deid: build
+	bash Tools/reference/check_deid.sh .build/debug/medsr
 
 ## Datasets built from the fixtures, read back by zarr-python 3 (needs PyPI; makes its own venv).
 check-dataset: build

@@ -21,6 +21,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C and C++ shims: the only code that touches C memory rules.
@@ -60,10 +61,12 @@ let package = Package(
         // Swift libraries, one room each (ARCHITECTURE.md).
         .target(name: "MedImage", dependencies: ["CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedIO",
-                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CJPEG", "CBMP", "CKernels"],
+                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CJPEG", "CBMP", "CKernels",
+                               .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
-        .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),
+        .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: swiftSettings),
         .target(name: "MedMetrics", dependencies: ["MedImage", "CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedRegistration", dependencies: ["MedImage"], swiftSettings: swiftSettings),
         .target(name: "MedNN", dependencies: ["MedImage", "CBLAS", "CKernels"], swiftSettings: swiftSettings),

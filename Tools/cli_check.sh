@@ -117,6 +117,16 @@ check "swift-srgan trains (generator + discriminator + perceptual loss) and writ
 check "upscale DICOM → derived DICOM: 512², spacing / 4, no patient name (got $status)" '[ $status -eq 0 ] && grep -q "512 × 512" "$work/ct_x4.txt" && grep -q "0.1654 × 0.1654" "$work/ct_x4.txt" && ! grep -qa "CompressedSamples" "$work/up/ct_x4.dcm" && ! grep -qa "JFK IMAGING" "$work/up/ct_x4.dcm"'
 "$medsr" upscale --model "$work/run" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_keep.dcm" --keep-identifiers > /dev/null 2>&1
 check "--keep-identifiers keeps them" 'grep -qa "CompressedSamples" "$work/up/ct_keep.dcm"'
+# De-identification (PS3.15 Annex E) on a fixture full of synthetic PHI, with two options.
+"$medsr" upscale --model "$work/run" "$fx/dicom/deid/phi_ct.dcm" "$work/up/phi.dcm" --deid-option modified-dates --deid-option patient-characteristics > /dev/null 2>&1; status=$?
+check "upscale de-identifies: no name, date, institution or private value left; options coded (got $status)" '[ $status -eq 0 ] && ! grep -qaE "SIMPSON|HIBBARD|20230101|SPRINGFIELD|Evergreen|SyngoWorkflow|00007041776" "$work/up/phi.dcm" && grep -qa "113100" "$work/up/phi.dcm" && grep -qa "113107" "$work/up/phi.dcm" && grep -qa "113108" "$work/up/phi.dcm"'
+"$medsr" upscale --model "$work/run" "$fx/dicom/deid/phi_ct.dcm" "$work/up/bad.dcm" --deid-option full-dates --deid-option modified-dates > /dev/null 2> "$work/deid1.err"; status=$?
+check "full-dates with modified-dates is a usage error (got $status)" '[ $status -ne 0 ] && [ $status -ne 1 ] && grep -q "exclude each other" "$work/deid1.err" && [ ! -e "$work/up/bad.dcm" ]'
+"$medsr" upscale --model "$work/run" "$fx/dicom/deid/phi_ct.dcm" "$work/up/bad.dcm" --deid-option clean-graphics > /dev/null 2> "$work/deid2.err"; status=$?
+check "an option MedSR does not implement is refused (got $status)" '[ $status -ne 0 ] && grep -q "clean-graphics" "$work/deid2.err" && [ ! -e "$work/up/bad.dcm" ]'
+printf short > "$work/short.key"
+"$medsr" upscale --model "$work/run" "$fx/dicom/deid/phi_ct.dcm" "$work/up/bad.dcm" --key-file "$work/short.key" > /dev/null 2> "$work/deid3.err"; status=$?
+check "a key file under 16 bytes is refused with one line (got $status)" '[ $status -eq 2 ] && [ "$(wc -l < "$work/deid3.err")" -eq 1 ] && [ ! -e "$work/up/bad.dcm" ]'
 "$medsr" upscale --model "$work/run" "$fx/png/types/gray16.png" "$work/up/png.dcm" > /dev/null 2> "$work/pngdcm.err"; status=$?
 check "DICOM output from a PNG is refused with one line (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/pngdcm.err")" -eq 1 ] && [ ! -e "$work/up/png.dcm" ]'
 "$medsr" upscale --model "$work/run" "$fx/mat/figshare/2.mat" "$work/up/2_x4.png" > /dev/null 2>&1; status=$?

@@ -667,134 +667,137 @@ int msr_dcm_decode_frame(msr_dcm *dcm, unsigned long frame, uint8_t *buf, size_t
 
 }  // extern "C"
 
-// MARK: Derived images (medsr upscale → DICOM)
+// MARK: Editing (medsr upscale → derived, de-identified DICOM)
+//
+// Element operations only: which elements to change, and to what, is decided in Swift
+// (MedIO's DICOMWriter and Deidentifier, PS3.15 Annex E as a table).
 
 namespace {
 
-DcmTagKey tag(Uint16 g, Uint16 e) { return DcmTagKey(g, e); }
-
-/// Divides every value of a backslash-separated decimal string by `scale`.
-std::string divided(const OFString &text, double scale) {
-    std::string out, part;
-    std::string s(text.c_str());
-    size_t start = 0;
-    while (start <= s.size()) {
-        size_t end = s.find('\\', start);
-        if (end == std::string::npos) end = s.size();
-        double v = std::strtod(s.substr(start, end - start).c_str(), nullptr) / scale;
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.10g", v);
-        std::string value(buf);
-        if (value.size() > 16) { std::snprintf(buf, sizeof buf, "%.9g", v); value = buf; }
-        if (!out.empty()) out += "\\";
-        out += value;
-        start = end + 1;
+/// The item at `path`: "" is the data set, "SSSS,SSSS/i[/SSSS,SSSS/j…]" an item of a sequence.
+DcmItem *itemAt(DcmItem *root, const char *path) {
+    if (root == nullptr || path == nullptr) return nullptr;
+    DcmItem *item = root;
+    std::string rest(path);
+    while (!rest.empty()) {
+        size_t slash = rest.find('/');
+        if (slash == std::string::npos) return nullptr;
+        unsigned int group = 0, element = 0;
+        if (std::sscanf(rest.substr(0, slash).c_str(), "%x,%x", &group, &element) != 2) return nullptr;
+        rest = rest.substr(slash + 1);
+        size_t next = rest.find('/');
+        std::string indexText = rest.substr(0, next);
+        rest = next == std::string::npos ? std::string() : rest.substr(next + 1);
+        char *end = nullptr;
+        long index = std::strtol(indexText.c_str(), &end, 10);
+        if (indexText.empty() || *end != 0 || index < 0) return nullptr;
+        DcmItem *sub = nullptr;
+        if (item->findAndGetSequenceItem(DcmTagKey(static_cast<Uint16>(group), static_cast<Uint16>(element)), sub,
+                                         static_cast<signed long>(index)).bad() || sub == nullptr)
+            return nullptr;
+        item = sub;
     }
-    return out;
+    return item;
 }
 
-std::string newUID(const char *root) {
-    char uid[100];
-    dcmGenerateUniqueIdentifier(uid, root);
-    return uid;
+/// Splits "…/GGGG,EEEE" into the item that holds the element and the element's tag.
+bool parentAndKey(DcmItem *root, const char *path, DcmItem *&item, DcmTagKey &key) {
+    if (path == nullptr) return false;
+    std::string full(path);
+    size_t slash = full.rfind('/');
+    std::string itemPath = slash == std::string::npos ? std::string() : full.substr(0, slash);
+    std::string tagText = slash == std::string::npos ? full : full.substr(slash + 1);
+    unsigned int group = 0, element = 0;
+    if (std::sscanf(tagText.c_str(), "%x,%x", &group, &element) != 2) return false;
+    item = itemAt(root, itemPath.c_str());
+    key = DcmTagKey(static_cast<Uint16>(group), static_cast<Uint16>(element));
+    return item != nullptr;
 }
 
 }  // namespace
 
-int msr_dcm_write_derived(const char *source, const char *out_path, const void *pixels, uint32_t rows,
-                          uint32_t columns, uint32_t samples, int bits, int is_signed, double scale,
-                          double rescale_slope, double rescale_intercept, const char *description,
-                          int keep_identifiers, char *err, size_t errlen) {
+extern "C" {
+
+int msr_dcm_list(const msr_dcm *dcm, const char *item_path, char *buf, size_t buflen, size_t *needed) {
     try {
-        silenceLogging();
-        msr_dcm_register_codecs();
-        if ((bits != 8 && bits != 16) || (samples != 1 && samples != 3) || rows == 0 || columns == 0 || rows > 65535 ||
-            columns > 65535 || !(scale > 0) || !(rescale_slope > 0) || !std::isfinite(rescale_intercept))
-            return fail("derived image: unsupported geometry or sample format", err, errlen);
-        DcmFileFormat file;
-        OFCondition status = file.loadFile(OFFilename(source), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
-        if (status.bad()) status = file.loadFile(OFFilename(source), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_dataset);
-        if (status.bad()) return fail(status.text(), err, errlen);
-        DcmDataset *ds = file.getDataset();
-
-        // Spacing: top level, else the enhanced functional groups (shared, then frame 0).
-        OFString spacing;
-        if (ds->findAndGetOFStringArray(DCM_PixelSpacing, spacing).bad() || spacing.empty()) {
-            DcmElement *e = resolve(ds, "5200,9229/0/0028,9110/0/0028,0030");
-            if (e == nullptr) e = resolve(ds, "5200,9230/0/0028,9110/0/0028,0030");
-            if (e != nullptr) e->getOFStringArray(spacing);
+        if (dcm == nullptr || needed == nullptr) return MSR_DCM_FAIL;
+        DcmItem *item = itemAt(dcm->dataset, item_path);
+        if (item == nullptr) return MSR_DCM_ABSENT;
+        std::string text;
+        for (unsigned long i = 0; i < item->card(); ++i) {
+            DcmElement *e = item->getElement(i);
+            if (e == nullptr) continue;
+            char line[32];
+            std::snprintf(line, sizeof line, "%04X,%04X %s\n", e->getGTag(), e->getETag(), DcmVR(e->ident()).getVRName());
+            text += line;
         }
-        OFString imager;
-        ds->findAndGetOFStringArray(tag(0x0018, 0x1164), imager);
-        long frames = 1;
-        {
-            OFString f;
-            if (ds->findAndGetOFString(DCM_NumberOfFrames, f).good()) frames = std::strtol(f.c_str(), nullptr, 10);
+        *needed = text.size() + 1;
+        if (buf != nullptr && buflen >= text.size() + 1) std::memcpy(buf, text.c_str(), text.size() + 1);
+        return MSR_DCM_OK;
+    } catch (...) {
+        return MSR_DCM_FAIL;
+    }
+}
+
+int msr_dcm_delete(msr_dcm *dcm, const char *path) {
+    try {
+        DcmItem *item = nullptr;
+        DcmTagKey key;
+        if (dcm == nullptr || !parentAndKey(dcm->dataset, path, item, key)) return MSR_DCM_ABSENT;
+        return item->findAndDeleteElement(key, OFFalse, OFFalse).good() ? MSR_DCM_OK : MSR_DCM_ABSENT;
+    } catch (...) {
+        return MSR_DCM_FAIL;
+    }
+}
+
+int msr_dcm_put_string(msr_dcm *dcm, const char *path, const char *value, char *err, size_t errlen) {
+    try {
+        DcmItem *item = nullptr;
+        DcmTagKey key;
+        if (dcm == nullptr || value == nullptr || !parentAndKey(dcm->dataset, path, item, key))
+            return fail("no such item", err, errlen);
+        DcmElement *existing = nullptr;
+        if (item->findAndGetElement(key, existing, OFFalse).good() && existing != nullptr && existing->ident() == EVR_SQ) {
+            if (*value != 0) return fail("a sequence takes no string value", err, errlen);
+            static_cast<DcmSequenceOfItems *>(existing)->clear();
+            return MSR_DCM_OK;
         }
-        bool enhanced = ds->tagExists(tag(0x5200, 0x9229)) || ds->tagExists(tag(0x5200, 0x9230)) || frames > 1;
-        OFString sourceClass, sourceInstance;
-        ds->findAndGetOFString(DCM_SOPClassUID, sourceClass);
-        ds->findAndGetOFString(DCM_SOPInstanceUID, sourceInstance);
+        OFCondition status = *value == 0 ? item->insertEmptyElement(key, OFTrue) : item->putAndInsertString(key, value);
+        return status.good() ? MSR_DCM_OK : fail(status.text(), err, errlen);
+    } catch (const std::exception &e) {
+        return fail(std::string("DCMTK: ") + e.what(), err, errlen);
+    } catch (...) {
+        return fail("DCMTK raised an unknown exception", err, errlen);
+    }
+}
 
-        // Pixel description and everything tied to the old pixel data goes.
-        const Uint16 removeTags[][2] = {
-            {0x7FE0, 0x0010}, {0x7FE0, 0x0008}, {0x7FE0, 0x0009}, {0x0028, 0x0008}, {0x0028, 0x0009},
-            {0x5200, 0x9229}, {0x5200, 0x9230}, {0x0028, 0x0106}, {0x0028, 0x0107}, {0x0028, 0x0120},
-            {0x0028, 0x0121}, {0x0028, 0x3000}, {0x0028, 0x3010}, {0x0028, 0x1101}, {0x0028, 0x1102},
-            {0x0028, 0x1103}, {0x0028, 0x1199}, {0x0028, 0x1201}, {0x0028, 0x1202}, {0x0028, 0x1203},
-            {0x0028, 0x0006}, {0x0088, 0x0200}, {0x0028, 0x1054}, {0x0028, 0x2112}, {0x0028, 0x2114},
-        };
-        for (auto &t : removeTags) ds->findAndDeleteElement(tag(t[0], t[1]), OFTrue, OFFalse);
+int msr_dcm_append_item(msr_dcm *dcm, const char *path, unsigned long *index, char *err, size_t errlen) {
+    try {
+        DcmItem *item = nullptr, *created = nullptr;
+        DcmTagKey key;
+        if (dcm == nullptr || index == nullptr || !parentAndKey(dcm->dataset, path, item, key))
+            return fail("no such item", err, errlen);
+        OFCondition status = item->findOrCreateSequenceItem(key, created, -2);
+        if (status.bad() || created == nullptr) return fail(status.text(), err, errlen);
+        DcmSequenceOfItems *sequence = nullptr;
+        if (item->findAndGetSequence(key, sequence, OFFalse).bad() || sequence == nullptr || sequence->card() == 0)
+            return fail("sequence not created", err, errlen);
+        *index = sequence->card() - 1;
+        return MSR_DCM_OK;
+    } catch (...) {
+        return fail("DCMTK raised an unknown exception", err, errlen);
+    }
+}
 
-        if (!keep_identifiers) {
-            // Emptied (type 2 in most IODs) …
-            const Uint16 emptied[][2] = {{0x0010, 0x0010}, {0x0010, 0x0020}, {0x0010, 0x0030}, {0x0008, 0x0050},
-                                         {0x0008, 0x0090}, {0x0020, 0x0010}};
-            for (auto &t : emptied) {
-                if (ds->tagExists(tag(t[0], t[1]))) ds->putAndInsertString(tag(t[0], t[1]), "");
-            }
-            // … and removed.
-            const Uint16 removed[][2] = {
-                {0x0010, 0x0032}, {0x0010, 0x1000}, {0x0010, 0x1001}, {0x0010, 0x1002}, {0x0010, 0x1005},
-                {0x0010, 0x1040}, {0x0010, 0x1060}, {0x0010, 0x1090}, {0x0010, 0x2154}, {0x0010, 0x21B0},
-                {0x0010, 0x4000}, {0x0008, 0x0080}, {0x0008, 0x0081}, {0x0008, 0x0092}, {0x0008, 0x0094},
-                {0x0008, 0x1010}, {0x0008, 0x1040}, {0x0008, 0x1048}, {0x0008, 0x1050}, {0x0008, 0x1060},
-                {0x0008, 0x1070}, {0x0018, 0x1000}, {0x0032, 0x1032}, {0x0040, 0x0006}, {0x0040, 0xA730},
-                {0x0008, 0x1140}, {0x0008, 0x1110}, {0x0008, 0x1111}, {0x0008, 0x1120}, {0x0040, 0x0275},
-                {0x0040, 0x0253}, {0x0040, 0x0254}, {0x0008, 0x2112}, {0x0008, 0x9215}, {0x0400, 0x0561},
-            };
-            for (auto &t : removed) ds->findAndDeleteElement(tag(t[0], t[1]), OFTrue, OFTrue);
-            for (unsigned long i = ds->card(); i-- > 0;) {
-                DcmObject *o = ds->getElement(i);
-                if (o != nullptr && o->getTag().isPrivate()) delete ds->remove(i);
-            }
-            ds->putAndInsertString(DCM_StudyInstanceUID, newUID(SITE_STUDY_UID_ROOT).c_str());
-            if (ds->tagExists(DCM_FrameOfReferenceUID))
-                ds->putAndInsertString(DCM_FrameOfReferenceUID, newUID(SITE_INSTANCE_UID_ROOT).c_str());
-            ds->putAndInsertString(tag(0x0012, 0x0062), "YES");
-            ds->putAndInsertString(tag(0x0012, 0x0063), "MedSR: identifiers and private tags removed, UIDs replaced");
-        } else if (!sourceClass.empty() && !sourceInstance.empty()) {
-            DcmItem *item = nullptr;
-            ds->findAndDeleteElement(tag(0x0008, 0x2112), OFFalse, OFFalse);
-            if (ds->findOrCreateSequenceItem(tag(0x0008, 0x2112), item, -2).good() && item != nullptr) {
-                item->putAndInsertString(DCM_ReferencedSOPClassUID, sourceClass.c_str());
-                item->putAndInsertString(DCM_ReferencedSOPInstanceUID, sourceInstance.c_str());
-            }
-        }
-
-        if (enhanced) {
-            ds->putAndInsertString(DCM_SOPClassUID, UID_SecondaryCaptureImageStorage);
-            ds->putAndInsertString(tag(0x0008, 0x0064), "WSD");
-        }
-        ds->putAndInsertString(DCM_SOPInstanceUID, newUID(SITE_INSTANCE_UID_ROOT).c_str());
-        ds->putAndInsertString(DCM_SeriesInstanceUID, newUID(SITE_SERIES_UID_ROOT).c_str());
-        ds->putAndInsertString(DCM_ImageType, "DERIVED\\SECONDARY");
-        std::string text = description ? description : "MedSR super-resolution";
-        ds->putAndInsertString(tag(0x0008, 0x2111), text.substr(0, 1024).c_str());
-        ds->putAndInsertString(DCM_SeriesDescription, text.substr(0, 64).c_str());
-        if (!spacing.empty()) ds->putAndInsertString(DCM_PixelSpacing, divided(spacing, scale).c_str());
-        if (!imager.empty()) ds->putAndInsertString(tag(0x0018, 0x1164), divided(imager, scale).c_str());
-
+int msr_dcm_put_pixels(msr_dcm *dcm, const void *pixels, uint32_t rows, uint32_t columns, uint32_t samples, int bits,
+                       int is_signed, char *err, size_t errlen) {
+    try {
+        if (dcm == nullptr || pixels == nullptr || (bits != 8 && bits != 16) || (samples != 1 && samples != 3) || rows == 0 ||
+            columns == 0 || rows > 65535 || columns > 65535)
+            return fail("pixels: unsupported geometry or sample format", err, errlen);
+        DcmDataset *ds = dcm->dataset;
+        ds->findAndDeleteElement(DCM_PixelData, OFTrue, OFFalse);
+        ds->findAndDeleteElement(DCM_PlanarConfiguration, OFTrue, OFFalse);
         ds->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(rows));
         ds->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(columns));
         ds->putAndInsertUint16(DCM_SamplesPerPixel, static_cast<Uint16>(samples));
@@ -804,30 +807,38 @@ int msr_dcm_write_derived(const char *source, const char *out_path, const void *
         ds->putAndInsertUint16(DCM_BitsStored, static_cast<Uint16>(bits));
         ds->putAndInsertUint16(DCM_HighBit, static_cast<Uint16>(bits - 1));
         ds->putAndInsertUint16(DCM_PixelRepresentation, is_signed ? 1 : 0);
-        if (samples == 1) {
-            char number[32];
-            std::snprintf(number, sizeof number, "%.10g", rescale_slope);
-            ds->putAndInsertString(DCM_RescaleSlope, number);
-            std::snprintf(number, sizeof number, "%.10g", rescale_intercept);
-            ds->putAndInsertString(DCM_RescaleIntercept, number);
-            if (!ds->tagExists(DCM_RescaleType) && !ds->tagExists(DCM_Modality)) ds->putAndInsertString(DCM_RescaleType, "US");
-        } else {
-            ds->findAndDeleteElement(DCM_RescaleSlope, OFTrue, OFFalse);
-            ds->findAndDeleteElement(DCM_RescaleIntercept, OFTrue, OFFalse);
-        }
         size_t count = static_cast<size_t>(rows) * columns * samples;
-        status = bits == 16 ? ds->putAndInsertUint16Array(DCM_PixelData, static_cast<const Uint16 *>(pixels), count)
-                            : ds->putAndInsertUint8Array(DCM_PixelData, static_cast<const Uint8 *>(pixels), count);
-        if (status.bad()) return fail(std::string("derived image: ") + status.text(), err, errlen);
-        file.getMetaInfo()->clear();
-        ds->removeAllButCurrentRepresentations();
-        status = file.saveFile(OFFilename(out_path), EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL,
-                               EPD_noChange, 0, 0, EWM_fileformat);
-        if (status.bad()) return fail(std::string("cannot write: ") + status.text(), err, errlen);
-        return MSR_DCM_OK;
+        OFCondition status = bits == 16 ? ds->putAndInsertUint16Array(DCM_PixelData, static_cast<const Uint16 *>(pixels), count)
+                                        : ds->putAndInsertUint8Array(DCM_PixelData, static_cast<const Uint8 *>(pixels), count);
+        return status.good() ? MSR_DCM_OK : fail(std::string("pixels: ") + status.text(), err, errlen);
     } catch (const std::exception &e) {
         return fail(std::string("DCMTK: ") + e.what(), err, errlen);
     } catch (...) {
         return fail("DCMTK raised an unknown exception", err, errlen);
     }
 }
+
+int msr_dcm_save(msr_dcm *dcm, const char *out_path, int keep_transfer_syntax, char *err, size_t errlen) {
+    try {
+        if (dcm == nullptr || out_path == nullptr) return fail("nothing to save", err, errlen);
+        E_TransferSyntax xfer = EXS_LittleEndianExplicit;
+        if (keep_transfer_syntax) {
+            xfer = dcm->dataset->getOriginalXfer();
+            if (xfer == EXS_Unknown || xfer == EXS_LittleEndianImplicit || xfer == EXS_BigEndianExplicit)
+                xfer = EXS_LittleEndianExplicit;
+        }
+        // A fresh meta header (DCMTK's own: SOP class and instance from the data set) and a zero
+        // preamble, so nothing of the source's meta information survives.
+        if (!keep_transfer_syntax) dcm->dataset->removeAllButCurrentRepresentations();
+        DcmFileFormat fresh(dcm->dataset);
+        OFCondition status = fresh.saveFile(OFFilename(out_path), xfer, EET_ExplicitLength,
+                                                EGL_recalcGL, EPD_noChange, 0, 0, EWM_fileformat);
+        return status.good() ? MSR_DCM_OK : fail(std::string("cannot write: ") + status.text(), err, errlen);
+    } catch (const std::exception &e) {
+        return fail(std::string("DCMTK: ") + e.what(), err, errlen);
+    } catch (...) {
+        return fail("DCMTK raised an unknown exception", err, errlen);
+    }
+}
+
+}  // extern "C"

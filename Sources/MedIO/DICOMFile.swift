@@ -5,7 +5,7 @@ import MedImage
 /// One open DICOM file (DCMTK data set). Tags are addressed as `"GGGG,EEEE"`, nested ones as
 /// `"SSSS,SSSS/item/GGGG,EEEE"`.
 struct DICOMFile: ~Copyable {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     let path: String
 
     init(path: String) throws(DICOMError) {

@@ -1,50 +1,60 @@
 public import Foundation
-import CDCMTK
 public import MedImage
 
-/// Writes derived DICOM images (e.g. super-resolved ones) from a DICOM source.
+/// Writes derived DICOM images (e.g. super-resolved ones) from a DICOM source, and
+/// de-identified copies.
 public enum DICOMWriter {
     /// Writes `pixels` (one frame: 1 sample of int16/uint16, or 3 samples of uint8) as a derived
     /// image of the DICOM file `source`: its data set with the new pixel data, pixel spacing
-    /// divided by `scale`, ImageType DERIVED\SECONDARY, `description`, new SOP Instance and
-    /// Series UIDs, and `rescale` as RescaleSlope / RescaleIntercept (stored × slope + intercept
-    /// must be the source's modality units, e.g. HU). Without `keepIdentifiers`, patient and institution identifiers
-    /// and private elements are removed and the Study UID is replaced (see `msr_dcm.h`). The
-    /// file appears under `url` complete or not at all.
+    /// divided by `scale`, ImageType DERIVED\SECONDARY, `description` as DerivationDescription
+    /// and SeriesDescription, new SOP Instance and Series UIDs, the source referenced in Source
+    /// Image Sequence, and `rescale` as RescaleSlope / RescaleIntercept (stored × slope +
+    /// intercept must be the source's modality units, e.g. HU). Multi-frame and enhanced sources,
+    /// and 16-bit images of 8-bit-only IODs (ultrasound), become Secondary Capture. With `deidentification` the source's data set is first
+    /// de-identified (PS3.15 Annex E, see `Deidentification`), and the reference to the source
+    /// uses its replacement UID; with nil every identifier is kept. The file appears under `url`
+    /// complete or not at all.
     public static func writeDerived(_ pixels: PixelArray, source: URL, to url: URL, scale: Double, rescale: Rescale = .identity,
-                                    description: String, keepIdentifiers: Bool) throws {
-        let bits: Int32, signed: Int32
+                                    description: String, deidentification: Deidentification?) throws {
+        let bits: Int, signed: Bool
         switch (pixels.samples, pixels.samplesPerPixel) {
-        case (.int16, 1): (bits, signed) = (16, 1)
-        case (.uint16, 1): (bits, signed) = (16, 0)
-        case (.uint8, 3): (bits, signed) = (8, 0)
+        case (.int16, 1): (bits, signed) = (16, true)
+        case (.uint16, 1): (bits, signed) = (16, false)
+        case (.uint8, 3): (bits, signed) = (8, false)
         default:
             throw DICOMError(.invalidRequest, path: url.path, "derived images are 16-bit grey or 8-bit RGB, not \(pixels.samplesPerPixel) × \(pixels.sampleType)")
         }
         guard pixels.frames == 1 else { throw DICOMError(.invalidRequest, path: url.path, "derived images have one frame") }
-        try AtomicFile.write(to: url) { temporary in
-            var err = [CChar](repeating: 0, count: 512)
-            let status: Int32 = withPointer(pixels.samples) { pointer in
-                msr_dcm_write_derived(source.path, temporary.path, pointer, UInt32(pixels.rows), UInt32(pixels.columns),
-                                      UInt32(pixels.samplesPerPixel), bits, signed, scale, rescale.slope, rescale.intercept,
-                                      description, keepIdentifiers ? 1 : 0,
-                                      &err, err.count)
-            }
-            guard status == MSR_DCM_OK else {
-                throw DICOMError(.writeFailed, path: url.path, "cannot write the derived image",
-                                 underlying: String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-            }
+        guard scale > 0, rescale.slope > 0, rescale.intercept.isFinite, pixels.rows <= 65535, pixels.columns <= 65535 else {
+            throw DICOMError(.invalidRequest, path: url.path, "derived image: unsupported scale, rescale or size")
         }
+        var file = try DICOMFile(path: source.path)
+        let derived = DerivedImage(file: file, scale: scale)
+        derived.removeSourcePixelDescription(from: &file)
+        if let deidentification { try Deidentifier.apply(deidentification, to: &file) }
+        try derived.describe(in: &file, description: description, rescale: rescale, samples: pixels.samplesPerPixel, bits: bits,
+                             referencedInstance: derived.sourceInstance.map { deidentification?.uid(for: $0) ?? $0 })
+        try withPointer(pixels.samples) { pointer in
+            try file.putPixels(pointer, rows: pixels.rows, columns: pixels.columns, samples: pixels.samplesPerPixel, bits: bits, signed: signed)
+        }
+        try AtomicFile.write(to: url) { temporary in try file.save(to: temporary.path) }
     }
 
-    private static func withPointer<R>(_ samples: Samples, _ body: (UnsafeRawPointer) -> R) -> R {
+    /// Writes a de-identified copy of the DICOM file `source` (pixels unchanged) to `url`.
+    public static func writeDeidentified(source: URL, to url: URL, _ deidentification: Deidentification) throws {
+        var file = try DICOMFile(path: source.path)
+        try Deidentifier.apply(deidentification, to: &file)
+        try AtomicFile.write(to: url) { temporary in try file.save(to: temporary.path, keepTransferSyntax: true) }
+    }
+
+    private static func withPointer<R>(_ samples: Samples, _ body: (UnsafeRawPointer) throws -> R) rethrows -> R {
         switch samples {
-        case .uint8(let v): v.withUnsafeBytes { body($0.baseAddress!) }
-        case .uint16(let v): v.withUnsafeBytes { body($0.baseAddress!) }
-        case .int16(let v): v.withUnsafeBytes { body($0.baseAddress!) }
-        case .uint32(let v): v.withUnsafeBytes { body($0.baseAddress!) }
-        case .int32(let v): v.withUnsafeBytes { body($0.baseAddress!) }
-        case .float32(let v): v.withUnsafeBytes { body($0.baseAddress!) }
+        case .uint8(let v): try v.withUnsafeBytes { try body($0.baseAddress!) }
+        case .uint16(let v): try v.withUnsafeBytes { try body($0.baseAddress!) }
+        case .int16(let v): try v.withUnsafeBytes { try body($0.baseAddress!) }
+        case .uint32(let v): try v.withUnsafeBytes { try body($0.baseAddress!) }
+        case .int32(let v): try v.withUnsafeBytes { try body($0.baseAddress!) }
+        case .float32(let v): try v.withUnsafeBytes { try body($0.baseAddress!) }
         }
     }
 }

@@ -1,7 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import MedDataset
-import MedIO
+public import MedIO
 import MedImage
 import MedNN
 
@@ -20,9 +20,16 @@ struct Upscale: ParsableCommand {
         through the intensity window into the source's modality units (e.g. HU; values outside \
         the model's window are clipped to it), stored as 16-bit integers with RescaleSlope 1 / \
         RescaleIntercept 0, or with a slope and intercept spanning the window when the values do \
-        not fit 16 bits (32-bit sources such as RT dose). Patient \
-        and institution identifiers and private elements are removed and the Study UID replaced \
-        unless --keep-identifiers is given (then the source is also referenced).
+        not fit 16 bits (32-bit sources such as RT dose). The source is referenced in Source \
+        Image Sequence.
+
+        DICOM output is de-identified by the DICOM PS3.15 Basic Application Level \
+        Confidentiality Profile (Annex E, Table E.1-1): names, IDs, dates, times, descriptions, \
+        comments, addresses, institution and device identity, private elements and the like are \
+        removed or emptied; instance UIDs are replaced consistently (2.25. and a keyed hash: the \
+        same --key-file gives the same replacements in every run, without it a random key is \
+        drawn per run). --deid-option relaxes it by the profile's options (recorded in \
+        DeidentificationMethodCodeSequence); --keep-identifiers keeps everything.
 
         Examples:
           medsr upscale --model runs/espcn-x4/model.safetensors slice.png slice_x4.png
@@ -39,8 +46,13 @@ struct Upscale: ParsableCommand {
     @Option(parsing: .unconditional, help: "Pyramid level of a slide.") var level = 0
     @Option(parsing: .unconditional, help: "Region x,y,width,height of the input.") var region: String?
     @Option(parsing: .unconditional, help: "LR tile side for inference (default: from the model's receptive field).") var tile: Int?
-    @Flag(name: .customLong("keep-identifiers"), help: "DICOM output: keep the source's patient and institution identifiers.")
+    @Flag(name: .customLong("keep-identifiers"), help: "DICOM output: keep the source's identifiers (no de-identification).")
     var keepIdentifiers = false
+    @Option(name: .customLong("deid-option"),
+            help: "DICOM output: an option of the PS3.15 profile (repeatable): modified-dates shifts dates by a per-patient number of days, full-dates keeps them, patient-characteristics keeps sex, age, size, weight…, clean-descriptors keeps descriptions and comments without identifying values, device-identity, institution-identity, uids keep those.")
+    var deidOptions: [ConfidentialityProfile.Option] = []
+    @Option(name: .customLong("key-file"), help: "DICOM output: secret key (16 bytes or more) for replacement UIDs and date shifts.")
+    var keyFile: String?
     @Option(name: .customLong("max-mb"), parsing: .unconditional, help: "Refuse inputs whose pixels exceed this many MiB.") var maxMB = 4096
 
     func validate() throws {
@@ -50,6 +62,15 @@ struct Upscale: ParsableCommand {
         if !["png", "tif", "tiff", "dcm"].contains(ext) {
             throw ValidationError("\(output): " + (ext.isEmpty ? "give the output an extension" : "MedSR cannot write .\(ext) files")
                 + "; upscale writes .png, .tif (or .tiff) and .dcm")
+        }
+        if ext != "dcm" && (!deidOptions.isEmpty || keyFile != nil || keepIdentifiers) {
+            throw ValidationError("--deid-option, --key-file and --keep-identifiers apply to DICOM output (.dcm)")
+        }
+        if keepIdentifiers && (!deidOptions.isEmpty || keyFile != nil) {
+            throw ValidationError("--keep-identifiers keeps everything: give it without --deid-option and --key-file")
+        }
+        if deidOptions.contains(.retainLongitudinalFullDates) && deidOptions.contains(.retainLongitudinalModifiedDates) {
+            throw ValidationError("--deid-option full-dates and modified-dates exclude each other")
         }
     }
 
@@ -65,6 +86,15 @@ struct Upscale: ParsableCommand {
         options.maxBytes = maxMB << 20
         let image = try withCleanError { try ImageFiles.read(URL(fileURLWithPath: input), options: options) }
         let dicomOutput = URL(fileURLWithPath: output).pathExtension.lowercased() == "dcm"
+        var deidentification: Deidentification?
+        if dicomOutput && !keepIdentifiers {
+            var key: [UInt8]?
+            if let keyFile {
+                // One reader of key files for pseudonyms and de-identification (reads pipes too).
+                do { key = try Pseudonymizer.readKey(URL(fileURLWithPath: keyFile)) } catch { report("medsr: \(oneLine(error))"); throw ExitCode(2) }
+            }
+            deidentification = Deidentification(options: Set(deidOptions), key: key)
+        }
         if dicomOutput && image.metadata.format != "DICOM" {
             report("medsr: \(input): DICOM output needs a DICOM input (the derived image keeps its study and geometry); write .png or .tif")
             throw ExitCode(1)
@@ -93,10 +123,19 @@ struct Upscale: ParsableCommand {
                 let description = "MedSR super-resolution x\(m.scale) (\(m.architecture), \(URL(fileURLWithPath: model).lastPathComponent))"
                 let (values, rescale) = IntensityMapper.unmap(up, lo: mapped.lo, hi: mapped.hi, bits: bits)
                 try DICOMWriter.writeDerived(values, source: URL(fileURLWithPath: input), to: url, scale: Double(m.scale), rescale: rescale,
-                                             description: description, keepIdentifiers: keepIdentifiers)
+                                             description: description, deidentification: deidentification)
             default: try TIFFCodec.writePyramid(up, to: url)
             }
         }
         print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(mapped.lo)…\(mapped.hi)")
     }
+}
+
+extension ConfidentialityProfile.Option: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let option = Self(rawValue: argument), Self.implemented.contains(option) else { return nil }
+        self = option
+    }
+
+    public static var allValueStrings: [String] { implemented.map(\.rawValue) }
 }

@@ -128,7 +128,7 @@ struct DICOMSeriesTests {
         for r in 0 ..< rows { for c in 0 ..< cols { values[r * cols + c] = Int16(hu[(r / 2) * original.pixels.columns + c / 2]) } }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-derived-\(UUID().uuidString).dcm")
         try DICOMWriter.writeDerived(PixelArray(rows: rows, columns: cols, samples: .int16(values)), source: source, to: out,
-                                     scale: 2, description: "test x2", keepIdentifiers: keep)
+                                     scale: 2, description: "test x2", deidentification: keep ? nil : Deidentification())
         return (try ImageFiles.read(out), [UInt8](try Data(contentsOf: out)), out)
     }
 
@@ -193,7 +193,7 @@ struct DICOMSeriesTests {
         #expect(throws: DICOMError.self) {
             try DICOMWriter.writeDerived(PixelArray(rows: 2, columns: 2, samples: .float32([0, 1, 2, 3])),
                                          source: FixturePath.url("dicom/conformance/CT_small.dcm"), to: url, scale: 2,
-                                         description: "x", keepIdentifiers: false)
+                                         description: "x", deidentification: Deidentification())
         }
         #expect(!FileManager.default.fileExists(atPath: url.path))
     }

@@ -68,21 +68,36 @@ int msr_dcm_decode_frame(msr_dcm *dcm, unsigned long frame, uint8_t *buf, size_t
 /// Decodes every DICOM codec once per process (RLE, JPEG, JPEG-LS). Safe to call often.
 void msr_dcm_register_codecs(void);
 
-/// Writes a derived single-frame image (explicit VR little endian) beside the source: the
-/// source file's data set with `pixels` (rows × columns × samples, interleaved; 16-bit words
-/// when bits == 16, signed when is_signed, else 8-bit), Rows/Columns, PixelSpacing and
-/// ImagerPixelSpacing divided by `scale`, ImageType DERIVED\SECONDARY, `description` as
-/// DerivationDescription and SeriesDescription, RescaleSlope / RescaleIntercept as given (stored
-/// × slope + intercept is in the source's modality units), new SOP Instance and Series UIDs. Multi-frame
-/// and enhanced sources become Secondary Capture. With keep_identifiers == 0 the patient's
-/// names, IDs, birth date, addresses, institution, physicians, operators, accession number,
-/// station, device serial number, referenced instances and private elements are removed or
-/// emptied, the Study and Frame of Reference UIDs are replaced, and PatientIdentityRemoved is
-/// YES. The file is written to `out_path` directly (the caller writes to a temporary name).
-int msr_dcm_write_derived(const char *source, const char *out_path, const void *pixels, uint32_t rows,
-                          uint32_t columns, uint32_t samples, int bits, int is_signed, double scale,
-                          double rescale_slope, double rescale_intercept, const char *description,
-                          int keep_identifiers, char *err, size_t errlen);
+// Editing (derived, de-identified images). Which elements change, and how, is decided in Swift.
+
+/// Lists the elements of the item at `item_path` ("" = the data set, "SSSS,SSSS/i" = item i of a
+/// sequence, nested as in tag paths) as lines "GGGG,EEEE VR\n", NUL-terminated. `needed`
+/// receives the buffer size the list needs; `buf` is filled only when it is that large.
+int msr_dcm_list(const msr_dcm *dcm, const char *item_path, char *buf, size_t buflen, size_t *needed);
+
+/// Deletes the element at `path` (MSR_DCM_ABSENT when it is not there).
+int msr_dcm_delete(msr_dcm *dcm, const char *path);
+
+/// Inserts or replaces the element at `path` (its item must exist) with `value` (the VR from the
+/// data dictionary; UN for unknown private tags). "" empties the element; for a sequence it
+/// removes all its items.
+int msr_dcm_put_string(msr_dcm *dcm, const char *path, const char *value, char *err, size_t errlen);
+
+/// Appends an empty item to the sequence at `path` (creating the sequence if needed); `index`
+/// receives the new item's index.
+int msr_dcm_append_item(msr_dcm *dcm, const char *path, unsigned long *index, char *err, size_t errlen);
+
+/// Replaces the pixel data with one frame of `pixels` (rows × columns × samples, interleaved;
+/// 16-bit words in host order when bits == 16, else bytes) and sets the Image Pixel module's
+/// elements to describe it (MONOCHROME2 or RGB).
+int msr_dcm_put_pixels(msr_dcm *dcm, const void *pixels, uint32_t rows, uint32_t columns, uint32_t samples, int bits,
+                       int is_signed, char *err, size_t errlen);
+
+/// Writes the data set to `out_path` with a new meta header (made by DCMTK from the data set) and
+/// a zero preamble: as explicit VR little endian, or with keep_transfer_syntax != 0 in the
+/// syntax it was read with (compressed pixel data stays as it is; uncompressed goes explicit VR
+/// little endian).
+int msr_dcm_save(msr_dcm *dcm, const char *out_path, int keep_transfer_syntax, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }
