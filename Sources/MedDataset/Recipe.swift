@@ -16,6 +16,10 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Any folder of 2-D images MedSR reads (PNG, TIFF, DICOM, MATLAB): the patient is the
         /// first folder under the input (or the file name for files at the top).
         case images
+
+        /// What separates the findings of one image in a multi-label source (NIH's
+        /// `Finding Labels` are `Atelectasis|Effusion`); nil: one label per image.
+        public var labelSeparator: Character? { self == .nih ? "|" : nil }
     }
 
     public var name: String
