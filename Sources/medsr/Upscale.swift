@@ -19,8 +19,9 @@ struct Upscale: ParsableCommand {
         is clipped to the input's sample type, so an 8-bit PNG gives an 8-bit PNG in the same \
         grey levels and `medsr evaluate --pred/--ref` against originals is meaningful. Where the \
         input has values outside the model's window, the part beyond the window comes from \
-        bicubic interpolation. PNG holds 8- and 16-bit unsigned values: for signed or float \
-        inputs (CT in HU, NIfTI, MATLAB) write .tif (float32) or .dcm. --values mapped writes \
+        bicubic interpolation. PNG holds 8- and 16-bit unsigned values (integer inputs within \
+        0…65535, such as figshare's int16, become 16-bit PNGs); for negative, fractional or larger \
+        values (CT in HU, float NIfTI) write .tif (float32) or .dcm. --values mapped writes \
         the model's own values instead (the dataset's mapping, in the model's bit depth).
 
         DICOM output (.dcm) needs a DICOM input: the result is a derived image of it (ImageType \
@@ -90,18 +91,24 @@ struct Upscale: ParsableCommand {
         let bits = m.dataMax > 255 ? 16 : 8
         let url = URL(fileURLWithPath: output)
         let inSourceValues = values == .source && !dicomOutput
-        if inSourceValues && url.pathExtension.lowercased() == "png" && ![.uint8, .uint16].contains(pixels.sampleType) {
-            report("medsr: \(input): \(pixels.sampleType) values do not fit a PNG (8- or 16-bit unsigned); write .tif (float32) or .dcm, or pass --values mapped")
-            throw ExitCode(1)
+        let png = url.pathExtension.lowercased() == "png"
+        if inSourceValues && png && ![.uint8, .uint16].contains(pixels.sampleType) {
+            // Integer values that all lie in 0…65535 (e.g. figshare's int16) fit a 16-bit PNG.
+            let v = pixels.samples.floats()
+            guard pixels.sampleType != .float32, (v.min() ?? 0) >= 0, (v.max() ?? 0) <= 65535 else {
+                report("medsr: \(input): \(pixels.sampleType) values outside 0…65535 do not fit a PNG; write .tif (float32) or .dcm, or pass --values mapped")
+                throw ExitCode(1)
+            }
         }
         let mapped = IntensityMapper.map(pixels, rescale: image.metadata.rescale, intensity: intensity, bits: bits)
         let up = m.upscale(mapped.pixels, tile: tile)
         var result = up
         if inSourceValues {
             result = IntensityMapper.toSource(up, lo: mapped.lo, hi: mapped.hi, bits: bits, source: pixels, rescale: image.metadata.rescale)
-            if url.pathExtension.lowercased() != "png" && ![.uint8, .uint16, .float32].contains(result.sampleType) {
-                result = PixelArray(rows: result.rows, columns: result.columns, samplesPerPixel: result.samplesPerPixel,
-                                    samples: .float32(result.samples.floats()))
+            if png && ![.uint8, .uint16].contains(result.sampleType) {
+                result.samples = .uint16(result.samples.floats().map { UInt16(min(max($0, 0), 65535)) })
+            } else if !png && ![.uint8, .uint16, .float32].contains(result.sampleType) {
+                result.samples = .float32(result.samples.floats())
             }
         }
         try withCleanError {
