@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "MedEvaluationTests", dependencies: ["MedEvaluation", "MedMetrics", "MedReport"], swiftSettings: swiftSettings),
         .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedDataset", "TestSupport"],
+        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedDataset", "MedNN", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedRegistrationTests", dependencies: ["MedRegistration", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
