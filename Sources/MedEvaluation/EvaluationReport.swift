@@ -26,9 +26,12 @@ public enum EvaluationReport {
         func summary(_ rows: [TileResult], _ value: (TileResult) -> Double?) -> Summary {
             Summary(rows.map { value($0) ?? .nan }, clusters: rows.map(\.patient))
         }
-        report.addText(heading: nil, "\(results.count) tiles" + (patients > 0 ? " of \(patients) patients" : "")
-            + ". Intervals are 95% bootstrap intervals of the mean that resample patients, not tiles: the tiles of one patient are not "
-            + "independent, so the interval reflects how many patients the result rests on.")
+        report.addText(heading: nil, "\(results.count) tile\(results.count == 1 ? "" : "s")"
+            + (patients > 0 ? " of \(patients) patient\(patients == 1 ? "" : "s")" : "")
+            + (patients == 1
+                ? ". With one patient, intervals can only resample tiles, which are not independent: they overstate how certain the result is."
+                : ". Intervals are 95% bootstrap intervals of the mean that resample patients, not tiles: the tiles of one patient are not "
+                    + "independent, so the interval reflects how many patients the result rests on."))
         if !hasMasks {
             report.addText(heading: nil, "This dataset has no masks, so SSIM inside and outside a mask, the tumour-region audit and the "
                 + "in-mask histogram are left out; the gallery ranks tiles by whole-tile SSIM.")

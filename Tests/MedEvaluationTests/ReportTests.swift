@@ -1,6 +1,7 @@
 @testable import MedEvaluation
 import MedMetrics
 import MedReport
+import Zarr
 import Testing
 
 /// The evaluation report as a reader sees it.
@@ -58,5 +59,18 @@ import Testing
         #expect(html.contains("<tr class=\"flag\">"))
         #expect(html.contains("Rows shaded red"))
         #expect(html.contains("inside the mask (whole tile where a tile has no mask)"))
+    }
+
+    @Test func theJSONSummaryBootstrapsByPatientToo() {
+        // Two patients whose tiles all score alike: the interval spans both patients' values.
+        let results = (0 ..< 20).map { i in
+            TileResult(name: "test/\(i)", split: "test", index: i, label: "", methods: ["bicubic"],
+                       scores: ["bicubic": Score(psnr: i < 10 ? 20 : 30, ssim: 0.8, mse: 1)], referenceInMask: nil, inMask: [:],
+                       maskFraction: 0, source: "", patient: i < 10 ? "a" : "b")
+        }
+        let json = EvaluationSummary.json(results, dataRange: 255)
+        let ci = json["methods"]?["bicubic"]?["all"]?["psnr"]?["ci95"]?.arrayValue?.compactMap(\.doubleValue)
+        #expect(ci == [20, 30])
+        #expect(json["patients"]?.intValue == 2)
     }
 }
