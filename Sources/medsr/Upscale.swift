@@ -124,7 +124,7 @@ struct Upscale: ParsableCommand {
             }
         }
         let written = dicomOutput ? "modality units" : inSourceValues ? "the input's values (\(result.sampleType))" : "mapped values (\(bits)-bit)"
-        print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(mapped.lo)…\(mapped.hi); written in \(written)")
+        print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(String(format: "%.6g…%.6g", mapped.lo, mapped.hi)); written in \(written)")
     }
 }
 

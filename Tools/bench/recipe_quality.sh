@@ -54,7 +54,7 @@ model = {"n": len(pairs), "mean": sum(p[0] for p in pairs) / len(pairs)}
 bicubic = {"mean": sum(p[1] for p in pairs) / len(pairs)}
 log = open(train).read()
 val = [l for l in log.splitlines() if "validation:" in l]
-gain = val[-1].split(";")[-2].strip() if val and "bicubic" in val[-1] else "?"
+gain = val[-1].split(";")[-1].strip() if val and "bicubic" in val[-1] else "?"
 print(f"{r:24s} {model['n']:5d} test tiles  ESPCN {model['mean']:6.2f} dB  bicubic {bicubic['mean']:6.2f} dB  "
       f"{model['mean'] - bicubic['mean']:+5.2f} dB   (validation: {gain})" + ("  train warned: behind bicubic" if "behind bicubic" in log else ""))
 EOF
