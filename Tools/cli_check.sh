@@ -131,6 +131,24 @@ check "a key file under 16 bytes is refused with one line (got $status)" '[ $sta
 check "DICOM output from a PNG is refused with one line (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/pngdcm.err")" -eq 1 ] && [ ! -e "$work/up/png.dcm" ]'
 "$medsr" upscale --model "$work/run" "$fx/mat/figshare/2.mat" "$work/up/2_x4.png" > /dev/null 2>&1; status=$?
 check "upscale a figshare .mat with the model → 1024² PNG (got $status)" '[ $status -eq 0 ] && python3 -c "import struct,sys;d=open(sys.argv[1],\"rb\").read(24);sys.exit(0 if struct.unpack(\">II\",d[16:24])==(1024,1024) else 1)" "$work/up/2_x4.png"'
+# upscale writes the input's own values: the exported 8-bit LR tile with the narrowest grey range (the model's dataset
+# mapping stretches its percentile window), upscaled, scores against its HR tile as bicubic does; --values mapped does not.
+mkdir -p "$work/upv" "$work/upm" "$work/hrv" "$work/lrnpy"
+for f in "$work"/exp/train/lr_x4/*.png; do "$medsr" convert "$f" "$work/lrnpy/$(basename "$f" .png).npy" > /dev/null 2>&1; done
+t=$(python3 -c "
+import glob, os, sys
+def spread(p):
+    d = open(p, 'rb').read(); n = 10 + int.from_bytes(d[8:10], 'little'); v = sorted(d[n:])
+    return v[int(0.995 * (len(v) - 1))] - v[int(0.005 * (len(v) - 1))]
+print(min((spread(p), os.path.basename(p)[:-4]) for p in glob.glob(sys.argv[1] + '/*.npy'))[1])" "$work/lrnpy")
+cp "$work/exp/train/hr/$t.png" "$work/hrv/"
+"$medsr" upscale --model "$work/run" "$work/exp/train/lr_x4/$t.png" "$work/upv/$t.png" > "$work/upv.txt" 2>&1
+"$medsr" upscale --model "$work/run" "$work/exp/train/lr_x4/$t.png" "$work/upm/$t.png" --values mapped > /dev/null 2>&1
+"$medsr" evaluate --pred "$work/upv" --ref "$work/hrv" --data-range 255 --csv "$work/upv.csv" > /dev/null 2>&1
+"$medsr" evaluate --pred "$work/upm" --ref "$work/hrv" --data-range 255 --csv "$work/upm.csv" > /dev/null 2>&1
+up=$(sed -n 2p "$work/upv.csv" | cut -d, -f2); mapped=$(sed -n 2p "$work/upm.csv" | cut -d, -f2)
+bic=$(grep "^train/$t,bicubic," "$work/scores.csv" | cut -d, -f3)
+check "upscale writes the input's values: tile $t PSNR vs HR $up dB, bicubic $bic dB (mapped values: $mapped dB)" 'python3 -c "import sys; u, b, m = map(float, sys.argv[1:]); sys.exit(0 if u > b - 1 and m < b - 3 else 1)" "$up" "$bic" "$mapped" && grep -q "written in the input.s values (uint8)" "$work/upv.txt"'
 "$medsr" evaluate --dataset "$work/ds" --split train --scale 4 --model "$work/run" --csv "$work/model.csv" > /dev/null 2>&1; status=$?
 check "evaluate --model adds a model row per tile (got $status)" '[ $status -eq 0 ] && [ "$(grep -c ",model," "$work/model.csv")" -eq "$tiles" ]'
 

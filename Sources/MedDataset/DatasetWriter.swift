@@ -40,6 +40,7 @@ final class DatasetWriter {
         let c = recipe.tileChannels, t = recipe.tile
         let type: DataType = recipe.bits == 8 ? .uint8 : .uint16
         report.policy = policy ?? Self.describePolicy(recipe.split)
+        report.multiLabel = recipe.source.labelSeparator != nil
         let names = ["tile", "channel", "y", "x"]
         for split in SplitReport.splitNames {
             let d = durableShards[split] ?? 0
@@ -66,7 +67,11 @@ final class DatasetWriter {
         }
         var counts = report.counts[split] ?? SplitReport.Counts()
         counts.images += item.images
-        if let label = item.label { counts.labels[label, default: 0] += item.images }
+        if let label = item.label {
+            for finding in SplitReport.findings(label, separator: recipe.source.labelSeparator) {
+                counts.labels[finding, default: 0] += item.images
+            }
+        }
         counts.tiles += item.tiles.count
         report.counts[split] = counts
         var w = writers[split]!
@@ -207,6 +212,8 @@ final class DatasetWriter {
             ("split", .object([("policy", .string(report.policy)), ("seed", .string(r.split.seed)),
                                ("ratios", ints(r.split.ratios))])),
             ("counts", report.json),
+            ("label_counts", .string(report.multiLabel
+                ? "images per finding (multi-label source: an image counts once under each of its findings)" : "images per label")),
             ("skipped", .array(report.skipped.map { .object([("source", .string($0.0)), ("reason", .string($0.1))]) })),
             ("warnings", .array(report.warnings.map { .string($0) })),
         ] + (report.series.isEmpty ? [] : [("series", .array(report.series.map(\.json)))]))

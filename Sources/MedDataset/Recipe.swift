@@ -19,6 +19,10 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Sunnybrook Cardiac Data: cine short-axis DICOM series per patient folder, expert
         /// contours (`IM-0001-NNNN-{i,o}contour-manual.txt`) and `scd_patientdata.csv`.
         case sunnybrook
+
+        /// What separates the findings of one image in a multi-label source (NIH's
+        /// `Finding Labels` are `Atelectasis|Effusion`); nil: one label per image.
+        public var labelSeparator: Character? { self == .nih ? "|" : nil }
     }
 
     public var name: String

@@ -7,7 +7,8 @@ public struct SplitReport: Sendable {
         public var patients = 0
         public var images = 0
         public var tiles = 0
-        /// Images per label.
+        /// Images per label; in a multi-label source, images per finding (an image with two
+        /// findings counts once under each).
         public var labels: [String: Int] = [:]
     }
 
@@ -18,10 +19,22 @@ public struct SplitReport: Sendable {
     public var policy: String = ""
     /// DICOM folders: what each series became (images with their intensity mapping, masks, left out).
     public var series: [SeriesPlan] = []
+    /// Labels are findings counted separately (an image may carry several).
+    public var multiLabel = false
+
+    /// The findings of one image's label: the label split at `separator` (trimmed, empty parts
+    /// dropped, each finding once), or the label itself when the source has one label per image.
+    public static func findings(_ label: String, separator: Character?) -> [String] {
+        guard let separator else { return [label] }
+        var seen = Set<String>()
+        let parts = label.split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let unique = parts.filter { seen.insert($0).inserted }
+        return unique.isEmpty ? [label] : unique
+    }
 
     /// The report as lines a person reads.
     public func lines() -> [String] {
-        var out = ["split   patients   images    tiles  labels (images)"]
+        var out = ["split   patients   images    tiles  " + (multiLabel ? "findings (images with each finding)" : "labels (images)")]
         for name in Self.splitNames {
             let c = counts[name] ?? Counts()
             let labels = c.labels.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -30,6 +43,7 @@ public struct SplitReport: Sendable {
         }
         out.append("split policy: \(policy); no patient is in two splits")
         out += series.map(\.line)
+        if multiLabel { out.append("an image with several findings counts once under each, so the finding counts add up to more than the images") }
         out += warnings.map { "warning: " + $0 }
         return out
     }

@@ -129,7 +129,8 @@ public struct DatasetEvaluator: Sendable {
         let toSource: (Double) -> Double = { lo + $0 / top * (hi - lo) }
         var result = TileResult(name: "\(split)/\(String(format: "%06d", index))", split: split, index: index,
                                 label: row["label"] ?? "", methods: methods, scores: [:], referenceInMask: nil, inMask: [:],
-                                maskFraction: Double(row["mask_fraction"] ?? "") ?? 0)
+                                maskFraction: Double(row["mask_fraction"] ?? "") ?? 0, source: row["source"] ?? "",
+                                patient: row["patient"] ?? "")
         let hasMask = mask.map { $0.contains(1) } ?? false
         if hasMask, let mask { result.referenceInMask = Scoring.maskStatistics(reference[0], mask: mask, toSource: toSource) }
         for (name, pixels) in images.candidates {

@@ -4,36 +4,60 @@ import MedImage
 import MedMetrics
 public import MedReport
 
-/// The HTML report of `medsr evaluate` and `medsr audit`: a summary table, per-label box
-/// plots of PSNR and SSIM, a histogram of SSIM inside the mask, the audit's findings, and a
-/// gallery of the best and worst tiles (LR, bicubic, sharpened, model, HR, |difference|,
-/// SSIM map), each with the mask outlined in red.
+/// The HTML report of `medsr evaluate` and `medsr audit`: a summary table, paired differences
+/// to bicubic, a per-label table (intervals bootstrapped by patient), per-label box plots of
+/// PSNR and SSIM, and — for datasets with masks — a histogram of SSIM inside the mask and the
+/// audit's findings; then a gallery of the best and worst tiles (LR, bicubic, sharpened, model,
+/// HR, |difference|, SSIM map) named by source file and patient pseudonym, masks outlined in red.
 public enum EvaluationReport {
-    public static func build(title: String, context: String, results: [TileResult], audit: Audit?,
+    /// - Parameters:
+    ///   - masks: whether the dataset has masks; nil: whether any tile has a score inside a mask.
+    ///     Without masks the mask columns, the audit and the in-mask histogram are left out.
+    public static func build(title: String, context: String, results: [TileResult], audit: Audit?, masks: Bool? = nil,
                              galleryCount: Int = 4, images: (TileResult) throws -> DatasetEvaluator.TileImages?) throws -> HTMLReport {
         var report = HTMLReport(title: title)
         report.addText(heading: nil, context)
         let methods = results.first?.methods ?? []
+        let hasMasks = masks ?? results.contains { r in r.scores.values.contains { $0.ssimMask != nil } }
+        let patients = Set(results.map(\.patient).filter { !$0.isEmpty }).count
         func f(_ s: Summary, _ digits: Int) -> String {
             s.count == 0 ? "–" : String(format: "%.\(digits)f [%.\(digits)f, %.\(digits)f]", s.mean, s.ciLow, s.ciHigh)
         }
+        func summary(_ rows: [TileResult], _ value: (TileResult) -> Double?) -> Summary {
+            Summary(rows.map { value($0) ?? .nan }, clusters: rows.map(\.patient))
+        }
+        report.addText(heading: nil, "\(results.count) tile\(results.count == 1 ? "" : "s")"
+            + (patients > 0 ? " of \(patients) patient\(patients == 1 ? "" : "s")" : "")
+            + (patients == 1
+                ? ". With one patient, intervals can only resample tiles, which are not independent: they overstate how certain the result is."
+                : ". Intervals are 95% bootstrap intervals of the mean that resample patients, not tiles: the tiles of one patient are not "
+                    + "independent, so the interval reflects how many patients the result rests on."))
+        if !hasMasks {
+            report.addText(heading: nil, "This dataset has no masks, so SSIM inside and outside a mask, the tumour-region audit and the "
+                + "in-mask histogram are left out; the gallery ranks tiles by whole-tile SSIM.")
+        }
         var rows = [[String]]()
         for m in methods {
-            let scores = results.compactMap { $0.scores[m] }
-            rows.append([m, String(scores.count), f(Summary(scores.map(\.psnr)), 2), f(Summary(scores.map(\.ssim)), 4),
-                         f(Summary(scores.compactMap { $0.ssimMask?.value }), 4),
-                         f(Summary(scores.compactMap { $0.ssimBackground?.value }), 4)])
+            let scored = results.filter { $0.scores[m] != nil }
+            var row = [m, String(scored.count), f(summary(scored) { $0.scores[m]!.psnr }, 2), f(summary(scored) { $0.scores[m]!.ssim }, 4)]
+            if hasMasks {
+                row += [f(summary(scored) { $0.scores[m]!.ssimMask?.value }, 4), f(summary(scored) { $0.scores[m]!.ssimBackground?.value }, 4)]
+            }
+            rows.append(row)
         }
-        report.addTable(heading: "Summary (mean and 95% bootstrap interval)",
-                        header: ["method", "tiles", "PSNR (dB)", "SSIM", "SSIM in mask", "SSIM outside mask"], rows: rows)
+        report.addTable(heading: "Summary (mean and 95% interval, by patient)",
+                        header: ["method", "tiles", "PSNR (dB)", "SSIM"] + (hasMasks ? ["SSIM in mask", "SSIM outside mask"] : []), rows: rows)
 
-        if let audit {
+        addPaired(&report, results: results, methods: methods)
+        addByLabel(&report, results: results, methods: methods)
+
+        if hasMasks, let audit {
             var auditRows = [[String]](), flagged = Set<Int>()
+            func g(_ v: Double, _ format: String, scale: Double = 1) -> String { v.isFinite ? String(format: format, v * scale) : "–" }
             for (i, m) in audit.methods.enumerated() {
-                auditRows.append([m.method, String(m.tiles), String(format: "%.4f", m.ssimMask), String(format: "%.4f", m.ssimBackground),
-                                  String(format: "%.0f%%", m.tumourChangedMore * 100), String(format: "%+.2f", m.meanShift),
-                                  String(format: "%.2f", m.meanAbsShift), String(format: "%+.2f", m.stdShift),
-                                  String(m.improvesWholeDegradesTumour)])
+                auditRows.append([m.method, String(m.tiles), g(m.ssimMask, "%.4f"), g(m.ssimBackground, "%.4f"),
+                                  g(m.tumourChangedMore, "%.0f%%", scale: 100), g(m.meanShift, "%+.2f"),
+                                  g(m.meanAbsShift, "%.2f"), g(m.stdShift, "%+.2f"), String(m.improvesWholeDegradesTumour)])
                 if audit.flags.contains(where: { $0.hasPrefix(m.method + " ") || $0.hasPrefix(m.method + ":") }) { flagged.insert(i) }
             }
             report.addTable(heading: "Tumour-region audit",
@@ -43,6 +67,11 @@ public enum EvaluationReport {
             report.addText(heading: nil, audit.flags.isEmpty
                 ? "No method improves the whole tile while degrading the masked region (intensity shifts are in source units, e.g. HU)."
                 : "Findings: " + audit.flags.joined(separator: " · "))
+            if !flagged.isEmpty {
+                report.addText(heading: nil, "Rows shaded red are methods with a finding above: they beat bicubic on the whole tile but do "
+                    + "worse inside the mask, or change the masked region more than the background on most tiles. Check their gallery "
+                    + "tiles before trusting them on lesions.")
+            }
             if audit.skippedTiles > 0 {
                 report.addText(heading: nil, "\(audit.skippedTiles) tile(s) have no mask pixels or fewer than one 11×11 SSIM window inside the mask and are left out of the audit.")
             }
@@ -54,31 +83,101 @@ public enum EvaluationReport {
                 results.filter { ($0.label.isEmpty ? "(none)" : $0.label) == l }.compactMap { $0.scores[m].flatMap(value) }
             } }
         }
-        report.addFigure(heading: "By label", svg: SVGPlot.boxPlot(title: "PSNR (dB)", groups: labels, series: methods,
+        report.addFigure(heading: "Distributions by label", svg: SVGPlot.boxPlot(title: "PSNR (dB)", groups: labels, series: methods,
                                                                    values: grouped { $0.psnr.isFinite ? $0.psnr : nil }),
                          caption: "Box: quartiles and median; whiskers: 1.5 IQR; dots: outliers.")
         report.addFigure(heading: nil, svg: SVGPlot.boxPlot(title: "SSIM", groups: labels, series: methods, values: grouped { $0.ssim }),
                          caption: "SSIM over the whole tile (valid region).")
-        report.addFigure(heading: nil, svg: SVGPlot.histogram(title: "SSIM inside the mask", series: methods,
-                                                              values: methods.map { m in results.compactMap { $0.scores[m]?.ssimMask?.value } }),
-                         caption: "Histogram over tiles with a mask of at least one SSIM window.")
+        let inMask = methods.map { m in results.compactMap { $0.scores[m]?.ssimMask?.value }.filter(\.isFinite) }
+        if hasMasks && inMask.contains(where: { !$0.isEmpty }) {
+            report.addFigure(heading: nil, svg: SVGPlot.histogram(title: "SSIM inside the mask", series: methods, values: inMask),
+                             caption: "Histogram over tiles with a mask of at least one SSIM window.")
+        }
 
         // Gallery: worst and best tiles by SSIM inside the mask (else whole-tile SSIM) of the last method.
         if let key = methods.last {
             func rank(_ r: TileResult) -> Double {
                 let s = r.scores[key]
-                return (s?.ssimMask?.value).flatMap { $0.isFinite ? $0 : nil } ?? s?.ssim ?? 0
+                return (hasMasks ? (s?.ssimMask?.value).flatMap { $0.isFinite ? $0 : nil } : nil) ?? s?.ssim ?? 0
             }
             let sorted = results.sorted { rank($0) < rank($1) }
             let picks = Array(sorted.prefix(galleryCount)) + Array(sorted.suffix(galleryCount).reversed())
-            report.addHeading("Gallery: the \(galleryCount) worst and \(galleryCount) best tiles by SSIM of \(key) inside the mask")
+            report.addHeading("Gallery: the \(galleryCount) worst and \(galleryCount) best tiles by SSIM of \(key)"
+                + (hasMasks ? " inside the mask (whole tile where a tile has no mask)" : " (whole tile)"))
+            report.addText(heading: nil, "Each row names the source file, the patient's pseudonym (the same keyed hash as in tiles.csv) and "
+                + "the tile. Click an image to see it at full resolution; Esc or a click closes it."
+                + (hasMasks ? " The mask is outlined in red." : ""))
             var seen = Set<String>()
             for r in picks where seen.insert(r.name).inserted {
                 guard let im = try images(r) else { continue }
-                report.addGalleryRow(title: "\(r.name)  \(r.label)", images: try galleryImages(r, im), note: note(r))
+                report.addGalleryRow(title: galleryTitle(r), images: try galleryImages(r, im), note: note(r))
             }
         }
         return report
+    }
+
+    /// "source file · patient P · label · tile split/index".
+    static func galleryTitle(_ r: TileResult) -> String {
+        var parts = [r.source.isEmpty ? r.name : r.source]
+        if !r.patient.isEmpty { parts.append("patient \(r.patient)") }
+        if !r.label.isEmpty { parts.append(r.label) }
+        if !r.source.isEmpty { parts.append("tile \(r.name)") }
+        return parts.joined(separator: " · ")
+    }
+
+    /// Paired differences to bicubic, tile by tile: mean [interval by patient] of method − bicubic
+    /// and the share of tiles where the method is better, overall and per label.
+    static func addPaired(_ report: inout HTMLReport, results: [TileResult], methods: [String]) {
+        guard methods.contains("bicubic") else { return }
+        let labels = Set(results.map(\.label)).sorted()
+        var rows = [[String]]()
+        for m in methods where m != "bicubic" {
+            var groups: [(String, [TileResult])] = [("all", results)]
+            if labels.count > 1 {
+                for l in labels { groups.append((l.isEmpty ? "(none)" : l, results.filter { $0.label == l })) }
+            }
+            for (name, subset) in groups {
+                let pairs = subset.compactMap { r -> (TileResult, Score, Score)? in
+                    guard let a = r.scores[m], let b = r.scores["bicubic"], a.psnr.isFinite, b.psnr.isFinite else { return nil }
+                    return (r, a, b)
+                }
+                guard !pairs.isEmpty else { continue }
+                let who = pairs.map(\.0.patient)
+                let dp = Summary(pairs.map { $0.1.psnr - $0.2.psnr }, clusters: who)
+                let ds = Summary(pairs.map { $0.1.ssim - $0.2.ssim }, clusters: who)
+                let better = pairs.filter { $0.1.psnr > $0.2.psnr }.count
+                rows.append(["\(m) − bicubic", name, String(pairs.count), String(Set(who.filter { !$0.isEmpty }).count),
+                             String(format: "%+.2f [%+.2f, %+.2f]", dp.mean, dp.ciLow, dp.ciHigh),
+                             String(format: "%+.4f [%+.4f, %+.4f]", ds.mean, ds.ciLow, ds.ciHigh),
+                             String(format: "%.0f%% (%d of %d)", Double(better) / Double(pairs.count) * 100, better, pairs.count)])
+            }
+        }
+        guard !rows.isEmpty else { return }
+        report.addTable(heading: "Paired differences to bicubic (same tiles)",
+                        header: ["difference", "label", "tiles", "patients", "ΔPSNR (dB)", "ΔSSIM", "tiles improved (PSNR)"], rows: rows)
+        report.addText(heading: nil, "Each tile is scored by both methods; the table gives the mean of the per-tile difference "
+            + "(positive: better than bicubic) with its 95% interval resampling patients, and the share of tiles where the method's PSNR is higher.")
+    }
+
+    /// Per label: tiles, patients, and each method's PSNR and SSIM with intervals by patient.
+    static func addByLabel(_ report: inout HTMLReport, results: [TileResult], methods: [String]) {
+        let labels = Set(results.map(\.label)).sorted()
+        var rows = [[String]]()
+        for l in labels {
+            let subset = results.filter { $0.label == l }
+            let n = Set(subset.map(\.patient).filter { !$0.isEmpty }).count
+            for m in methods {
+                let scored = subset.filter { $0.scores[m] != nil }
+                guard !scored.isEmpty else { continue }
+                let who = scored.map(\.patient)
+                let p = Summary(scored.map { $0.scores[m]!.psnr }, clusters: who), s = Summary(scored.map { $0.scores[m]!.ssim }, clusters: who)
+                rows.append([l.isEmpty ? "(none)" : l, m, String(scored.count), String(n),
+                             p.count == 0 ? "–" : String(format: "%.2f [%.2f, %.2f]", p.mean, p.ciLow, p.ciHigh),
+                             s.count == 0 ? "–" : String(format: "%.4f [%.4f, %.4f]", s.mean, s.ciLow, s.ciHigh)])
+            }
+        }
+        report.addTable(heading: "By label (mean and 95% interval, by patient)",
+                        header: ["label", "method", "tiles", "patients", "PSNR (dB)", "SSIM"], rows: rows)
     }
 
     static func note(_ r: TileResult) -> String {

@@ -5,25 +5,30 @@ public import Zarr
 /// Summaries of evaluation results: mean, std and 95% bootstrap intervals by method, split
 /// and label, as JSON; the audit of the tumour region.
 public enum EvaluationSummary {
-    static func stats(_ values: [Double]) -> JSONValue {
-        let s = Summary(values)
+    /// n, mean, std and the 95% interval of the mean, bootstrapped by patient (`clusters`).
+    static func stats(_ values: [Double], clusters: [String]) -> JSONValue {
+        let s = Summary(values, clusters: clusters)
         func n(_ v: Double) -> JSONValue { v.isFinite ? .double(v) : .null }
         return .object([("n", .int(s.count)), ("mean", n(s.mean)), ("std", n(s.std)),
                         ("ci95", .array([n(s.ciLow), n(s.ciHigh)]))])
     }
 
-    static func metricStats(_ scores: [Score]) -> JSONValue {
-        .object([
-            ("psnr", stats(scores.map(\.psnr))),
-            ("ssim", stats(scores.map(\.ssim))),
-            ("mse", stats(scores.map(\.mse))),
-            ("ssim_mask", stats(scores.compactMap { $0.ssimMask?.value })),
-            ("ssim_background", stats(scores.compactMap { $0.ssimBackground?.value })),
+    static func metricStats(_ rows: [TileResult], method m: String) -> JSONValue {
+        let scored = rows.filter { $0.scores[m] != nil }
+        let who = scored.map(\.patient)
+        func stat(_ value: (Score) -> Double?) -> JSONValue { stats(scored.map { value($0.scores[m]!) ?? .nan }, clusters: who) }
+        return .object([
+            ("psnr", stat { $0.psnr }),
+            ("ssim", stat { $0.ssim }),
+            ("mse", stat { $0.mse }),
+            ("ssim_mask", stat { $0.ssimMask?.value }),
+            ("ssim_background", stat { $0.ssimBackground?.value }),
         ])
     }
 
     /// `{"data_range": R, "methods": {m: {"all": …, "by_split": {…}, "by_label": {…}}}}`;
-    /// each leaf holds n, mean, std and ci95 of psnr, ssim, mse, ssim_mask, ssim_background.
+    /// each leaf holds n, mean, std and ci95 of psnr, ssim, mse, ssim_mask, ssim_background,
+    /// ci95 bootstrapped by patient (tiles of one patient resampled together).
     /// Infinite PSNRs (identical images) are left out of the statistics and counted.
     public static func json(_ results: [TileResult], dataRange: Double) -> JSONValue {
         let methods = results.first?.methods ?? []
@@ -32,13 +37,15 @@ public enum EvaluationSummary {
             let all = results.compactMap { $0.scores[m] }
             let splits = Set(results.map(\.split)).sorted(), labels = Set(results.map(\.label)).sorted()
             out.append((m, .object([
-                ("all", metricStats(all)),
+                ("all", metricStats(results, method: m)),
                 ("identical_images", .int(all.filter { $0.psnr == .infinity }.count)),
-                ("by_split", .object(splits.map { s in (s, metricStats(results.filter { $0.split == s }.compactMap { $0.scores[m] })) })),
-                ("by_label", .object(labels.map { l in (l.isEmpty ? "(none)" : l, metricStats(results.filter { $0.label == l }.compactMap { $0.scores[m] })) })),
+                ("by_split", .object(splits.map { s in (s, metricStats(results.filter { $0.split == s }, method: m)) })),
+                ("by_label", .object(labels.map { l in (l.isEmpty ? "(none)" : l, metricStats(results.filter { $0.label == l }, method: m)) })),
             ])))
         }
-        return .object([("data_range", .double(dataRange)), ("tiles", .int(results.count)), ("methods", .object(out))])
+        return .object([("data_range", .double(dataRange)), ("tiles", .int(results.count)),
+                        ("patients", .int(Set(results.map(\.patient).filter { !$0.isEmpty }).count)),
+                        ("ci95", .string("95% bootstrap interval of the mean, resampling patients")), ("methods", .object(out))])
     }
 }
 

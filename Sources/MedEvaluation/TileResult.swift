@@ -16,9 +16,17 @@ public struct TileResult: Sendable {
     public var referenceInMask: (mean: Double, std: Double)?
     public var inMask: [String: (mean: Double, std: Double)]
     public var maskFraction: Double
+    /// The source file the tile was cut from (relative path, as in tiles.csv); "" when unknown.
+    public var source: String
+    /// The patient's pseudonym (keyed hash, as in tiles.csv); "" when unknown. Intervals are
+    /// bootstrapped by patient.
+    public var patient: String
 
     public init(name: String, split: String, index: Int, label: String, methods: [String], scores: [String: Score],
-                referenceInMask: (mean: Double, std: Double)?, inMask: [String: (mean: Double, std: Double)], maskFraction: Double) {
+                referenceInMask: (mean: Double, std: Double)?, inMask: [String: (mean: Double, std: Double)], maskFraction: Double,
+                source: String = "", patient: String = "") {
+        self.source = source
+        self.patient = patient
         self.name = name
         self.split = split
         self.index = index

@@ -58,7 +58,9 @@ public final class SRModel: @unchecked Sendable {
         var rng = SystemRandomNumberGenerator()
         let network: any SRNetwork<Float> = arch.make(channels: c, scale: s, rng: &rng)
         try network.load(file, path: url.path)
-        self.init(network: network, dataMax: dataMax ?? meta["data_max"].flatMap(Double.init) ?? 255, metadata: meta)
+        // Trained as a residual to bicubic: the file holds the plain network's state dict.
+        let model: any SRNetwork<Float> = meta["residual"] == "bicubic" ? BicubicResidual(network) : network
+        self.init(network: model, dataMax: dataMax ?? meta["data_max"].flatMap(Double.init) ?? 255, metadata: meta)
     }
 
     /// Runs the network on values already divided by `dataMax` (`[C, B, H, W]`).

@@ -38,7 +38,8 @@ public struct HTMLReport: Sendable {
         sections.append(html)
     }
 
-    /// A gallery row: labelled PNG images (bytes), shown side by side, pixelated when enlarged.
+    /// A gallery row: labelled PNG images (bytes), shown side by side, pixelated when enlarged;
+    /// a click shows an image at full resolution (or larger, pixel for pixel) over the page.
     public mutating func addGalleryRow(title: String, images: [(label: String, png: [UInt8])], note: String) {
         var html = "<div class=\"tile\"><h3>\(Self.escape(title))</h3><div class=\"row\">"
         for (label, png) in images {
@@ -65,9 +66,35 @@ public struct HTMLReport: Sendable {
         figcaption { font-size: .85em; color: #555; }
         .tile img { width: 140px; height: 140px; image-rendering: pixelated; border: 1px solid #bbb; }
         .note { font-size: .85em; color: #555; margin: 0 0 1em; }
+        .tile img { cursor: zoom-in; }
+        #zoom { position: fixed; inset: 0; background: rgba(0,0,0,.85); display: none; align-items: center;
+                justify-content: center; flex-direction: column; cursor: zoom-out; z-index: 10; }
+        #zoom.open { display: flex; }
+        #zoom img { image-rendering: pixelated; max-width: 96vw; max-height: 90vh; background: #000; }
+        #zoom p { color: #eee; margin: .5em; }
         </style></head><body>
         <h1>\(Self.escape(title))</h1>
         \(sections.joined(separator: "\n"))
+        <div id="zoom" role="dialog" aria-label="full-resolution view"><img alt=""><p></p></div>
+        <script>
+        (function () {
+          var z = document.getElementById('zoom'), zi = z.querySelector('img'), zp = z.querySelector('p');
+          function close() { z.classList.remove('open'); zi.removeAttribute('src'); }
+          document.querySelectorAll('.tile img').forEach(function (im) {
+            im.addEventListener('click', function () {
+              zi.src = im.src;
+              var k = Math.max(1, Math.floor(Math.min(innerWidth * 0.96 / im.naturalWidth, innerHeight * 0.9 / im.naturalHeight)));
+              zi.style.width = (im.naturalWidth * k) + 'px';
+              zi.style.height = (im.naturalHeight * k) + 'px';
+              var tile = im.closest('.tile');
+              zp.textContent = im.alt + ' — ' + (tile ? tile.querySelector('h3').textContent : '') + ' (' + im.naturalWidth + '×' + im.naturalHeight + ' px, shown ×' + k + ')';
+              z.classList.add('open');
+            });
+          });
+          z.addEventListener('click', close);
+          document.addEventListener('keydown', function (e) { if (e.key === 'Escape') close(); });
+        })();
+        </script>
         </body></html>
 
         """

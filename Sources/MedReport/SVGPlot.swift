@@ -4,8 +4,13 @@ import Foundation
 public enum SVGPlot {
     static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"]
 
+    /// Axis labels: three significant digits below 1 (a learning rate of 2.5e-4 must not read 0.000).
     static func format(_ v: Double) -> String {
-        abs(v) >= 100 ? String(format: "%.0f", v) : (abs(v) >= 1 ? String(format: "%.2f", v) : String(format: "%.3f", v))
+        if v == 0 { return "0" }
+        if abs(v) >= 100 { return String(format: "%.0f", v) }
+        if abs(v) >= 1 { return String(format: "%.2f", v) }
+        if abs(v) >= 0.001 { return String(format: "%.3g", v) }
+        return String(format: "%.2e", v)
     }
 
     /// Box plots (median, quartiles, whiskers at 1.5 IQR, outliers as dots), one box per

@@ -1,5 +1,7 @@
 import Foundation
 import MedDataset
+import MedIO
+import MedImage
 import MedMetrics
 import MedNN
 import MedReport
@@ -13,6 +15,7 @@ extension Trainer {
             "steps": String(step), "trained_by": "medsr \(MedSRVersion.string)", "patch": String(config.patch),
             "batch": String(config.batch), "seed": String(config.seed), "trained_as": kind.rawValue,
             "content_loss": config.contentLoss, "weight_decay": String(config.weightDecay),
+            "residual": isResidual ? "bicubic" : "none",
         ].merging(perceptual == nil ? [:] : ["perceptual_weight": String(config.perceptualWeight)]) { a, _ in a }
     }
 
@@ -57,6 +60,9 @@ extension Trainer {
         }
         guard (file.metadata["trained_as"] ?? "espcn") == kind.rawValue else {
             throw TrainingError(message: "\(path): a \(file.metadata["trained_as"] ?? "?") checkpoint cannot resume a \(kind.rawValue) run")
+        }
+        guard (file.metadata["residual"] ?? "none") == (isResidual ? "bicubic" : "none") else {
+            throw TrainingError(message: "\(path): the checkpoint was trained \(isResidual ? "without" : "with") a bicubic residual; this run is \(isResidual ? "residual" : "plain")")
         }
         try network.load(file, path: path)
         for p in network.trainable {
@@ -115,6 +121,8 @@ extension Trainer {
         let steps = records.map { Double($0.step) }
         page.addFigure(heading: "Loss", svg: SVGPlot.lines(title: "generator loss (log scale)", x: steps, series: [("train loss", records.map(\.loss))], logY: true),
                        caption: "The generator's total training loss per step.")
+        page.addFigure(heading: nil, svg: SVGPlot.lines(title: "learning rate", x: steps, series: [("learning rate", records.map(\.learningRate))]),
+                       caption: "The learning rate per step (\(config.schedule.rawValue) schedule from \(config.learningRate)).")
         if kind.adversarial {
             let d = records.compactMap(\.discriminatorLoss)
             if d.count == records.count {
@@ -137,6 +145,45 @@ extension Trainer {
                                 + (bicubic.map { [["bicubic", String(format: "%.2f", $0.psnr), String(format: "%.4f", $0.ssim)]] } ?? []))
             }
         }
+        if let validation, let samples = try? sampleImages(validation, count: 3), !samples.isEmpty {
+            page.addHeading("Samples: the first \(samples.count) tile(s) of the \(validationSplit ?? "validation") split")
+            page.addText(heading: nil, "LR shown with nearest-neighbour enlargement, bicubic, the model's output and the HR tile, each with its "
+                + "PSNR against HR. Click an image to see it at full resolution.")
+            for (title, images) in samples { page.addGalleryRow(title: title, images: images, note: "") }
+        }
         try page.write(to: run.appendingPathComponent("report.html"))
+    }
+
+    /// LR, bicubic, model and HR of the first `count` validation tiles as 8-bit PNGs, titled
+    /// with the tile's index.
+    func sampleImages(_ source: TileSource, count: Int) throws -> [(String, [(label: String, png: [UInt8])])] {
+        network.setTraining(false)
+        defer { network.setTraining(true) }
+        let c = source.channels, side = source.tile, lrSide = source.lrTile
+        func png(_ planar: [Float], _ n: Int) throws -> [UInt8] {
+            let plane = n * n
+            var interleaved = [UInt8](repeating: 0, count: plane * c)
+            for ch in 0 ..< c { for i in 0 ..< plane { interleaved[i * c + ch] = UInt8(min(max((planar[ch * plane + i] * 255).rounded(), 0), 255)) } }
+            return try PNGCodec.encode(PixelArray(rows: n, columns: n, samplesPerPixel: c, samples: .uint8(interleaved)))
+        }
+        var out = [(String, [(label: String, png: [UInt8])])]()
+        for i in 0 ..< min(count, source.count) {
+            let (hr, lr) = try source.pair(i)
+            let x = Tensor<Float>(channels: c, batch: 1, rows: lrSide, columns: lrSide, data: lr)
+            let sr = network.forward(x).data.map { min(max($0, 0), 1) }
+            var bicubicUp = [Float](), nearestUp = [Float]()
+            for ch in 0 ..< c {
+                let p = PixelArray(rows: lrSide, columns: lrSide, samples: .float32(Array(lr[ch * lrSide * lrSide ..< (ch + 1) * lrSide * lrSide])))
+                bicubicUp += Resample.bicubic(p, columns: side, rows: side).samples.floats().map { min(max($0, 0), 1) }
+                nearestUp += Resample.nearest(p, columns: side, rows: side).samples.floats()
+            }
+            let (pb, _) = try Self.score(bicubicUp, hr, channels: c, side: side)
+            let (pm, _) = try Self.score(sr, hr, channels: c, side: side)
+            out.append(("tile \(i) of the \(validationSplit ?? "validation") split", [
+                ("LR \(lrSide)² (nearest)", try png(nearestUp, side)), (String(format: "bicubic %.2f dB", pb), try png(bicubicUp, side)),
+                (String(format: "%@ %.2f dB", kind.displayName, pm), try png(sr, side)), ("HR \(side)²", try png(hr, side)),
+            ]))
+        }
+        return out
     }
 }

@@ -36,6 +36,9 @@ public struct TrainingConfig: Sendable {
     public var validationTiles = 32
     public var checkpointEvery = 500
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Learn the difference to bicubic (`BicubicResidual`) instead of the whole image; nil: on
+    /// for ESPCN, off for the SRResNet family (its GAN variants end in a bounded activation).
+    public var residual: Bool?
 
     public init() {}
 }
@@ -99,6 +102,8 @@ public final class Trainer {
     let train: TileSource
     let validation: TileSource?
     let validationSplit: String?
+    /// The network learns the difference to bicubic (saved as `residual: bicubic`).
+    public let isResidual: Bool
 
     public struct TrainingError: Error, CustomStringConvertible, Sendable {
         public var message: String
@@ -135,7 +140,9 @@ public final class Trainer {
         validation = source
         validationSplit = split
         var initRNG = SplitMix64(seed: config.seed)
-        network = kind.generator.make(channels: train.channels, scale: config.scale, rng: &initRNG)
+        let plain: any SRNetwork<Float> = kind.generator.make(channels: train.channels, scale: config.scale, rng: &initRNG)
+        isResidual = config.residual ?? (kind == .espcn)
+        network = isResidual ? BicubicResidual(plain, startNearBicubic: true) : plain
         network.setThreads(config.threads)
         network.setTraining(true)
         optimizer = Adam<Float>(learningRate: config.learningRate, workers: config.threads)
@@ -281,5 +288,27 @@ public final class Trainer {
             ssim += s
         }
         return (psnr / Double(n), ssim / Double(n))
+    }
+}
+
+extension Trainer {
+    /// One console line for a validated step: the model's PSNR and SSIM beside bicubic's on
+    /// the same tiles, and the difference; nil for steps without validation.
+    public func validationLine(_ record: TrainingRecord) -> String? {
+        guard let p = record.valPSNR, let s = record.valSSIM else { return nil }
+        var line = String(format: "step %d  validation: %@ PSNR %.2f dB, SSIM %.4f", record.step, kind.displayName, p, s)
+        if let b = bicubic {
+            line += String(format: "; bicubic %.2f dB, %.4f; %+.2f dB, %+.4f SSIM", b.psnr, b.ssim, p - b.psnr, s - b.ssim)
+        }
+        return line
+    }
+
+    /// A warning when the last validation left the model behind bicubic on PSNR or SSIM.
+    public var behindBicubicWarning: String? {
+        guard let r = records.last(where: { $0.valPSNR != nil }), let p = r.valPSNR, let s = r.valSSIM, let b = bicubic else { return nil }
+        guard p < b.psnr || s < b.ssim else { return nil }
+        return String(format: "warning: after %d steps the model is behind bicubic on the validation tiles (PSNR %.2f vs %.2f dB, SSIM %.4f vs %.4f): "
+            + "upscaling with it loses to plain interpolation; train longer (--steps), check the dataset's tiles, or keep bicubic",
+            r.step, p, b.psnr, s, b.ssim)
     }
 }

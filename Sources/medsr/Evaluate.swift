@@ -113,7 +113,8 @@ struct Evaluate: ParsableCommand {
         if let reportPath {
             let page = try withCleanError {
                 try EvaluationReport.build(title: "MedSR evaluation: \(URL(fileURLWithPath: options.dataset!).lastPathComponent)",
-                                           context: options.description, results: results, audit: Audit(results)) { try e.images($0.index) }
+                                           context: options.description, results: results, audit: Audit(results),
+                                           masks: e.dataset.hasMasks) { try e.images($0.index) }
             }
             try withCleanError { try page.write(to: URL(fileURLWithPath: reportPath)) }
             print("report: \(reportPath)")
@@ -212,7 +213,7 @@ struct AuditCommand: ParsableCommand {
         if let reportPath {
             let page = try withCleanError {
                 try EvaluationReport.build(title: "MedSR tumour-region audit: \(URL(fileURLWithPath: options.dataset!).lastPathComponent)",
-                                           context: options.description, results: results, audit: audit) { try e.images($0.index) }
+                                           context: options.description, results: results, audit: audit, masks: true) { try e.images($0.index) }
             }
             try withCleanError { try page.write(to: URL(fileURLWithPath: reportPath)) }
             print("report: \(reportPath)")

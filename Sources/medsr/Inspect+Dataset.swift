@@ -20,7 +20,8 @@ extension Inspect {
         if let mode = c["intensity"]?["mode"]?.stringValue { print("  intensity: \(mode); \(c["intensity"]?["map"]?.stringValue ?? "")") }
         print("  degradation: \(s("degradation"))")
         print("  split: \(c["split"]?["policy"]?.stringValue ?? "?")")
-        print("split   patients   images    tiles  labels (images)")
+        let multiLabel = c["label_counts"]?.stringValue?.hasPrefix("images per finding") == true
+        print("split   patients   images    tiles  " + (multiLabel ? "findings (images with each finding)" : "labels (images)"))
         for name in SplitReport.splitNames {
             let n = c["counts"]?[name]
             let labels: String
@@ -31,6 +32,7 @@ extension Inspect {
                 + String(format: "%10d %8d %8d  ", n?["patients"]?.intValue ?? 0, n?["images"]?.intValue ?? 0, n?["tiles"]?.intValue ?? 0)
                 + labels)
         }
+        if multiLabel { print("  an image with several findings counts once under each") }
         for w in c["warnings"]?.arrayValue ?? [] { print("  warning: \(w.stringValue ?? "")") }
         let skipped = c["skipped"]?.arrayValue ?? []
         if !skipped.isEmpty { print("  skipped inputs: \(skipped.count)") }

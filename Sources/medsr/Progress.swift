@@ -34,6 +34,12 @@ final class Progress: Sendable {
     func finish() {
         if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
+
+    /// Prints a line on standard output above the bar (the bar is redrawn on the next advance).
+    func note(_ line: String) {
+        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        print(line)
+    }
 }
 
 /// "ETA 8s", "ETA 2m05s", "ETA 1h03m", rounded up (a second still to go is never "0s");

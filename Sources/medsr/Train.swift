@@ -18,6 +18,11 @@ struct Train: ParsableCommand {
         generator state: --resume continues exactly), metrics.csv and report.html. Deterministic \
         for a fixed --seed and --threads.
 
+        ESPCN learns the difference to bicubic interpolation (--residual bicubic, its default): \
+        the saved state_dict is the plain network's, and the model file's `residual` metadata \
+        says to add bicubic(x) to its output. Each validation prints the model's PSNR and SSIM \
+        beside bicubic's; a model still behind bicubic at the end gets a warning.
+
         Models:
           espcn        Shi et al. 2016. Scales 2, 3, 4; default --lr 1e-3.
           srresnet     Ledig et al. 2017: 16 residual blocks, batch norm, PReLU;
@@ -56,6 +61,8 @@ struct Train: ParsableCommand {
     @Option(help: "Start the generator from these weights (a model.safetensors of the same architecture).") var `init`: String?
     @Option(help: "VGG features weights for a perceptual loss (torchvision names; you supply them).") var perceptual: String?
     @Option(name: .customLong("perceptual-weight"), parsing: .unconditional, help: "Weight of the perceptual loss.") var perceptualWeight = 0.006
+    @Option(help: "bicubic (learn the difference to bicubic) or none (default: bicubic for espcn, none otherwise).")
+    var residual: ResidualChoice?
     @Option(help: "cosine, step or constant.") var schedule = "cosine"
     @Option(parsing: .unconditional, help: "Seed for initialisation and patch sampling.") var seed: UInt64 = 1
     @Option(name: .customLong("validate-every"), parsing: .unconditional, help: "Validate every this many steps.") var validateEvery = 100
@@ -105,6 +112,7 @@ struct Train: ParsableCommand {
         config.validationTiles = valTiles
         config.checkpointEvery = checkpointEvery
         config.threads = threads ?? processorCount
+        config.residual = residual.map { $0 == .bicubic }
         if let epochs {
             let tiles = (try? ds.array("train", "hr").count) ?? 0
             // One epoch ≈ as many patches as the train tiles hold LR pixels / patch².
@@ -132,14 +140,16 @@ struct Train: ParsableCommand {
                 if isatty(2) != 1 && (step % max(1, config.validateEvery) == 0) {
                     print(String(format: "step %d  loss %.6f  %.1f steps/s", step, loss, Double(step) / Date().timeIntervalSince(start)))
                 }
+                if let record = trainer.records.last, record.step == step, let line = trainer.validationLine(record) { bar.note(line) }
             }
         }
         bar.finish()
-        if let r = trainer.records.last(where: { $0.valPSNR != nil }) {
-            let b = trainer.bicubic
-            print(String(format: "validation: %@ PSNR %.2f dB SSIM %.4f", trainer.kind.displayName, r.valPSNR!, r.valSSIM!)
-                + (b.map { String(format: "; bicubic PSNR %.2f dB SSIM %.4f", $0.psnr, $0.ssim) } ?? ""))
-        }
+        if let warning = trainer.behindBicubicWarning { report("medsr: " + warning) }
         print(String(format: "final loss %.6f; wrote %@, %@, metrics.csv, report.html", last, trainer.modelURL.path, trainer.checkpointURL.path))
     }
+}
+
+/// `train --residual`: what the network's output is added to.
+enum ResidualChoice: String, ExpressibleByArgument, CaseIterable {
+    case bicubic, none
 }

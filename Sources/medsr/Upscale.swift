@@ -12,7 +12,17 @@ struct Upscale: ParsableCommand {
         The input goes through the intensity mapping of the dataset the model was trained on \
         (kept in the model file), is cut into tiles with a margin wider than the network's \
         receptive field (so the result equals whole-image inference, without seams), and is \
-        written as PNG or tiled TIFF in the model's bit depth, or as DICOM.
+        written as PNG or tiled TIFF, or as DICOM.
+
+        PNG and TIFF values are in the input's own value space (--values source, the default): \
+        the model's output goes back through the inverse of the dataset's intensity mapping and \
+        is clipped to the input's sample type, so an 8-bit PNG gives an 8-bit PNG in the same \
+        grey levels and `medsr evaluate --pred/--ref` against originals is meaningful. Where the \
+        input has values outside the model's window, the part beyond the window comes from \
+        bicubic interpolation. PNG holds 8- and 16-bit unsigned values (integer inputs within \
+        0…65535, such as figshare's int16, become 16-bit PNGs); for negative, fractional or larger \
+        values (CT in HU, float NIfTI) write .tif (float32) or .dcm. --values mapped writes \
+        the model's own values instead (the dataset's mapping, in the model's bit depth).
 
         DICOM output (.dcm) needs a DICOM input: the result is a derived image of it (ImageType \
         DERIVED\\SECONDARY, the model named in DerivationDescription and SeriesDescription, new SOP \
@@ -53,6 +63,8 @@ struct Upscale: ParsableCommand {
     var deidOptions: [ConfidentialityProfile.Option] = []
     @Option(name: .customLong("key-file"), help: "DICOM output: secret key (16 bytes or more) for replacement UIDs and date shifts.")
     var keyFile: String?
+    @Option(help: "PNG/TIFF values: source (the input's own values and sample type) or mapped (the model's dataset mapping).")
+    var values: UpscaleValues = .source
     @Option(name: .customLong("max-mb"), parsing: .unconditional, help: "Refuse inputs whose pixels exceed this many MiB.") var maxMB = 4096
 
     func validate() throws {
@@ -112,22 +124,42 @@ struct Upscale: ParsableCommand {
             intensity = spec
         }
         let bits = m.dataMax > 255 ? 16 : 8
+        let url = URL(fileURLWithPath: output)
+        let inSourceValues = values == .source && !dicomOutput
+        let png = url.pathExtension.lowercased() == "png"
+        if inSourceValues && png && ![.uint8, .uint16].contains(pixels.sampleType) {
+            // Integer values that all lie in 0…65535 (e.g. figshare's int16) fit a 16-bit PNG.
+            let v = pixels.samples.floats()
+            guard pixels.sampleType != .float32, (v.min() ?? 0) >= 0, (v.max() ?? 0) <= 65535 else {
+                report("medsr: \(input): \(pixels.sampleType) values outside 0…65535 do not fit a PNG; write .tif (float32) or .dcm, or pass --values mapped")
+                throw ExitCode(1)
+            }
+        }
         let mapped = IntensityMapper.map(pixels, rescale: image.metadata.rescale, intensity: intensity, bits: bits)
         let up = m.upscale(mapped.pixels, tile: tile)
-        let url = URL(fileURLWithPath: output)
+        var result = up
+        if inSourceValues {
+            result = IntensityMapper.toSource(up, lo: mapped.lo, hi: mapped.hi, bits: bits, source: pixels, rescale: image.metadata.rescale)
+            if png && ![.uint8, .uint16].contains(result.sampleType) {
+                result.samples = .uint16(result.samples.floats().map { UInt16(min(max($0, 0), 65535)) })
+            } else if !png && ![.uint8, .uint16, .float32].contains(result.sampleType) {
+                result.samples = .float32(result.samples.floats())
+            }
+        }
         try withCleanError {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             switch url.pathExtension.lowercased() {
-            case "png": try PNGCodec.write(up, to: url)
+            case "png": try PNGCodec.write(result, to: url)
             case "dcm":
                 let description = "MedSR super-resolution x\(m.scale) (\(m.architecture), \(URL(fileURLWithPath: model).lastPathComponent))"
                 let (values, rescale) = IntensityMapper.unmap(up, lo: mapped.lo, hi: mapped.hi, bits: bits)
                 try DICOMWriter.writeDerived(values, source: URL(fileURLWithPath: input), to: url, scale: Double(m.scale), rescale: rescale,
                                              description: description, deidentification: deidentification)
-            default: try TIFFCodec.writePyramid(up, to: url)
+            default: try TIFFCodec.writePyramid(result, to: url)
             }
         }
-        print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(mapped.lo)…\(mapped.hi)")
+        let written = dicomOutput ? "modality units" : inSourceValues ? "the input's values (\(result.sampleType))" : "mapped values (\(bits)-bit)"
+        print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(String(format: "%.6g…%.6g", mapped.lo, mapped.hi)); written in \(written)")
     }
 }
 
@@ -138,4 +170,12 @@ extension ConfidentialityProfile.Option: ExpressibleByArgument {
     }
 
     public static var allValueStrings: [String] { implemented.map(\.rawValue) }
+}
+
+/// What values `upscale` writes into PNG and TIFF outputs.
+enum UpscaleValues: String, ExpressibleByArgument, CaseIterable {
+    /// The input's own value space and sample type (the inverse of the dataset mapping).
+    case source
+    /// The model's values: the dataset's intensity mapping, in the model's bit depth.
+    case mapped
 }

@@ -229,6 +229,27 @@ import Zarr
         #expect(m.values[100 * 512 + 50] == 1 && m.values[100 * 512 + 75] == 0)
     }
 
+    @Test func multiLabelFindingsAreCountedOneByOne() throws {
+        let (url, summary) = try BuildTests.build(try BuildTests.recipe("nih-chestxray14"), input: "png/nih")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let report = try #require(summary.report)
+        let all = SplitReport.splitNames.reduce(into: [String: Int]()) { sum, split in
+            for (k, v) in report.counts[split]?.labels ?? [:] { sum[k, default: 0] += v }
+        }
+        // Eight readable images, two with two findings: no combination is a label of its own.
+        #expect(!all.keys.contains { $0.contains("|") })
+        #expect(all["Hernia"] == 2 && all["Infiltration"] == 1 && all["Mass"] == 1 && all["Nodule"] == 1)
+        #expect(all["No Finding"] == 3)
+        #expect(report.lines().joined().contains("counts once under each"))
+        let card = try Dataset(root: url).card
+        for split in SplitReport.splitNames {
+            if case .object(let members)? = card["counts"]?[split]?["labels"] { #expect(!members.contains { $0.0.contains("|") }) }
+        }
+        #expect(card["label_counts"]?.stringValue?.hasPrefix("images per finding") == true)
+        #expect(SplitReport.findings("A|B|A| ", separator: "|") == ["A", "B"])
+        #expect(SplitReport.findings("dog|cat", separator: nil) == ["dog|cat"])
+    }
+
     @Test func listingReportsUnlistedFilesAndBuildSkipsBrokenOnes() throws {
         let recipe = try BuildTests.recipe("nih-chestxray14")
         let listing = try Listing.make(recipe: recipe, input: FixturePath.url("png/nih"))

@@ -38,3 +38,26 @@ import Testing
         #expect(abs(a - b) < 0.5)
     }
 }
+
+/// Intervals bootstrapped by patient: tiles of one patient are not independent.
+@Suite struct PatientBootstrapTests {
+    @Test func tilesOfOnePatientMoveTogether() {
+        // Two patients, 50 tiles each, every tile of a patient alike: the evidence is two
+        // patients, not 100 tiles, so the interval spans both patients' values.
+        let values = Array(repeating: 10.0, count: 50) + Array(repeating: 20.0, count: 50)
+        let patients = Array(repeating: "a", count: 50) + Array(repeating: "b", count: 50)
+        let byPatient = Summary(values, clusters: patients)
+        let byTile = Summary(values)
+        #expect(byPatient.mean == 15 && byPatient.count == 100)
+        #expect(byPatient.ciLow == 10 && byPatient.ciHigh == 20)
+        #expect(byTile.ciHigh - byTile.ciLow < 4, "tile resampling pretends to know more")
+    }
+
+    @Test func tilesWithoutAPatientAreTheirOwnCluster() {
+        let values = (0 ..< 40).map { Double(($0 * 37) % 11) * 0.3 + 1 }
+        #expect(Summary(values, clusters: Array(repeating: "", count: 40)) == Summary(values))
+        #expect(Summary(values, clusters: (0 ..< 40).map { "p\($0)" }) == Summary(values))
+        let withNaN = Summary([1, .nan, 3, .infinity], clusters: ["a", "a", "b", "b"])
+        #expect(withNaN.count == 2 && withNaN.mean == 2)
+    }
+}

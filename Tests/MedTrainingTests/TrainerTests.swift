@@ -1,6 +1,7 @@
 import Foundation
 import MedDataset
 import MedImage
+import MedNN
 import MedTraining
 import Testing
 import TestSupport
@@ -104,5 +105,35 @@ import TestSupport
         c.model = "espcn"
         c.scale = 3
         #expect(throws: Trainer.TrainingError.self) { try Trainer(config: c, dataset: ds, run: root) }
+    }
+
+    /// The cause of "worse than bicubic for hundreds of steps": a plain ESPCN must first learn
+    /// interpolation itself. Learning the difference to bicubic starts at bicubic's quality.
+    @Test func aResidualModelStartsAtBicubicAndAPlainOneIsWarnedAbout() throws {
+        let (ds, root) = try Self.dataset()
+        let runs = (0 ..< 2).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("medsr-run-\(UUID().uuidString)") }
+        defer { for u in runs + [root] { try? FileManager.default.removeItem(at: u) } }
+        var c = Self.config(steps: 2)
+        c.validationTiles = 4
+        let residual = try Trainer(config: c, dataset: ds, run: runs[0])
+        #expect(residual.isResidual, "ESPCN is residual by default")
+        try residual.train()
+        c.residual = false
+        let plain = try Trainer(config: c, dataset: ds, run: runs[1])
+        try plain.train()
+        let b = try #require(residual.bicubic)
+        let r = try #require(residual.records.last?.valPSNR), p = try #require(plain.records.last?.valPSNR)
+        #expect(abs(r - b.psnr) < 0.5, "residual \(r) dB, bicubic \(b.psnr) dB")
+        #expect(p < b.psnr - 3, "plain \(p) dB")
+        let line = try #require(residual.validationLine(residual.records.last!))
+        #expect(line.contains("bicubic") && line.contains(String(format: "%.2f dB", b.psnr)))
+        #expect(plain.behindBicubicWarning?.contains("behind bicubic") == true)
+        // The saved model says it is residual; loaded, it upscales as the trainer validated.
+        let model = try SRModel(path: residual.modelURL.path)
+        #expect(model.metadata["residual"] == "bicubic")
+        let report = try String(contentsOf: runs[0].appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(report.contains("learning rate") && report.contains("Samples:"))
+        // A residual checkpoint does not resume a plain run.
+        #expect(throws: Trainer.TrainingError.self) { try plain.resume(from: residual.checkpointURL.path) }
     }
 }
