@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),
         .target(name: "MedMetrics", dependencies: ["MedImage", "CKernels"], swiftSettings: swiftSettings),
-        .target(name: "MedRegistration", dependencies: ["MedImage"], swiftSettings: swiftSettings),
+        .target(name: "MedRegistration", dependencies: ["MedImage", "CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedNN", dependencies: ["MedImage", "CBLAS", "CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedTraining", dependencies: ["MedNN", "MedDataset", "MedMetrics", "MedReport", "MedImage", "Zarr"],
                 swiftSettings: swiftSettings),
