@@ -84,7 +84,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedImage", "TestSupport", "CKernels"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "MedEvaluationTests", dependencies: ["MedEvaluation", "MedMetrics"], swiftSettings: swiftSettings),
+        .testTarget(name: "MedEvaluationTests", dependencies: ["MedEvaluation", "MedMetrics", "MedIO", "MedImage"], swiftSettings: swiftSettings),
         .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedDataset", "TestSupport"],

@@ -1,13 +1,13 @@
 import MedImage
 
 extension Registration {
-    /// The detail test at the two finest levels: the detail ZNCC at the found position against
+    /// The detail test at the four finest levels: the detail ZNCC at the found position against
     /// `nullSamples` other positions of the same level (pseudo-random, reproducible, at least 4
     /// pixels from the peak in x or y). A level whose template has under 8 pixels a side, or
     /// whose image offers fewer than 8 other positions, is not judged.
     func detailEvidence(_ s: Searched, image: Plane) -> [LevelEvidence] {
         var out = [LevelEvidence]()
-        for level in 0 ... min(1, s.templates.count - 1) {
+        for level in 0 ... min(3, s.templates.count - 1) {
             let t = s.templates[level]
             guard t.columns >= 8, t.rows >= 8 else { break }
             let f = 1 << level

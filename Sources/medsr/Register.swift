@@ -50,11 +50,12 @@ struct Register: ParsableCommand {
         The position is the field's top-left corner in LOW's pixels.
 
         "Found" is not a correlation threshold (unrelated images reach 0.8 on shading alone): at \
-        the two finest levels the correlation of the field's fine detail with the image's detail \
-        at the peak is compared with the same correlation at 32 other positions of the image, as \
-        a z-score. The field is found when both levels agree (each z ≥ 2) and together reach z 8 \
-        (Σz/√levels); otherwise, or when the field is flat, it is reported as not found (exit \
-        status 1), never placed at a guess. --json gives the evidence: "z", the per-level \
+        each of the four finest levels the correlation of the field's fine detail with the \
+        image's detail at the peak is compared with the same correlation at 32 other positions \
+        of the image, as a z-score. The field is found when two adjacent levels agree (each z ≥ \
+        2) and together reach z 8 ((z₁ + z₂)/√2); otherwise, or when the field is flat, it is \
+        reported as not found (exit status 1), never placed at a guess. --json gives the \
+        evidence: "z" and the "deciding_levels" it comes from, the per-level \
         "levels" (detail_peak, detail_mean, detail_deviation, samples, z), the winner's \
         correlation per level ("scores_by_level", coarsest first), the best other candidate's \
         ("runner_up_score") and the coarsest surface's peak, second separated peak, mean and \
@@ -105,9 +106,10 @@ struct Register: ParsableCommand {
         let levels = e.levels.map {
             "{\"level\": \($0.level), \"detail_peak\": \(n($0.peak)), \"detail_mean\": \(n($0.mean)), \"detail_deviation\": \(n($0.deviation)), \"samples\": \($0.samples), \"z\": \(n($0.z))}"
         }
-        return "{\"z\": \(n(e.combinedZ)), \"levels\": [\(levels.joined(separator: ", "))], "
-            + "\"scores_by_level\": [\(e.scoresByLevel.map { n($0) }.joined(separator: ", "))], \"runner_up_score\": \(n(e.runnerUpScore)), "
-            + "\"coarse\": {\"peak\": \(n(e.coarsePeak)), \"second\": \(n(e.coarseSecond)), \"mean\": \(n(e.coarseMean)), \"deviation\": \(n(e.coarseDeviation))}}"
+        let head = "{\"z\": \(n(e.combinedZ)), \"deciding_levels\": \(e.decidingLevels), \"levels\": [\(levels.joined(separator: ", "))], "
+        let scores = "\"scores_by_level\": [\(e.scoresByLevel.map { n($0) }.joined(separator: ", "))], \"runner_up_score\": \(n(e.runnerUpScore)), "
+        let coarse = "\"coarse\": {\"peak\": \(n(e.coarsePeak)), \"second\": \(n(e.coarseSecond)), \"mean\": \(n(e.coarseMean)), \"deviation\": \(n(e.coarseDeviation))}}"
+        return head + scores + coarse
     }
 
     /// The field's outline in LOW pixels.

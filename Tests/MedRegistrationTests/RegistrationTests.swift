@@ -71,7 +71,8 @@ import TestSupport
         #expect(r.found, "\(r.reason ?? "")")
         #expect(abs(r.x - Double(x)) <= 0.5 && abs(r.y - Double(y)) <= 0.5, "found at \(r.x), \(r.y)")
         let e = try #require(r.evidence)
-        #expect(e.levels.map(\.level) == [0, 1] && e.levels.allSatisfy { $0.samples == 32 && $0.z >= 2 } && e.combinedZ >= 8)
+        #expect(e.levels.map(\.level) == [0, 1, 2, 3] && e.levels.allSatisfy { $0.samples == 32 } && e.combinedZ >= 8)
+        #expect(e.decidingLevels.count == 2 && e.levels.filter { e.decidingLevels.contains($0.level) }.allSatisfy { $0.z >= 2 })
     }
 }
 
