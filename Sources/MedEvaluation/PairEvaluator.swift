@@ -76,14 +76,22 @@ public struct PairEvaluator: Sendable {
             guard mi.pixels.rows == ref.pixels.rows, mi.pixels.columns == ref.pixels.columns else {
                 throw MetricsError("mask is \(mi.pixels.columns)×\(mi.pixels.rows), the images \(ref.pixels.columns)×\(ref.pixels.rows)")
             }
-            mask = mi.pixels.frame(0).samples.floats().enumerated().compactMap { i, v in
-                i % mi.pixels.samplesPerPixel == 0 ? (v != 0 ? 1 : 0) : nil
-            }
+            mask = Self.inside(mi.pixels)
         }
         let score = try Scoring.score(reference: MetricPlanes.planes(ref.pixels, luminance: luminance),
                                       candidate: MetricPlanes.planes(pred.pixels, luminance: luminance),
                                       dataRange: range, mask: mask, wholeWindows: wholeWindows)
         return (score, range)
+    }
+
+    /// 1 where the mask's first channel is nonzero, else 0.
+    static func inside(_ p: PixelArray) -> [UInt8] {
+        let spp = p.samplesPerPixel, n = p.rows * p.columns
+        if case .uint8(let v) = p.frame(0).samples {
+            return v.withUnsafeBufferPointer { b in (0 ..< n).map { b[$0 * spp] != 0 ? 1 : 0 } }
+        }
+        let v = p.frame(0).samples.floats()
+        return v.withUnsafeBufferPointer { b in (0 ..< n).map { b[$0 * spp] != 0 ? 1 : 0 } }
     }
 
     static func key(_ url: URL, root: URL) -> String {

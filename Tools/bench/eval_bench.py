@@ -9,7 +9,8 @@ Files: FILES (default 24) 1024x1024 8-bit grey PNG triplets made from scikit-ima
 ref, pred = ref blurred (Gaussian σ 1) plus noise σ 4, mask = a disc (0/255). The Python peer, run
 as its own process: for each file, skimage.io.imread of the three files, structural_similarity
 (Gaussian σ 1.5, population covariance, data_range 255, full map), peak_signal_noise_ratio, the
-MSE, and the SSIM map's means inside and outside the mask (what MedSR's CSV holds), then a CSV.
+MSE, and the SSIM map's means inside and outside the mask without the 5-pixel border (what
+MedSR's CSV holds), then a CSV.
 Rounds alternate the two programs; medians, the range of the per-round ratio, and the largest
 difference between the two CSVs' PSNR and SSIM columns are printed.
 """
@@ -62,8 +63,10 @@ with open(out, "w", newline="") as f:
         ssim, smap = structural_similarity(r, p, data_range=255, gaussian_weights=True, sigma=1.5,
                                            use_sample_covariance=False, full=True)
         mse = float(np.mean((r - p) ** 2))
+        inner = np.zeros_like(m)
+        inner[5:-5, 5:-5] = True  # the 5-pixel border where the 11x11 window does not fit (left out of the mean too)
         w.writerow([os.path.splitext(name)[0], peak_signal_noise_ratio(r, p, data_range=255), ssim, mse,
-                    smap[m].mean(), smap[~m].mean()])
+                    smap[m & inner].mean(), smap[~m & inner].mean()])
 '''
 peer_script = os.path.join(work, "peer.py")
 open(peer_script, "w").write(PEER)
