@@ -33,8 +33,22 @@ struct CoarseSurface {
     /// every better one.
     func peaks(count: Int, separation: Int) -> [Registration.Peak] {
         var out = [Registration.Peak]()
-        // The best positions in order, skipping those near a peak already taken.
-        let order = values.indices.sorted { values[$0] > values[$1] }
+        // Local maxima (no neighbour higher) in order, skipping those near a peak already taken.
+        var maxima = [Int]()
+        for y in 0 ..< rows {
+            for x in 0 ..< columns {
+                let v = values[y * columns + x]
+                var top = true
+                for dy in -1 ... 1 where top {
+                    for dx in -1 ... 1 where (dx, dy) != (0, 0) {
+                        let xx = x + dx, yy = y + dy
+                        if xx >= 0, yy >= 0, xx < columns, yy < rows, values[yy * columns + xx] > v { top = false; break }
+                    }
+                }
+                if top { maxima.append(y * columns + x) }
+            }
+        }
+        let order = maxima.sorted { values[$0] > values[$1] }
         for i in order {
             let x = i % columns, y = i / columns
             if out.contains(where: { abs($0.x - x) <= separation && abs($0.y - y) <= separation }) { continue }
