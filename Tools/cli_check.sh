@@ -157,6 +157,8 @@ check "evaluate --model adds a model row per tile (got $status)" '[ $status -eq 
 check "register finds the ITK slice at (33, 37) and writes an overlay (got $status)" '[ $status -eq 0 ] && python3 -c "import json,sys;r=json.load(open(sys.argv[1]));sys.exit(0 if r[\"found\"] and abs(r[\"x\"]-33)<=0.5 and abs(r[\"y\"]-37)<=0.5 else 1)" "$work/reg.json" && [ -s "$work/overlay.png" ]'
 "$medsr" register "$fx/tiff/slide_jpeg_subifd.tif" "$fx/registration/BrainProtonDensitySlice.png" --scale 1 --json > "$work/notfound.json"; status=$?
 check "a field from another image is not found → exit 1 (got $status)" '[ $status -eq 1 ] && grep -q "\"found\": false" "$work/notfound.json"'
+"$medsr" register "$fx/registration/skimage/low_ihc.png" "$fx/registration/skimage/field_astronaut_s1.png" --scale 1 --json --overlay "$work/astro.png" > "$work/astro.json"; status=$?
+check "a crop of astronaut.png is not found in ihc.png, with the evidence in --json and no overlay (got $status)" '[ $status -eq 1 ] && python3 -c "import json,sys;r=json.load(open(sys.argv[1]));e=r[\"evidence\"];sys.exit(0 if not r[\"found\"] and e[\"z\"]<8 and [l[\"level\"] for l in e[\"levels\"]]==[0,1,2] and r[\"reason\"] else 1)" "$work/astro.json" && [ ! -e "$work/astro.png" ]'
 
 # Registered pairs: three fields of fixtures/pairs are used, one from another image and one
 # truncated file are listed and skipped (exit 3); LR tiles are low.png's own pixels.

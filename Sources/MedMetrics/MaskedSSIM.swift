@@ -44,20 +44,25 @@ extension SSIM {
         }
         let result = try compute(x, y, map: true)
         let map = result.map!
-        let inside = mask.map { $0 != 0 }
         let rows = x.rows, cols = x.columns, r = Self.radius
         let area = Self.window * Self.window
-        func region(_ select: [Bool], _ name: String) -> RegionValue {
-            let count = select.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let insideCount = mask.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        // One region: the mask's nonzero pixels (`inside`) or its zeros, eroded for whole windows.
+        func region(inside: Bool, _ name: String) -> RegionValue {
+            let count = inside ? insideCount : mask.count - insideCount
             if count < area {
                 return .undefined("the \(name) has \(count) pixels, fewer than one \(Self.window)×\(Self.window) SSIM window")
             }
-            let keep = wholeWindows ? Self.eroded(select, rows: rows, columns: cols, radius: r) : select
+            let keep = wholeWindows ? Self.eroded(mask.map { ($0 != 0) == inside }, rows: rows, columns: cols, radius: r) : nil
             var sum = 0.0, n = 0
-            for row in r ..< rows - r {
-                for col in r ..< cols - r where keep[row * cols + col] {
-                    sum += Double(map.values[row * cols + col])
-                    n += 1
+            map.values.withUnsafeBufferPointer { m in
+                mask.withUnsafeBufferPointer { k in
+                    for row in r ..< rows - r {
+                        for i in row * cols + r ..< row * cols + cols - r where keep?[i] ?? ((k[i] != 0) == inside) {
+                            sum += Double(m[i])
+                            n += 1
+                        }
+                    }
                 }
             }
             if n == 0 {
@@ -67,8 +72,8 @@ extension SSIM {
             }
             return RegionValue(value: sum / Double(n), pixels: n, reason: nil)
         }
-        return MaskedSSIM(whole: result.mean, inside: region(inside, "mask"),
-                          background: region(inside.map { !$0 }, "background"), map: map)
+        return MaskedSSIM(whole: result.mean, inside: region(inside: true, "mask"),
+                          background: region(inside: false, "background"), map: map)
     }
 
     /// Pixels whose (2r+1)² neighbourhood lies wholly in `select` (outside the image counts as out).

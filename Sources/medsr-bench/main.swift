@@ -6,7 +6,7 @@
 //   medsr-bench readpar REPEAT FILE...              decode whole files, files spread over all cores
 //   medsr-bench ssim REPEAT RANGE X.npy Y.npy       SSIM (map + mean) of two float planes; prints seconds and SSIM
 //                                                   (MEDSR_THREADS=N: N threads instead of all cores)
-//   medsr-bench register REPEAT SCALE LOW.npy FIELD.npy [exhaustive]  seconds, x, y, score
+//   medsr-bench register REPEAT SCALE LOW.npy FIELD.npy [exhaustive]  seconds, x, y, score, found, evidence z
 //   medsr-bench sr-train ARCH STEPS BATCH PATCH SCALE THREADS   seconds per training step (forward, backward, Adam)
 //   medsr-bench sr-infer ARCH SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
 //   (ARCH: espcn, srresnet, swift-srgan; espcn-train/espcn-infer are sr-* with ARCH espcn)
@@ -96,7 +96,7 @@ if task == "register" {
     let repeatCount = Int(args[2]) ?? 1, scale = Double(args[3]) ?? 1
     let low = plane(args[4]), field = plane(args[5])
     var registration = Registration()
-    if args.count > 6 && args[6] == "exhaustive" { registration.coarsestSide = Int.max; registration.earlyStop = 2 }
+    if args.count > 6 && args[6] == "exhaustive" { registration.coarsestSide = Int.max }
     var best = Double.infinity
     var result: Registration.Result?
     for _ in 0 ..< repeatCount {
@@ -104,7 +104,7 @@ if task == "register" {
         result = registration.locate(field: field, in: low, scale: scale)
         best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    print(best, result!.x, result!.y, result!.score)
+    print(best, result!.x, result!.y, result!.score, result!.found, result!.evidence.map { String(format: "%.1f", $0.combinedZ) } ?? "-")
     exit(0)
 }
 if task == "ssim" {

@@ -21,8 +21,9 @@ struct Pairs: ParsableCommand {
         file name; fields of one slide come from one patient, so build one pairs dataset per slide \
         group if splits must be patient-disjoint.
 
-        Fields that are unreadable, of another channel count or sample type, not found (best \
-        correlation below 0.6, or flat) or too small for one tile are listed and skipped; the exit \
+        Fields that are unreadable, of another channel count or sample type, not found (their \
+        detail does not stand out of LOW's own correlations, see `register`, or they are flat) \
+        or too small for one tile are listed and skipped; the exit \
         status is then 3 (1 when no field could be used). LOW and the fields must have the same \
         channels (1 or 3) and sample type (8- or 16-bit).
 

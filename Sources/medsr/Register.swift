@@ -45,11 +45,21 @@ struct Register: ParsableCommand {
         abstract: "Find where a high-magnification field lies in a low-magnification image.",
         discussion: """
         Zero-normalised cross-correlation on luminance, coarse to fine: the field is reduced by \
-        --scale, both images are reduced into pyramids, the coarsest level is searched in a spiral \
-        from the centre, finer levels refine, and the peak is fitted to sub-pixel. The position is \
-        the field's top-left corner in LOW's pixels. A field that does not lie in the image (best \
-        correlation below 0.6) or is flat is reported as not found (exit status 1), never placed at \
-        a guess. --scale 1 registers two images of the same scale (a translation).
+        --scale, both images are reduced into pyramids, the coarsest level is searched everywhere, \
+        its best separated peaks are refined level by level, and the best is fitted to sub-pixel. \
+        The position is the field's top-left corner in LOW's pixels.
+
+        "Found" is not a correlation threshold (unrelated images reach 0.8 on shading alone): at \
+        each of the four finest levels the correlation of the field's fine detail with the \
+        image's detail at the peak is compared with the same correlation at 32 other positions \
+        of the image, as a z-score. The field is found when two adjacent levels agree (each z ≥ \
+        2) and together reach z 8 ((z₁ + z₂)/√2); otherwise, or when the field is flat, it is \
+        reported as not found (exit status 1), never placed at a guess. --json gives the \
+        evidence: "z" and the "deciding_levels" it comes from, the per-level \
+        "levels" (detail_peak, detail_mean, detail_deviation, samples, z), the winner's \
+        correlation per level ("scores_by_level", coarsest first), the best other candidate's \
+        ("runner_up_score") and the coarsest surface's peak, second separated peak, mean and \
+        deviation ("coarse"). --scale 1 registers two images of the same scale (a translation).
 
         Examples:
           medsr register slide_4x.tif field_40x.png --scale 10 --json
@@ -71,7 +81,8 @@ struct Register: ParsableCommand {
         if json {
             print(Self.json(r))
         } else if r.found {
-            print(String(format: "found at x %.2f, y %.2f (LOW pixels, top-left corner), scale %.3f, correlation %.4f", r.x, r.y, r.scale, r.score))
+            print(String(format: "found at x %.2f, y %.2f (LOW pixels, top-left corner), scale %.3f, correlation %.4f, evidence z %.1f",
+                         r.x, r.y, r.scale, r.score, r.evidence?.combinedZ ?? 0))
         } else {
             print("not found: \(r.reason ?? "")")
         }
@@ -85,7 +96,20 @@ struct Register: ParsableCommand {
     static func json(_ r: Registration.Result) -> String {
         var text = "{\"found\": \(r.found), \"x\": \(r.x), \"y\": \(r.y), \"scale\": \(r.scale), \"score\": \(r.score)"
         if let reason = r.reason { text += ", \"reason\": \"\(reason.replacingOccurrences(of: "\"", with: "'"))\"" }
+        if let e = r.evidence { text += ", \"evidence\": " + json(e) }
         return text + "}"
+    }
+
+    /// The evidence as JSON (numbers only; NaN and infinities as null).
+    static func json(_ e: Registration.Evidence) -> String {
+        func n(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "null" } ?? "null" }
+        let levels = e.levels.map {
+            "{\"level\": \($0.level), \"detail_peak\": \(n($0.peak)), \"detail_mean\": \(n($0.mean)), \"detail_deviation\": \(n($0.deviation)), \"samples\": \($0.samples), \"z\": \(n($0.z))}"
+        }
+        let head = "{\"z\": \(n(e.combinedZ)), \"deciding_levels\": \(e.decidingLevels), \"levels\": [\(levels.joined(separator: ", "))], "
+        let scores = "\"scores_by_level\": [\(e.scoresByLevel.map { n($0) }.joined(separator: ", "))], \"runner_up_score\": \(n(e.runnerUpScore)), "
+        let coarse = "\"coarse\": {\"peak\": \(n(e.coarsePeak)), \"second\": \(n(e.coarseSecond)), \"mean\": \(n(e.coarseMean)), \"deviation\": \(n(e.coarseDeviation))}}"
+        return head + scores + coarse
     }
 
     /// The field's outline in LOW pixels.

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "msr_match.h"  // the template-matching kernels (MedRegistration)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
