@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release install test demo conformance check-deid check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register report-shot clean
+.PHONY: deps build release install test demo conformance check-deid check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register bench-eval bench-quality report-shot clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -88,6 +88,17 @@ bench-nn: release
 ## Registration against OpenCV matchTemplate, side by side (makes a venv with opencv-python-headless).
 bench-register: release
 	bash Tools/bench/run_register.sh
+
+## evaluate --pred/--ref/--mask against scikit-image in a Python loop, whole process, side by side.
+bench-eval: release
+	bash Tools/bench/run_eval.sh
+
+## ESPCN x4 against bicubic on a dataset built by each recipe from real public images (long).
+bench-quality: release
+	@dpkg-query -W -f='$${Status}' insighttoolkit5-examples 2>/dev/null | grep -q "install ok installed" || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq insighttoolkit5-examples >/dev/null; }
+	@[ -x .venv-quality/bin/python ] || { python3 -m venv .venv-quality && .venv-quality/bin/pip install -q numpy Pillow h5py tifffile nibabel pydicom scikit-image; }
+	PYTHON=$(CURDIR)/.venv-quality/bin/python bash Tools/bench/recipe_quality.sh .build/release/medsr
 
 ## Dataset build speed: medsr build vs a Pillow + numpy + zarr-python pipeline, side by side.
 bench-build: release

@@ -32,6 +32,10 @@ status=$?
 set -e
 echo "(exit status $status: 00000007_000.png is a truncated download on purpose and is reported, not converted)"
 
+say "JPEG and BMP (pixels as Pillow decodes them; the EXIF orientation applied)"
+"$medsr" inspect "$fx/jpeg/gray.jpg"
+"$medsr" convert "$fx/jpeg" "$out/jpeg-png" --format png || echo "(exit status $?: the miniature holds a CMYK and a truncated JPEG on purpose)"
+
 say "DICOM conformance files (every transfer syntax MedSR decodes), to PNG"
 set +e
 "$medsr" convert "$fx/dicom/conformance" "$out/conformance" --format png
@@ -48,6 +52,10 @@ status=$?
 set -e
 echo "(exit status $status: the miniature holds a truncated download and an unlisted image on purpose)"
 "$medsr" build dicom-folder --input "$fx/dicom/series" --out "$out/datasets/dicom" --tile 32
+
+say "a Sunnybrook-style cine MRI miniature: contours to endocardium/epicardium/myocardium masks, 2.5D phase context"
+"$medsr" build sunnybrook --input "$fx/sunnybrook" --out "$out/datasets/sunnybrook" --tile 32 --context phases:1
+"$medsr" inspect "$out/datasets/sunnybrook"
 "$medsr" inspect "$out/datasets/figshare"
 "$medsr" export "$out/datasets/figshare" --split val --format png --out "$out/datasets/figshare-val-png"
 
