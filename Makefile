@@ -1,6 +1,6 @@
 # MedSR: `make demo` and `make test` install what is missing, build, and run.
 SHELL := /bin/bash
-DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas-dev libopenjp2-7-dev libzstd-dev pkg-config
+DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas-dev libopenjp2-7-dev libzstd-dev libnifti2-dev pkg-config
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 

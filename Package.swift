@@ -44,6 +44,10 @@ let package = Package(
         .target(name: "CPNG", cSettings: [.unsafeFlags(["-I/usr/include/libpng16"])],
                 linkerSettings: [.linkedLibrary("png16")]),
         .target(name: "CTIFF", linkerSettings: [.linkedLibrary("tiff")]),
+        // nifticlib (Debian libnifti2-dev: NIfTI-1 and NIfTI-2) ships no .pc file; shim/ forwards
+        // its bare <znzlib.h> include to Debian's /usr/include/nifti.
+        .target(name: "CNIfTI", cSettings: [.headerSearchPath("shim")],
+                linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]),
         .target(name: "CMalloc"),
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
@@ -53,7 +57,7 @@ let package = Package(
         // Swift libraries, one room each (ARCHITECTURE.md).
         .target(name: "MedImage", dependencies: ["CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedIO",
-                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CKernels"],
+                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CNIfTI", "CKernels"],
                 swiftSettings: swiftSettings),
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr"], swiftSettings: swiftSettings),

@@ -20,6 +20,7 @@ public enum ImageFiles {
         case .matlab: return try MATReader.read(path: path, options: options)
         case .tiff: return try TIFFCodec.read(path: path, options: options)
         case .png: return try PNGCodec.read(path: path, options: options)
+        case .nifti: return try NIfTIReader.read(path: path, options: options)
         }
     }
 
@@ -30,6 +31,7 @@ public enum ImageFiles {
         case .matlab: return try MATReader.describe(path: path, showPHI: showPHI)
         case .tiff: return try TIFFCodec.describe(path: path)
         case .png: return try PNGCodec.describe(path: path)
+        case .nifti: return try NIfTIReader.describe(path: path)
         }
     }
 

@@ -22,11 +22,18 @@ struct Convert: ParsableCommand {
         An .npy holds [rows, columns], [rows, columns, samples], or with --frame all and more
         than one frame a leading frame axis. PNG and TIFF write one file per frame (_f0001…).
 
+        NIfTI volumes (.nii, .nii.gz, .hdr/.img) are written as slices across --axis (default 2,
+        k: the acquisition's slice axis); --frame picks one slice, --volume one 3-D volume of a
+        4-D file. A slice across axis a spans the two other voxel axes u < v: columns run along
+        u and rows along v, row 0 at v = 0 (the file's voxel order; nibabel's
+        data.take(s, axis=a).T). Modality values apply scl_slope/scl_inter.
+
         Examples:
           medsr convert scan.dcm scan.png
           medsr convert CT_FOLDER/ out/ --format npy --values modality
           medsr convert 1.mat mask.png --mask tumorMask
           medsr convert slide.tif region.png --level 1 --region 0,0,512,512
+          medsr convert brain.nii.gz slices/ --format png --axis 2
         """
     )
 
@@ -34,6 +41,8 @@ struct Convert: ParsableCommand {
     @Argument(help: "Output file, or folder when the input is a folder.") var output: String
     @Option(help: "Frame of a multi-frame image: a number (0-based) or 'all'.") var frame = "all"
     @Option(help: "Pyramid level of a slide (0 = full resolution).") var level = 0
+    @Option(help: "NIfTI: voxel axis to slice across: 0 (i), 1 (j) or 2 (k, default).") var axis: Int?
+    @Option(help: "NIfTI: 3-D volume of a 4-D file (0-based).") var volume = 0
     @Option(help: "Region x,y,width,height in the level's pixels.") var region: String?
     @Option(help: "stored | modality | display") var values: String?
     @Option(help: "auto | none | CENTER/WIDTH (display values only).") var window = "auto"
@@ -54,6 +63,8 @@ struct Convert: ParsableCommand {
         if bits != 8 && bits != 16 { throw ValidationError("--bits is 8 or 16") }
         if let format, OutputFormat(rawValue: format == "tif" ? "tiff" : format) == nil { throw ValidationError("--format is png, tiff or npy") }
         if TIFFCodec.Compression(rawValue: compression) == nil { throw ValidationError("--compression is none, lzw, deflate or jpeg") }
+        if let axis, !(0 ... 2).contains(axis) { throw ValidationError("--axis is 0, 1 or 2") }
+        if volume < 0 { throw ValidationError("--volume must be 0 or more") }
         if jobs < 1 || maxMB < 1 { throw ValidationError("--jobs and --max-mb must be positive") }
     }
 
@@ -61,6 +72,8 @@ struct Convert: ParsableCommand {
         var o = ConversionOptions()
         o.read.frames = Int(frame).map { .index($0) } ?? .all
         o.read.level = level
+        o.read.axis = axis
+        o.read.volume = volume
         o.read.region = region.flatMap(Region.init(argument:))
         o.read.forceGray = forceGray
         o.read.variable = variable
