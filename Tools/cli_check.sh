@@ -44,6 +44,16 @@ check "slide region converts" '[ -f "$work/region.png" ]'
 "$medsr" convert "$fx/png/nih/images/00000002_000.png" "$work/gray.png" --gray > /dev/null
 check "RGBA radiograph forced to one channel" '[ -f "$work/gray.png" ]'
 
+# NIfTI volumes: inspect reads only the header; convert writes one PNG per slice across --axis.
+"$medsr" inspect "$fx/nifti/example_nifti2.nii.gz" > "$work/nii.txt" 2>&1
+check "inspect a NIfTI-2 .nii.gz: dimensions, affine, orientation, volumes" 'grep -q "dimensions: 32 × 20 × 12 × 2" "$work/nii.txt" && grep -q "orientation: LAS" "$work/nii.txt" && grep -q "volumes: 2" "$work/nii.txt"'
+"$medsr" convert "$fx/nifti/functional.nii" "$work/nii/" --format png --axis 1 --volume 19 > "$work/nii.out"; status=$?
+check "a 4-D NIfTI volume → 21 PNG slices across j (got $status)" '[ $status -eq 0 ] && [ "$(ls "$work/nii" | wc -l)" -eq 21 ] && [ -f "$work/nii/functional_f0020.png" ]'
+"$medsr" convert "$fx/nifti/functional.nii" "$work/nii20.png" --volume 20 > /dev/null 2> "$work/nii.err"; status=$?
+check "a volume past the last → exit 1, one line (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/nii.err")" -eq 1 ] && grep -q "volume 20 does not exist" "$work/nii.err"'
+"$medsr" convert "$fx/nifti/functional.nii" "$work/nii3.png" --axis 3 > /dev/null 2>&1; status=$?
+check "--axis 3 is a usage error (got $status)" '[ $status -eq 2 ]'
+
 # Patient identifiers: the fixtures carry PHI-CANARY ids and Canary^Phileas; none may leave.
 "$medsr" inspect "$fx/dicom/series" > "$work/inspect.txt" 2>&1
 "$medsr" inspect "$fx/dicom/series/a.dcm" --json >> "$work/inspect.txt" 2>&1

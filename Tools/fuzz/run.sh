@@ -20,15 +20,15 @@ for t in MedIO MedDataset MedNN; do
     grep -E "error" .build-fuzz-build.log | head; exit 1
   fi
 done
-objects=$(find .build-fuzz/debug/{CDCMTK,CMatio,CPNG,CTIFF,CKernels,MedImage,MedIO,Zarr,MedDataset,MedNN}.build -name "*.o")
+objects=$(find .build-fuzz/debug/{CDCMTK,CMatio,CPNG,CTIFF,CNIfTI,CKernels,MedImage,MedIO,Zarr,MedDataset,MedNN}.build -name "*.o")
 maps=()
-for m in CDCMTK CMatio CPNG CTIFF CKernels; do maps+=(-Xcc -fmodule-map-file=.build-fuzz/debug/$m.build/module.modulemap); done
+for m in CDCMTK CMatio CPNG CTIFF CNIfTI CKernels; do maps+=(-Xcc -fmodule-map-file=.build-fuzz/debug/$m.build/module.modulemap); done
 if ! swiftc -sanitize=fuzzer,address -parse-as-library -I .build-fuzz/debug/Modules "${maps[@]}" \
   -Xcc -fmodule-map-file=Sources/CZstd/module.modulemap -Xcc -fmodule-map-file=Sources/CBLAS/module.modulemap \
   -Xcc -I/usr/include/hdf5/serial -Xcc -I/usr/include/libpng16 -Xcc -I/usr/include/openjpeg-2.5 \
   Tools/fuzz/Fuzz.swift $objects -o .build-fuzz/fuzz-readers \
   -L/usr/lib/x86_64-linux-gnu/hdf5/serial -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmdata -loflog -lofstd \
-  -lopenjp2 -lz -lmatio -lhdf5 -lpng16 -ltiff -lzstd -lopenblas -lstdc++ > .build-fuzz-link.log 2>&1; then
+  -lopenjp2 -lz -lmatio -lhdf5 -lpng16 -ltiff -lnifti2 -lznz -lzstd -lopenblas -lstdc++ > .build-fuzz-link.log 2>&1; then
   grep -E "error" .build-fuzz-link.log | head; exit 1
 fi
 mkdir -p .build-fuzz/findings
@@ -53,6 +53,7 @@ run() {  # target, runs in ci mode, seed folders...
 run dicom 3000 Fixtures/dicom
 run png 60000 Fixtures/png/types Fixtures/png/reference
 run tiff 4000 Fixtures/tiff
+run nifti 3000 Fixtures/nifti  # .nii and .nii.gz seeds; the corpus files lose their names (found by content)
 run mat 1000 Fixtures/mat  # v7.3 inputs are read by reader processes (see Sources/CMatio/msr_reader_pool.c)
 run recipe 1000000 Manifests
 run safetensors 100000 Fixtures/nn

@@ -22,6 +22,12 @@ run "TIFF claiming 2^31 x 2^31 in tiles" "$medsr" convert "$work/in/tiles.tif" "
 run "DICOM 65535 x 65535 x 10000 frames" "$medsr" convert "$work/in/huge.dcm" "$work/o3.png"
 run "DICOM deflate bomb (1 GiB of zeros)" "$medsr" convert "$work/in/bomb.dcm" "$work/o4.png"
 run "safetensors claiming a 2^31 x 2^31 tensor" "$medsr" upscale --model "$work/in/shapes.safetensors" "$work/in/huge.png" "$work/o5.png"
+run "NIfTI claiming 2^31 float32 voxels" "$medsr" convert "$work/in/huge.nii" "$work/o6.png"
+run "NIfTI .gz claiming 2^31 uint8 voxels" "$medsr" convert "$work/in/huge_u8.nii.gz" "$work/o7.png"
+run "NIfTI truncated after 1 KiB of voxels" "$medsr" convert "$work/in/truncated.nii" "$work/o8.png"
+( ulimit -v 1048576; timeout 10 "$medsr" inspect "$work/in/huge.nii" > "$work/inspect.txt" 2>&1 ) \
+  && grep -q "2048 × 1024 × 1024" "$work/inspect.txt" && { pass=$((pass + 1)); echo "ok   inspect describes the 2^31-voxel NIfTI header"; } \
+  || { fail=$((fail + 1)); echo "FAIL inspect of the 2^31-voxel NIfTI header"; head -3 "$work/inspect.txt"; }
 ls "$work"/o*.png > /dev/null 2>&1 && { fail=$((fail + 1)); echo "FAIL: an output was written"; }
 echo "hostile: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

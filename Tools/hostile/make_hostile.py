@@ -8,8 +8,13 @@ usage: make_hostile.py OUT
 - huge.dcm: explicit VR little endian, Rows = Columns = 65535, 10000 frames, 4 bytes of pixel data;
 - bomb.dcm: deflated explicit VR little endian whose 1 MB of zeros inflates to 1 GiB;
 - shapes.safetensors: a header claiming a [2^31, 2^31] F32 tensor;
+- huge.nii: a NIfTI-1 header claiming 2048 x 1024 x 1024 (2^31) float32 voxels (8 GiB), no voxels;
+- huge_u8.nii.gz: the same as uint8 (2 GiB, under the default budget), gzipped: nothing says how
+  much it inflates to before reading;
+- truncated.nii: a 64^3 int16 header followed by 1 KiB of its 512 KiB of voxels;
 - a Zarr dataset whose one chunk is a zstd frame declaring 1 GiB (a decompression bomb).
 """
+import gzip
 import json
 import os
 import struct
@@ -74,4 +79,20 @@ open(os.path.join(out, "bomb.dcm"), "wb").write(dicom("1.2.840.10008.1.2.1.99", 
 header = json.dumps({"conv1.weight": {"dtype": "F32", "shape": [2**31, 2**31], "data_offsets": [0, 16]},
                      "__metadata__": {"architecture": "espcn", "scale": "4"}}).encode()
 open(os.path.join(out, "shapes.safetensors"), "wb").write(struct.pack("<Q", len(header)) + header + b"\0" * 16)
+
+
+def nifti1(dims, datatype, bitpix):
+    h = bytearray(352)
+    struct.pack_into("<i", h, 0, 348)
+    struct.pack_into("<8h", h, 40, len(dims), *dims, *([1] * (7 - len(dims))))
+    struct.pack_into("<hh", h, 70, datatype, bitpix)
+    struct.pack_into("<8f", h, 76, 1, 1, 1, 1, 1, 1, 1, 1)
+    struct.pack_into("<f", h, 108, 352)
+    h[344:348] = b"n+1\0"
+    return bytes(h)
+
+
+open(os.path.join(out, "huge.nii"), "wb").write(nifti1([2048, 1024, 1024], 16, 32))
+open(os.path.join(out, "huge_u8.nii.gz"), "wb").write(gzip.compress(nifti1([2048, 1024, 1024], 2, 8) + b"\0" * 4096))
+open(os.path.join(out, "truncated.nii"), "wb").write(nifti1([64, 64, 64], 4, 16) + b"\1" * 1024)
 print("hostile inputs in", out)
