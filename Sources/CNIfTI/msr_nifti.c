@@ -187,3 +187,53 @@ void msr_nifti_orientation(const double affine[16], int codes[3]) {
         for (int c = 0; c < 4; c++) m.m[r][c] = affine[r * 4 + c];
     nifti_dmat44_to_orientation(m, &codes[0], &codes[1], &codes[2]);
 }
+
+int msr_nifti_write(const char *path, const msr_nifti_spec *spec, const void *voxels, char *err, size_t errlen) {
+    quiet();
+    int64_t dims[8] = {spec->dim[3] > 1 ? 4 : 3, spec->dim[0], spec->dim[1], spec->dim[2], spec->dim[3], 1, 1, 1};
+    nifti_image *nim = nifti_make_new_nim(dims, spec->datatype, 0);
+    if (nim == NULL) {
+        copy_message("nifticlib cannot make the image (datatype or dimensions)", err, errlen);
+        return 1;
+    }
+    for (int i = 0; i < 4; i++) nim->pixdim[i + 1] = spec->pixdim[i];
+    nim->dx = spec->pixdim[0];
+    nim->dy = spec->pixdim[1];
+    nim->dz = spec->pixdim[2];
+    nim->dt = spec->pixdim[3];
+    nim->scl_slope = spec->scl_slope;
+    nim->scl_inter = spec->scl_inter;
+    nim->xyz_units = NIFTI_UNITS_MM;
+    nim->time_units = NIFTI_UNITS_SEC;
+    nifti_dmat44 m;
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++) m.m[r][c] = spec->affine[r * 4 + c];
+    nim->sform_code = spec->xform_code;
+    nim->qform_code = spec->xform_code;
+    nim->sto_xyz = m;
+    nim->sto_ijk = nifti_dmat44_inverse(m);
+    nifti_dmat44_to_quatern(m, &nim->quatern_b, &nim->quatern_c, &nim->quatern_d, &nim->qoffset_x, &nim->qoffset_y,
+                            &nim->qoffset_z, NULL, NULL, NULL, &nim->qfac);
+    nim->qto_xyz = nifti_quatern_to_dmat44(nim->quatern_b, nim->quatern_c, nim->quatern_d, nim->qoffset_x,
+                                           nim->qoffset_y, nim->qoffset_z, nim->dx, nim->dy, nim->dz, nim->qfac);
+    nim->qto_ijk = nifti_dmat44_inverse(nim->qto_xyz);
+    if (spec->descrip) snprintf(nim->descrip, sizeof nim->descrip, "%s", spec->descrip);
+    nim->nifti_type = NIFTI_FTYPE_NIFTI1_1;
+    free(nim->fname);
+    free(nim->iname);
+    nim->fname = nifti_strdup(path);
+    nim->iname = nifti_strdup(path);
+    nim->data = (void *)voxels;
+    znzFile fp = nifti_image_write_hdr_img(nim, 3, "wb");  /* 1 write the voxels + 2 leave the file open */
+    int status = 0;
+    if (znz_isnull(fp)) {
+        copy_message("cannot write the NIfTI file", err, errlen);
+        status = 2;
+    } else if (Xznzclose(&fp) != 0) {
+        copy_message("cannot finish the NIfTI file (disk full?)", err, errlen);
+        status = 2;
+    }
+    nim->data = NULL;
+    nifti_image_free(nim);
+    return status;
+}

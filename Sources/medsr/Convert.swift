@@ -28,12 +28,19 @@ struct Convert: ParsableCommand {
         u and rows along v, row 0 at v = 0 (the file's voxel order; nibabel's
         data.take(s, axis=a).T). Modality values apply scl_slope/scl_inter.
 
+        A folder holding one DICOM series converted to OUT.nii or OUT.nii.gz becomes one NIfTI-1
+        volume (stored values, rescale as scl_slope/scl_inter, the affine from the slices'
+        positions, orientation and spacing, as dcm2niix writes it) and OUT.json, a BIDS-style
+        sidecar of acquisition parameters without identifiers. A series with gaps, uneven
+        spacing or tilted positions is refused, never resampled.
+
         Examples:
           medsr convert scan.dcm scan.png
           medsr convert CT_FOLDER/ out/ --format npy --values modality
           medsr convert 1.mat mask.png --mask tumorMask
           medsr convert slide.tif region.png --level 1 --region 0,0,512,512
           medsr convert brain.nii.gz slices/ --format png --axis 2
+          medsr convert CT_SERIES/ ct.nii.gz
         """
     )
 
@@ -106,6 +113,14 @@ struct Convert: ParsableCommand {
             var single = options(outputExtension: target.pathExtension.lowercased())
             single.read.decoderThreads = jobs
             let written = try withCleanError { try Converter.convert(inputURL, to: target, options: single) }
+            for url in written { print(url.path) }
+            return
+        }
+        if output.hasSuffix(".nii") || output.hasSuffix(".nii.gz") {
+            // One DICOM series → one NIfTI volume and its JSON sidecar, as dcm2niix writes them.
+            let written = try withCleanError {
+                try SeriesVolume.load(folder: inputURL, maxBytes: maxMB << 20).writeNIfTI(to: outputURL)
+            }
             for url in written { print(url.path) }
             return
         }

@@ -190,3 +190,47 @@ extension Samples {
         }
     }
 }
+
+@Suite("DICOM series to NIfTI")
+struct SeriesToNIfTITests {
+    /// The fixture series' slices at z = 0, 3, 6 mm (c, a, e): a contiguous run; b (12) follows a gap.
+    static func run(_ names: [String]) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-series-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for name in names {
+            try FileManager.default.copyItem(at: FixturePath.url("dicom/series/\(name).dcm"), to: dir.appendingPathComponent("\(name).dcm"))
+        }
+        return dir
+    }
+
+    @Test func aSeriesRoundTripsWithTheAffineFromItsGeometry() throws {
+        let input = try Self.run(["c", "a", "e"])
+        defer { try? FileManager.default.removeItem(at: input) }
+        let out = input.appendingPathComponent("out/run.nii.gz")
+        let written = try SeriesVolume.load(folder: input).writeNIfTI(to: out)
+        #expect(written.map(\.lastPathComponent) == ["run.nii.gz", "run.json"])
+        // Voxels: slice k is the k-th DICOM along the normal, stored values, rows as in DICOM.
+        let volume = try ImageFiles.read(out)
+        let slices = try ["c", "a", "e"].map { try ImageFiles.read(FixturePath.url("dicom/series/\($0).dcm")).pixels }
+        #expect(volume.pixels == PixelArray.stacking(slices))
+        // Affine: PixelSpacing 0.9, IOP identity, IPP (0, 0, 0) then +3 mm in z; LPS → RAS negates x and y.
+        let v = try #require(try ImageFiles.describe(out).volume)
+        let expected: [[Double]] = [[-0.9, 0, 0, 0], [0, -0.9, 0, 0], [0, 0, 3, 0], [0, 0, 0, 1]]
+        for r in 0 ..< 4 { for c in 0 ..< 4 { #expect(abs(v.affine![r][c] - expected[r][c]) < 1e-5) } }
+        #expect(v.orientation == "LPS" && v.qformCode == 1 && v.sformCode == 1)
+        // The sidecar holds acquisition parameters and nothing that names the patient.
+        let json = try String(decoding: Data(contentsOf: written[1]), as: UTF8.self)
+        #expect(json.contains("\"Modality\" : \"MR\""))
+        #expect(!json.localizedCaseInsensitiveContains("canary") && !json.contains("PatientName") && !json.contains("UID"))
+    }
+
+    @Test func gapsAndUnevenSpacingAreRefusedNotResampled() throws {
+        let all = try Self.run(["a", "b", "c", "d", "e"])
+        let uneven = try Self.run(["e", "b", "d"])  // 6, 12, 15 mm
+        defer { try? FileManager.default.removeItem(at: all); try? FileManager.default.removeItem(at: uneven) }
+        let gap = try #require(throws: InputError.self) { try SeriesVolume.load(folder: all) }
+        #expect(gap.message.contains("gap"))
+        let odd = try #require(throws: InputError.self) { try SeriesVolume.load(folder: uneven) }
+        #expect(odd.message.contains("regular grid"))
+    }
+}

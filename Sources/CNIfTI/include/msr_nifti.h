@@ -36,6 +36,20 @@ int msr_nifti_read_volumes(msr_nifti *nifti, int64_t first_volume, int64_t volum
                            char *err, size_t errlen);
 void msr_nifti_close(msr_nifti *nifti);
 
+typedef struct {
+    int64_t dim[4];           ///< i, j, k sizes and the number of volumes (1 for 3-D)
+    double pixdim[4];         ///< voxel sizes in mm and the time step in seconds
+    int datatype;             ///< NIfTI DT_* code of `voxels`
+    double scl_slope, scl_inter;
+    double affine[16];        ///< row-major voxel -> RAS+ mm; written as the sform and the qform
+    int xform_code;           ///< NIFTI_XFORM_* code for both (1 scanner anatomical)
+    const char *descrip;      ///< up to 79 characters, may be NULL
+} msr_nifti_spec;
+
+/// Writes a single-file NIfTI-1 (`path` ending .nii or .nii.gz: gzip by name) holding `voxels`
+/// (x fastest, host byte order). The qform is the affine's rotation as a quaternion.
+int msr_nifti_write(const char *path, const msr_nifti_spec *spec, const void *voxels, char *err, size_t errlen);
+
 /// Up to `count` bytes from the start of `path`, decompressed when it is gzip (nifticlib's znzlib);
 /// `got` receives how many were read. For sniffing a .nii.gz by its header.
 int msr_nifti_read_head(const char *path, uint8_t *buf, size_t count, size_t *got);
