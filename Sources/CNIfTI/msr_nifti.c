@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 struct msr_nifti {
     nifti_image *image;
@@ -188,13 +189,13 @@ void msr_nifti_orientation(const double affine[16], int codes[3]) {
     nifti_dmat44_to_orientation(m, &codes[0], &codes[1], &codes[2]);
 }
 
-int msr_nifti_write(const char *path, const msr_nifti_spec *spec, const void *voxels, char *err, size_t errlen) {
-    quiet();
+/// A nifti_image for `spec` (voxels not attached), or NULL.
+static nifti_image *make_image(const msr_nifti_spec *spec, char *err, size_t errlen) {
     int64_t dims[8] = {spec->dim[3] > 1 ? 4 : 3, spec->dim[0], spec->dim[1], spec->dim[2], spec->dim[3], 1, 1, 1};
     nifti_image *nim = nifti_make_new_nim(dims, spec->datatype, 0);
     if (nim == NULL) {
         copy_message("nifticlib cannot make the image (datatype or dimensions)", err, errlen);
-        return 1;
+        return NULL;
     }
     for (int i = 0; i < 4; i++) nim->pixdim[i + 1] = spec->pixdim[i];
     nim->dx = spec->pixdim[0];
@@ -219,21 +220,42 @@ int msr_nifti_write(const char *path, const msr_nifti_spec *spec, const void *vo
     nim->qto_ijk = nifti_dmat44_inverse(nim->qto_xyz);
     if (spec->descrip) snprintf(nim->descrip, sizeof nim->descrip, "%s", spec->descrip);
     nim->nifti_type = NIFTI_FTYPE_NIFTI1_1;
-    free(nim->fname);
-    free(nim->iname);
-    nim->fname = nifti_strdup(path);
-    nim->iname = nifti_strdup(path);
-    nim->data = (void *)voxels;
-    znzFile fp = nifti_image_write_hdr_img(nim, 3, "wb");  /* 1 write the voxels + 2 leave the file open */
-    int status = 0;
-    if (znz_isnull(fp)) {
-        copy_message("cannot write the NIfTI file", err, errlen);
-        status = 2;
-    } else if (Xznzclose(&fp) != 0) {
-        copy_message("cannot finish the NIfTI file (disk full?)", err, errlen);
-        status = 2;
-    }
-    nim->data = NULL;
+    return nim;
+}
+
+int msr_nifti_header(const msr_nifti_spec *spec, uint8_t out[352], char *err, size_t errlen) {
+    quiet();
+    nifti_image *nim = make_image(spec, err, errlen);
+    if (nim == NULL) return 1;
+    nifti_1_header hdr;
+    int status = nifti_convert_nim2n1hdr(nim, &hdr);
     nifti_image_free(nim);
-    return status;
+    if (status != 0) {
+        copy_message("nifticlib cannot make the header", err, errlen);
+        return 1;
+    }
+    hdr.vox_offset = 352;
+    memcpy(hdr.magic, "n+1", 4);
+    memset(out, 0, 352);  /* bytes 348-351: an empty extension flag */
+    memcpy(out, &hdr, sizeof hdr);
+    return 0;
+}
+
+size_t msr_gzip_bound(size_t count) {
+    return (size_t)compressBound((uLong)count) + 32;  /* zlib's bound plus gzip's header and trailer */
+}
+
+int msr_gzip_member(const uint8_t *src, size_t count, int level, uint8_t *dst, size_t capacity, size_t *written) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    *written = 0;
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return 2;
+    z.next_in = (Bytef *)src;
+    z.avail_in = (uInt)count;
+    z.next_out = dst;
+    z.avail_out = (uInt)capacity;
+    int r = deflate(&z, Z_FINISH);
+    *written = capacity - z.avail_out;
+    deflateEnd(&z);
+    return r == Z_STREAM_END ? 0 : 2;
 }

@@ -109,8 +109,9 @@ public struct SeriesVolume: Sendable {
     }
 
     /// Writes the volume as a single-file NIfTI-1 (`.nii` or `.nii.gz`) and its JSON sidecar
-    /// beside it, each atomically. Returns the files written.
-    public func writeNIfTI(to url: URL) throws -> [URL] {
+    /// beside it, each atomically. Returns the files written. A `.nii.gz` is compressed on up
+    /// to `threads` threads, in 4 MiB gzip members (zlib level 6, as dcm2niix and pigz use).
+    public func writeNIfTI(to url: URL, threads: Int = 1) throws -> [URL] {
         let name = url.lastPathComponent
         let stem = name.hasSuffix(".nii.gz") ? String(name.dropLast(7)) : (name.hasSuffix(".nii") ? String(name.dropLast(4)) : name)
         let gz = !name.hasSuffix(".nii")
@@ -135,17 +136,28 @@ public struct SeriesVolume: Sendable {
             for (i, v) in affine.enumerated() { raw.storeBytes(of: v, toByteOffset: i * 8, as: Double.self) }
         }
         spec.xform_code = 1  // NIFTI_XFORM_SCANNER_ANAT, as dcm2niix
-        // nifticlib picks gzip by the name: the temporary file keeps the extension.
-        let temporary = folder.appendingPathComponent(".\(stem).\(UUID().uuidString).part" + (gz ? ".nii.gz" : ".nii"))
         var err = [CChar](repeating: 0, count: 256)
-        let bytes = pixels.samples.littleEndianBytes()  // x86-64 and arm64 are little-endian hosts
+        var header = [UInt8](repeating: 0, count: 352)
         let status = "MedSR".withCString { descrip in
             spec.descrip = descrip
-            return bytes.withUnsafeBytes { msr_nifti_write(temporary.path, &spec, $0.baseAddress, &err, err.count) }
+            return msr_nifti_header(&spec, &header, &err, err.count)
         }
-        guard status == 0, rename(temporary.path, target.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw NIfTIError(.writeFailed, path: target.path, "cannot write the NIfTI file", underlying: cString(err))
+        guard status == 0 else {
+            throw NIfTIError(.writeFailed, path: target.path, "cannot make the NIfTI header", underlying: cString(err))
+        }
+        var payload = header
+        payload += pixels.samples.littleEndianBytes()  // NIfTI-1 in the host's order: x86-64 and arm64 are little-endian
+        try AtomicFile.write(to: target) { temporary in
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+                  let handle = FileHandle(forWritingAtPath: temporary.path) else {
+                throw NIfTIError(.writeFailed, path: target.path, "cannot create the file")
+            }
+            defer { try? handle.close() }
+            if gz {
+                try Self.writeGzip(payload, to: handle, threads: threads, path: target.path)
+            } else {
+                try handle.write(contentsOf: payload)
+            }
         }
         let json = folder.appendingPathComponent(stem + ".json")
         let encoder = JSONEncoder()
@@ -200,5 +212,32 @@ public struct NIfTISidecar: Sendable, Codable, Equatable {
         XRayExposure = file.number("0018,1152")
         ConvolutionKernel = file.string("0018,1210")
         ImageOrientationPatientDICOM = orientation
+    }
+}
+
+extension SeriesVolume {
+    /// `bytes` as concatenated gzip members of 4 MiB each, compressed in parallel, written in order.
+    static func writeGzip(_ bytes: [UInt8], to handle: FileHandle, threads: Int, path: String) throws {
+        let chunk = 4 << 20
+        let count = max((bytes.count + chunk - 1) / chunk, 1)
+        let bound = msr_gzip_bound(chunk)
+        var out = [UInt8](repeating: 0, count: count * bound)
+        var lengths = [Int](repeating: -1, count: count)
+        bytes.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                lengths.withUnsafeMutableBufferPointer { lens in
+                    parallelFor(count, workers: max(threads, 1)) { i, _ in
+                        let start = i * chunk, n = min(chunk, src.count - start)
+                        var written = 0
+                        let status = msr_gzip_member(src.baseAddress! + start, n, 6, dst.baseAddress! + i * bound, bound, &written)
+                        lens[i] = status == 0 ? written : -1
+                    }
+                }
+            }
+        }
+        guard !lengths.contains(-1) else { throw NIfTIError(.writeFailed, path: path, "gzip compression failed") }
+        for (i, n) in lengths.enumerated() {
+            try out.withUnsafeBytes { try handle.write(contentsOf: UnsafeRawBufferPointer(rebasing: $0[i * bound ..< i * bound + n])) }
+        }
     }
 }

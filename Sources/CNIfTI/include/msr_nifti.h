@@ -46,9 +46,15 @@ typedef struct {
     const char *descrip;      ///< up to 79 characters, may be NULL
 } msr_nifti_spec;
 
-/// Writes a single-file NIfTI-1 (`path` ending .nii or .nii.gz: gzip by name) holding `voxels`
-/// (x fastest, host byte order). The qform is the affine's rotation as a quaternion.
-int msr_nifti_write(const char *path, const msr_nifti_spec *spec, const void *voxels, char *err, size_t errlen);
+/// The 352 bytes a single-file NIfTI-1 starts with for `spec` (header, vox_offset 352, magic
+/// n+1, no extensions): the voxels follow in host byte order.
+int msr_nifti_header(const msr_nifti_spec *spec, uint8_t out[352], char *err, size_t errlen);
+
+/// One complete gzip member (RFC 1952) of `count` bytes at zlib `level` into `dst`; members
+/// compressed apart and concatenated are one valid gzip file (zlib's gzread and Python's gzip
+/// read them through). `capacity` must be at least msr_gzip_bound(count).
+int msr_gzip_member(const uint8_t *src, size_t count, int level, uint8_t *dst, size_t capacity, size_t *written);
+size_t msr_gzip_bound(size_t count);
 
 /// Up to `count` bytes from the start of `path`, decompressed when it is gzip (nifticlib's znzlib);
 /// `got` receives how many were read. For sniffing a .nii.gz by its header.
