@@ -245,7 +245,7 @@ size_t msr_gzip_bound(size_t count) {
     return (size_t)compressBound((uLong)count) + 32;  /* zlib's bound plus gzip's header and trailer */
 }
 
-int msr_gzip_member(const uint8_t *src, size_t count, int level, uint8_t *dst, size_t capacity, size_t *written) {
+int msr_gzip_member(const void *src, size_t count, int level, uint8_t *dst, size_t capacity, size_t *written) {
     z_stream z;
     memset(&z, 0, sizeof z);
     *written = 0;

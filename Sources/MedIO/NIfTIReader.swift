@@ -168,6 +168,12 @@ public enum NIfTIReader {
         metadata.isSigned = [.int16, .int32].contains(type.sampleType)
         metadata.photometric = type.samplesPerVoxel == 3 ? "RGB" : "MONOCHROME2"
         metadata.rescale = rescale(info, datatype: type)
+        if let r = options.region {
+            guard r.x + r.width <= columns, r.y + r.height <= rows else {
+                throw NIfTIError(.invalidRequest, path: path, "region lies outside the \(columns)×\(rows) slices")
+            }
+            pixels = pixels.cropped(x: r.x, y: r.y, width: r.width, height: r.height)
+        }
         if options.forceGray && pixels.samplesPerPixel == 3 {
             pixels = ColorConversion.luma(pixels)
             metadata.photometric = "MONOCHROME2"
@@ -178,7 +184,8 @@ public enum NIfTIReader {
         let geometry = Geometry(pixelSpacingMM: [spacing[v], spacing[u]], sliceThicknessMM: spacing[axis])
         return MedicalImage(pixels: pixels, geometry: geometry, metadata: metadata,
                             provenance: Provenance(sourcePath: path, frame: options.volume > 0 ? options.volume : nil,
-                                                   slice: slices.count == 1 ? slices.lowerBound : nil))
+                                                   slice: slices.count == 1 ? slices.lowerBound : nil,
+                                                   region: options.region.map { [$0.x, $0.y, $0.width, $0.height] }))
     }
 
     /// The slices `slices` across `axis` of one volume, as MedSR samples.

@@ -145,18 +145,22 @@ public struct SeriesVolume: Sendable {
         guard status == 0 else {
             throw NIfTIError(.writeFailed, path: target.path, "cannot make the NIfTI header", underlying: cString(err))
         }
-        var payload = header
-        payload += pixels.samples.littleEndianBytes()  // NIfTI-1 in the host's order: x86-64 and arm64 are little-endian
-        try AtomicFile.write(to: target) { temporary in
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
-                  let handle = FileHandle(forWritingAtPath: temporary.path) else {
-                throw NIfTIError(.writeFailed, path: target.path, "cannot create the file")
-            }
-            defer { try? handle.close() }
-            if gz {
-                try Self.writeGzip(payload, to: handle, threads: threads, path: target.path)
-            } else {
-                try handle.write(contentsOf: payload)
+        // NIfTI-1 in the host's order (x86-64 and arm64 are little-endian): the samples' own bytes.
+        try Self.withBytes(of: pixels.samples) { voxels in
+            try AtomicFile.write(to: target) { temporary in
+                guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+                      let handle = FileHandle(forWritingAtPath: temporary.path) else {
+                    throw NIfTIError(.writeFailed, path: target.path, "cannot create the file")
+                }
+                defer { try? handle.close() }
+                if gz {
+                    // The header is a gzip member of its own, the voxels follow in 4 MiB members.
+                    try header.withUnsafeBytes { try Self.writeGzip($0, to: handle, threads: 1, path: target.path) }
+                    try Self.writeGzip(voxels, to: handle, threads: threads, path: target.path)
+                } else {
+                    try handle.write(contentsOf: header)
+                    try handle.write(contentsOf: voxels)
+                }
             }
         }
         let json = folder.appendingPathComponent(stem + ".json")
@@ -216,20 +220,34 @@ public struct NIfTISidecar: Sendable, Codable, Equatable {
 }
 
 extension SeriesVolume {
-    /// `bytes` as concatenated gzip members of 4 MiB each, compressed in parallel, written in order.
-    static func writeGzip(_ bytes: [UInt8], to handle: FileHandle, threads: Int, path: String) throws {
+    /// `src` as concatenated gzip members of 4 MiB each, compressed in parallel, written in order.
+    /// The samples' memory, without a copy.
+    static func withBytes<R>(of samples: Samples, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch samples {
+        case .uint8(let a): try a.withUnsafeBytes(body)
+        case .uint16(let a): try a.withUnsafeBytes(body)
+        case .int16(let a): try a.withUnsafeBytes(body)
+        case .uint32(let a): try a.withUnsafeBytes(body)
+        case .int32(let a): try a.withUnsafeBytes(body)
+        case .float32(let a): try a.withUnsafeBytes(body)
+        }
+    }
+
+    static func writeGzip(_ src: UnsafeRawBufferPointer, to handle: FileHandle, threads: Int, path: String) throws {
         let chunk = 4 << 20
-        let count = max((bytes.count + chunk - 1) / chunk, 1)
+        guard src.count > 0 else { return }
+        let count = (src.count + chunk - 1) / chunk
         let bound = msr_gzip_bound(chunk)
         var out = [UInt8](repeating: 0, count: count * bound)
         var lengths = [Int](repeating: -1, count: count)
-        bytes.withUnsafeBufferPointer { src in
+        do {
             out.withUnsafeMutableBufferPointer { dst in
                 lengths.withUnsafeMutableBufferPointer { lens in
                     parallelFor(count, workers: max(threads, 1)) { i, _ in
                         let start = i * chunk, n = min(chunk, src.count - start)
                         var written = 0
-                        let status = msr_gzip_member(src.baseAddress! + start, n, 6, dst.baseAddress! + i * bound, bound, &written)
+                        let status = msr_gzip_member(src.baseAddress! + start, n, 6,
+                                                     dst.baseAddress! + i * bound, bound, &written)
                         lens[i] = status == 0 ? written : -1
                     }
                 }

@@ -101,6 +101,15 @@ struct NIfTITests {
         #expect(one.provenance.slice == 5)
     }
 
+    @Test func regionCropsEverySlice() throws {
+        var options = ReadOptions()
+        options.region = Region(x: 3, y: 5, width: 10, height: 7)
+        let cut = try ImageFiles.read(FixturePath.url("nifti/anatomical.nii"), options: options)
+        #expect(cut.pixels == (try read("anatomical.nii")).pixels.cropped(x: 3, y: 5, width: 10, height: 7))
+        options.region = Region(x: 30, y: 0, width: 10, height: 7)  // 33 columns: outside
+        #expect(throws: NIfTIError.self) { try ImageFiles.read(FixturePath.url("nifti/anatomical.nii"), options: options) }
+    }
+
     @Test("found by content whatever the name (gzip included)", arguments: ["standard.nii.gz", "anatomical.nii"])
     func foundByContent(_ name: String) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-nifti-\(UUID().uuidString)")

@@ -53,7 +53,7 @@ int msr_nifti_header(const msr_nifti_spec *spec, uint8_t out[352], char *err, si
 /// One complete gzip member (RFC 1952) of `count` bytes at zlib `level` into `dst`; members
 /// compressed apart and concatenated are one valid gzip file (zlib's gzread and Python's gzip
 /// read them through). `capacity` must be at least msr_gzip_bound(count).
-int msr_gzip_member(const uint8_t *src, size_t count, int level, uint8_t *dst, size_t capacity, size_t *written);
+int msr_gzip_member(const void *src, size_t count, int level, uint8_t *dst, size_t capacity, size_t *written);
 size_t msr_gzip_bound(size_t count);
 
 /// Up to `count` bytes from the start of `path`, decompressed when it is gzip (nifticlib's znzlib);
