@@ -19,7 +19,7 @@ public struct SeriesVolume: Sendable {
     public var sidecar: NIfTISidecar
 
     /// Reads the one DICOM series in `folder`.
-    public static func load(folder: URL, maxBytes: Int = 4 << 30) throws -> SeriesVolume {
+    public static func load(folder: URL, maxBytes: Int = 4 << 30, threads: Int = 1) throws -> SeriesVolume {
         let path = folder.path
         let (all, skipped) = DICOMSeriesScanner.scan(ImageFiles.files(under: folder))
         guard all.count == 1, let series = all.first else {
@@ -37,12 +37,25 @@ public struct SeriesVolume: Sendable {
             throw InputError(.unsupported, path: path,
                              "the series has gap(s) after slice(s) \(series.gapsAfter.map(String.init).joined(separator: ", ")); it is not resampled — convert each run of slices on its own")
         }
-        var images = [MedicalImage]()
+        // Slices are read on `threads` threads (DCMTK handles are per file); the series' size is
+        // checked first from the scan (at least a byte per pixel), then exactly.
+        let (pixelCount, overflow) = (series.rows ?? 0).multipliedReportingOverflow(by: (series.columns ?? 0) * series.files.count)
+        if overflow || pixelCount > maxBytes {
+            throw InputError(.tooLarge, path: path, "the series exceeds the \(maxBytes >> 20) MiB limit (raise it with --max-mb)")
+        }
         var options = ReadOptions()
         options.maxBytes = maxBytes
+        var results = [Result<MedicalImage, any Error>?](repeating: nil, count: series.files.count)
+        results.withUnsafeMutableBufferPointer { out in
+            parallelFor(series.files.count, workers: max(threads, 1)) { i, _ in
+                out[i] = Result { try DICOMReader.read(path: series.files[i], options: options) }
+            }
+        }
+        var images = [MedicalImage]()
+        images.reserveCapacity(results.count)
         var budget = 0
-        for file in series.files {
-            let image = try DICOMReader.read(path: file, options: options)
+        for (file, result) in zip(series.files, results) {
+            let image = try result!.get()
             guard image.pixels.frames == 1 else {
                 throw InputError(.unsupported, path: file, "multi-frame images in a series are not converted to NIfTI yet")
             }

@@ -119,7 +119,7 @@ struct Convert: ParsableCommand {
         if output.hasSuffix(".nii") || output.hasSuffix(".nii.gz") {
             // One DICOM series → one NIfTI volume and its JSON sidecar, as dcm2niix writes them.
             let written = try withCleanError {
-                try SeriesVolume.load(folder: inputURL, maxBytes: maxMB << 20).writeNIfTI(to: outputURL, threads: jobs)
+                try SeriesVolume.load(folder: inputURL, maxBytes: maxMB << 20, threads: jobs).writeNIfTI(to: outputURL, threads: jobs)
             }
             for url in written { print(url.path) }
             return
