@@ -1,6 +1,6 @@
 # MedSR: `make demo` and `make test` install what is missing, build, and run.
 SHELL := /bin/bash
-DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas-dev libopenjp2-7-dev libzstd-dev libturbojpeg0-dev libstb-dev pkg-config dicom3tools dcmtk
+DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas-dev libopenjp2-7-dev libzstd-dev libturbojpeg0-dev libstb-dev libnifti2-dev pkg-config dicom3tools dcmtk
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 

@@ -41,6 +41,10 @@ let package = Package(
         .target(name: "CTIFF", dependencies: ["CLibTIFF"]),
         .target(name: "CJPEG", dependencies: ["CLibTurboJPEG"]),
         .target(name: "CBMP", dependencies: ["CLibSTB"]),
+        // nifticlib (Debian libnifti2-dev: NIfTI-1 and NIfTI-2) ships no .pc file; shim/ forwards
+        // its bare <znzlib.h> include to Debian's /usr/include/nifti.
+        .target(name: "CNIfTI", cSettings: [.headerSearchPath("shim")],
+                linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]),
         .target(name: "CMalloc"),
         // -O3 in every configuration: the tests run debug builds, and these kernels at -O0 would
         // take minutes. (The one unsafe flag left: it keeps a remote package from depending on
@@ -61,7 +65,7 @@ let package = Package(
         // Swift libraries, one room each (ARCHITECTURE.md).
         .target(name: "MedImage", dependencies: ["CKernels"], swiftSettings: swiftSettings),
         .target(name: "MedIO",
-                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CJPEG", "CBMP", "CKernels",
+                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CJPEG", "CBMP", "CNIfTI", "CKernels",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),

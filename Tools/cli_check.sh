@@ -58,6 +58,21 @@ for bad in jpeg/cmyk.jpg jpeg/truncated.jpg bmp/rle8.bmp bmp/truncated.bmp; do
 done
 MEDSR_MANIFESTS="$fx/../Manifests" "$medsr" build image-folder --input "$work/jb" --out "$work/jbds" --tile 16 > /dev/null 2>&1; status=$?
 check "image-folder builds from JPEG and BMP images (got $status)" '[ $status -eq 0 ] && grep -q "a/exif_6.jpg" "$work/jbds/tiles.csv" && grep -q "b/pal4.bmp" "$work/jbds/tiles.csv"'
+# NIfTI volumes: inspect reads only the header; convert writes one PNG per slice across --axis.
+"$medsr" inspect "$fx/nifti/example_nifti2.nii.gz" > "$work/nii.txt" 2>&1
+check "inspect a NIfTI-2 .nii.gz: dimensions, affine, orientation, volumes" 'grep -q "dimensions: 32 × 20 × 12 × 2" "$work/nii.txt" && grep -q "orientation: LAS" "$work/nii.txt" && grep -q "volumes: 2" "$work/nii.txt"'
+"$medsr" convert "$fx/nifti/functional.nii" "$work/nii/" --format png --axis 1 --volume 19 > "$work/nii.out"; status=$?
+check "a 4-D NIfTI volume → 21 PNG slices across j (got $status)" '[ $status -eq 0 ] && [ "$(ls "$work/nii" | wc -l)" -eq 21 ] && [ -f "$work/nii/functional_f0020.png" ]'
+"$medsr" convert "$fx/nifti/functional.nii" "$work/nii20.png" --volume 20 > /dev/null 2> "$work/nii.err"; status=$?
+check "a volume past the last → exit 1, one line (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/nii.err")" -eq 1 ] && grep -q "volume 20 does not exist" "$work/nii.err"'
+"$medsr" convert "$fx/nifti/functional.nii" "$work/nii3.png" --axis 3 > /dev/null 2>&1; status=$?
+check "--axis 3 is a usage error (got $status)" '[ $status -eq 2 ]'
+# A DICOM series → one NIfTI volume and a sidecar; a series with a gap is refused, nothing written.
+mkdir -p "$work/run"; cp "$fx"/dicom/series/{a,c,e}.dcm "$work/run/"
+"$medsr" convert "$work/run" "$work/vol/run.nii.gz" > /dev/null 2>&1; status=$?
+check "series → .nii.gz + .json without patient data (got $status)" '[ $status -eq 0 ] && [ -s "$work/vol/run.nii.gz" ] && grep -q "\"Modality\" : \"MR\"" "$work/vol/run.json" && ! grep -qi "canary" "$work/vol/run.json"'
+"$medsr" convert "$fx/dicom/series" "$work/vol/gap.nii.gz" > /dev/null 2> "$work/gap.err"; status=$?
+check "a series with a gap → exit 1, one line, nothing written (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/gap.err")" -eq 1 ] && grep -q "gap" "$work/gap.err" && [ ! -e "$work/vol/gap.nii.gz" ] && [ -z "$(ls -A "$work/vol" | grep -v "^run\.")" ]'
 
 # Patient identifiers: the fixtures carry PHI-CANARY ids and Canary^Phileas; none may leave.
 "$medsr" inspect "$fx/dicom/series" > "$work/inspect.txt" 2>&1

@@ -111,6 +111,14 @@ struct ItemProcessor: Sendable {
             var options = ReadOptions()
             options.forceGray = recipe.channels == 1
             options.maxBytes = maxBytes
+            if try ImageFormat.detect(url) == .nifti {
+                // A volume is an item of slices (across k, of its first volume), as a multi-frame
+                // DICOM is in a DICOM folder: one image per slice, its index in the frame column.
+                let volume = try ImageFiles.read(url, options: options)
+                return (0 ..< volume.pixels.frames).map { k in
+                    SourceImage(pixels: volume.pixels.frame(k), rescale: volume.metadata.rescale, frame: k)
+                }
+            }
             options.frames = .index(0)
             let image = try ImageFiles.read(url, options: options)
             return [SourceImage(pixels: image.pixels.frame(0), rescale: image.metadata.rescale,

@@ -25,6 +25,8 @@ public struct FileDescription: Sendable, Codable {
     public var variables: [VariableDescription]?
     public var masks: [String]?
     public var label: String?
+    /// NIfTI header facts (dimensions, voxel size, affine, orientation).
+    public var volume: VolumeDescription?
     /// Only with `--show-phi`.
     public var patientID: String?
     public var patientName: String?

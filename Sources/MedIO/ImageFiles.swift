@@ -22,6 +22,7 @@ public enum ImageFiles {
         case .png: return try PNGCodec.read(path: path, options: options)
         case .jpeg: return try JPEGCodec.read(path: path, options: options)
         case .bmp: return try BMPCodec.read(path: path, options: options)
+        case .nifti: return try NIfTIReader.read(path: path, options: options)
         }
     }
 
@@ -34,6 +35,7 @@ public enum ImageFiles {
         case .png: return try PNGCodec.describe(path: path)
         case .jpeg: return try JPEGCodec.describe(path: path)
         case .bmp: return try BMPCodec.describe(path: path)
+        case .nifti: return try NIfTIReader.describe(path: path)
         }
     }
 
@@ -52,6 +54,7 @@ public enum ImageFiles {
         case .dicom: _ = try DICOMReader.describe(path: path, showPHI: false)
         case .jpeg: _ = try JPEGCodec.describe(path: path)
         case .bmp: _ = try BMPCodec.describe(path: path)
+        case .nifti: _ = try NIfTIReader.describe(path: path)
         }
     }
 

@@ -1,9 +1,11 @@
 public import Foundation
+import CNIfTI
 import MedImage
 
 /// The formats MedSR reads, recognised by content, never by file name.
 public enum ImageFormat: String, Sendable, Codable, CaseIterable {
     case dicom, matlab, tiff, png, jpeg, bmp
+    case nifti
 
     /// Recognises a format from the first bytes of a file (at least 132 for DICOM).
     ///
@@ -16,6 +18,7 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
     /// 0x0200 and the endian indicator 'IM'/'MI' at bytes 124–127, whatever the text says;
     /// MATLAB v4 (no text header): a plausible first matrix header (`MATv4.isHeader`).
     public static func sniff(_ head: [UInt8]) -> ImageFormat? {
+        if isNIfTIHeader(head) { return .nifti }
         if head.count >= 8, head[0 ..< 8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
             return .png
         }
@@ -69,10 +72,33 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
             throw InputError(.unreadable, path: url.path, "cannot open the file (missing or no permission)")
         }
         defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 132)).map { [UInt8]($0) } ?? []
-        guard let format = sniff(head) else {
-            throw InputError(.unsupported, path: url.path, "not a DICOM, MATLAB, TIFF, PNG, JPEG or BMP file")
+        let head = (try? handle.read(upToCount: 548)).map { [UInt8]($0) } ?? []
+        if let format = sniff(head) { return format }
+        if head.starts(with: [0x1F, 0x8B]), isNIfTIHeader(gunzippedHead(url.path)) { return .nifti }
+        throw InputError(.unsupported, path: url.path, "not a DICOM, MATLAB, TIFF, PNG, JPEG, BMP or NIfTI file")
+    }
+
+    /// A NIfTI-1 header (sizeof_hdr 348, magic `n+1\0` or `ni1\0` at 344) or a NIfTI-2 header
+    /// (sizeof_hdr 540, magic `n+2\0` or `ni2\0` at 4), in either byte order. ANALYZE 7.5
+    /// headers (no magic) are not recognised.
+    static func isNIfTIHeader(_ head: [UInt8]) -> Bool {
+        guard head.count >= 8 else { return false }
+        let le = UInt32(head[0]) | UInt32(head[1]) << 8 | UInt32(head[2]) << 16 | UInt32(head[3]) << 24
+        let size = le == 348 || le.byteSwapped == 348 ? 348 : (le == 540 || le.byteSwapped == 540 ? 540 : 0)
+        if size == 348, head.count >= 348 {
+            return [Array("n+1\0".utf8), Array("ni1\0".utf8)].contains(Array(head[344 ..< 348]))
         }
-        return format
+        if size == 540 {
+            return [Array("n+2\0".utf8), Array("ni2\0".utf8)].contains(Array(head[4 ..< 8]))
+        }
+        return false
+    }
+
+    /// The first 540 bytes of a gzip file, inflated (a `.nii.gz` is found by the header inside).
+    static func gunzippedHead(_ path: String) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 540)
+        var got = 0
+        let status = buffer.withUnsafeMutableBufferPointer { msr_nifti_read_head(path, $0.baseAddress, $0.count, &got) }
+        return status == 0 ? Array(buffer.prefix(got)) : []
     }
 }

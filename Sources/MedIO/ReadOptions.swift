@@ -23,6 +23,11 @@ public struct ReadOptions: Sendable {
     /// Threads one frame's decoder may use (JPEG 2000 only; the pixels do not depend on it).
     /// Leave it at 1 when decoding many files at once, one per thread.
     public var decoderThreads: Int = 1
+    /// NIfTI: the voxel axis slices are cut across (0 = i, 1 = j, 2 = k); nil for k, the
+    /// acquisition's slice axis. Frames of the result are those slices.
+    public var axis: Int?
+    /// NIfTI: which 3-D volume of a 4-D file (0-based).
+    public var volume: Int = 0
 
     public init() {}
 }

@@ -24,11 +24,25 @@ struct Convert: ParsableCommand {
 
         The output file's extension chooses the format (.png, .tif/.tiff, .npy; none: --format, else PNG); an extension MedSR cannot write is a usage error. In a folder, files that are not images (by content: a README.txt, a .csv) are skipped and counted, not failed.
 
+        NIfTI volumes (.nii, .nii.gz, .hdr/.img) are written as slices across --axis (default 2,
+        k: the acquisition's slice axis); --frame picks one slice, --volume one 3-D volume of a
+        4-D file. A slice across axis a spans the two other voxel axes u < v: columns run along
+        u and rows along v, row 0 at v = 0 (the file's voxel order; nibabel's
+        data.take(s, axis=a).T). Modality values apply scl_slope/scl_inter.
+
+        A folder holding one DICOM series converted to OUT.nii or OUT.nii.gz becomes one NIfTI-1
+        volume (stored values, rescale as scl_slope/scl_inter, the affine from the slices'
+        positions, orientation and spacing, as dcm2niix writes it) and OUT.json, a BIDS-style
+        sidecar of acquisition parameters without identifiers. A series with gaps, uneven
+        spacing or tilted positions is refused, never resampled.
+
         Examples:
           medsr convert scan.dcm scan.png
           medsr convert CT_FOLDER/ out/ --format npy --values modality
           medsr convert 1.mat mask.png --mask tumorMask
           medsr convert slide.tif region.png --level 1 --region 0,0,512,512
+          medsr convert brain.nii.gz slices/ --format png --axis 2
+          medsr convert CT_SERIES/ ct.nii.gz
         """
     )
 
@@ -37,6 +51,8 @@ struct Convert: ParsableCommand {
     @Option(parsing: .unconditional, help: "Frame of a multi-frame image: a number (0-based) or 'all'.") var frame = "all"
     @Option(parsing: .unconditional, help: "Pyramid level of a slide (0 = full resolution).") var level = 0
     @Option(parsing: .unconditional, help: "Region x,y,width,height in the level's pixels.") var region: String?
+    @Option(parsing: .unconditional, help: "NIfTI: voxel axis to slice across: 0 (i), 1 (j) or 2 (k, default).") var axis: Int?
+    @Option(parsing: .unconditional, help: "NIfTI: 3-D volume of a 4-D file (0-based).") var volume = 0
     @Option(help: "stored | modality | display") var values: String?
     @Option(parsing: .unconditional, help: "auto | none | CENTER/WIDTH (display values only; e.g. -600/1500).") var window = "auto"
     @Option(parsing: .unconditional, help: "8 or 16 (display values only).") var bits = 8
@@ -59,6 +75,8 @@ struct Convert: ParsableCommand {
         if bits != 8 && bits != 16 { throw ValidationError("--bits is 8 or 16") }
         if let format, OutputFormat(fileExtension: format) == nil { throw ValidationError("--format is png, tiff or npy") }
         if TIFFCodec.Compression(rawValue: compression) == nil { throw ValidationError("--compression is none, lzw, deflate or jpeg") }
+        if let axis, !(0 ... 2).contains(axis) { throw ValidationError("--axis is 0, 1 or 2") }
+        if volume < 0 { throw ValidationError("--volume must be 0 or more") }
         if workers < 1 || maxMB < 1 { throw ValidationError("--jobs and --max-mb must be positive") }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -84,7 +102,8 @@ struct Convert: ParsableCommand {
         let ext = target.pathExtension
         guard !ext.isEmpty else { return requested ?? .png }
         guard let named = OutputFormat(fileExtension: ext) else {
-            throw ValidationError("\(output): MedSR cannot write .\(ext) files; it writes \(OutputFormat.writableDescription)")
+            let nifti = ext == "nii" || output.hasSuffix(".nii.gz") ? " from one file (a folder holding one DICOM series becomes OUT.nii or OUT.nii.gz)" : ""
+            throw ValidationError("\(output): MedSR cannot write .\(ext) files\(nifti); it writes \(OutputFormat.writableDescription)")
         }
         if let requested, requested != named {
             throw ValidationError("\(output): the extension says \(named.rawValue) but --format is \(requested.rawValue); give one or make them agree")
@@ -96,6 +115,8 @@ struct Convert: ParsableCommand {
         var o = ConversionOptions()
         o.read.frames = Int(frame).map { .index($0) } ?? .all
         o.read.level = level
+        o.read.axis = axis
+        o.read.volume = volume
         o.read.region = region.flatMap(Region.init(argument:))
         o.read.forceGray = forceGray
         o.read.variable = variable
@@ -125,6 +146,14 @@ struct Convert: ParsableCommand {
             // Checked before decoding: a read-only or full disk is one line, not a decoded image lost.
             try withCleanError { try OutputLocation.prepareFile(target) }
             let written = try withCleanError { try Converter.convert(inputURL, to: target, options: single) }
+            for url in written { print(url.path) }
+            return
+        }
+        if output.hasSuffix(".nii") || output.hasSuffix(".nii.gz") {
+            // One DICOM series → one NIfTI volume and its JSON sidecar, as dcm2niix writes them.
+            let written = try withCleanError {
+                try SeriesVolume.load(folder: inputURL, maxBytes: maxMB << 20, threads: workers).writeNIfTI(to: outputURL, threads: workers)
+            }
             for url in written { print(url.path) }
             return
         }

@@ -120,6 +120,7 @@ struct Inspect: ParsableCommand {
         add("patient id", d.patientID)
         add("patient name", d.patientName)
         if let masks = d.masks, !masks.isEmpty { add("masks", masks.joined(separator: ", ")) }
+        if let v = d.volume { lines += volumeLines(v) }
         for level in d.levels ?? [] {
             let tiles = level.tileWidth.map { "tiles \($0)×\(level.tileHeight ?? 0)" } ?? "strips"
             lines.append("  level \(level.level): \(level.width) × \(level.height), \(tiles), \(level.compression) (\(level.source))")
@@ -130,6 +131,30 @@ struct Inspect: ParsableCommand {
         for note in d.notes ?? [] { lines.append("  note: \(note)") }
         return lines.joined(separator: "\n")
     }
+}
+
+/// A NIfTI header in a few lines: what `inspect` shows for a volume.
+func volumeLines(_ v: VolumeDescription) -> [String] {
+    func number(_ x: Double) -> String { String(format: "%.6g", x) }
+    let axes = ["i", "j", "k", "t", "u", "v", "w"]
+    var lines = [
+        "  NIfTI-\(v.niftiVersion): \(v.storage == "pair" ? ".hdr/.img pair" : "single file")\(v.gzip ? ", gzip" : "")",
+        "  dimensions: \(v.dimensions.map(String.init).joined(separator: " × ")) (\(axes.prefix(v.dimensions.count).joined(separator: " × ")))",
+        "  voxel size (mm): \(v.voxelSizeMM.map(number).joined(separator: " × "))",
+    ]
+    if let t = v.timeStepSeconds { lines.append("  time step (s): \(number(t))") }
+    lines.append("  datatype: \(v.datatype)" + (v.readAs.map { " (read as \($0))" } ?? ""))
+    let scaled = v.sclSlope.isFinite && v.sclSlope != 0
+    lines.append("  scl_slope / scl_inter: \(number(v.sclSlope)) / \(number(v.sclInter))" + (scaled ? "" : " (no scaling)"))
+    if let affine = v.affine {
+        lines.append("  affine (\(v.affineSource), voxel → mm):")
+        for row in affine { lines.append("    " + row.map { String(format: "%10.4f", $0) }.joined(separator: " ")) }
+        lines.append("  orientation: \(v.orientation ?? "?")")
+    } else {
+        lines.append("  affine: none (qform_code and sform_code are 0)")
+    }
+    lines.append("  volumes: \(v.volumes)")
+    return lines
 }
 
 func encode<T: Encodable>(_ value: T) throws -> String {

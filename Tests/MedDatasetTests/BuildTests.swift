@@ -264,4 +264,28 @@ import Zarr
         // And the reader the NIH recipe uses for its CSVs reads the row back field for field.
         #expect(NIHMetadata.csvRows(row + "\n") == [["a,b", "say \"hi\"", "plain", "two\nlines", "cr\r", ""]])
     }
+
+    @Test func niftiVolumesAreItemsOfSlices() throws {
+        // Two "patients", each one volume: every slice across k is an image, its index the frame.
+        let input = BuildTests.temporary("nifti-in")
+        defer { try? FileManager.default.removeItem(at: input) }
+        for (patient, name) in [("a", "ch2_uint16_scaled.nii.gz"), ("b", "ch2_int8.nii")] {
+            let folder = input.appendingPathComponent(patient)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: FixturePath.url("nifti/\(name)"), to: folder.appendingPathComponent(name))
+        }
+        var recipe = try BuildTests.recipe("image-folder")
+        (recipe.tile, recipe.stride, recipe.scales) = (16, 16, [2])
+        recipe.filters.minForeground = 0
+        let url = BuildTests.temporary("nifti-out")
+        var options = BuildOptions(recipe: recipe, input: input, output: url)
+        options.jobs = 2
+        let summary = try DatasetBuilder.build(options)
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(summary.itemsTotal == 2 && summary.skipped.isEmpty)
+        let rows = try Dataset(root: url).manifest()
+        // 10 slices of 48 x 40 each: 3 x 2 tiles of 16 per slice, for each of the two volumes.
+        #expect(rows.count == 2 * 10 * 6)
+        #expect(Set(rows.compactMap { $0["frame"] }) == Set((0 ..< 10).map(String.init)))
+    }
 }

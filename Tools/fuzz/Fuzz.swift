@@ -1,7 +1,7 @@
 // libFuzzer harness for MedSR's readers and parsers, built by Tools/fuzz/run.sh: the library
 // targets are compiled by SwiftPM with -sanitize=fuzzer,address and this file is linked
 // against their objects with libFuzzer's own main. Which reader runs
-// is chosen by the MEDSR_FUZZ_TARGET environment variable: dicom, png, tiff, jpeg, bmp, mat, recipe,
+// is chosen by the MEDSR_FUZZ_TARGET environment variable: dicom, png, tiff, jpeg, bmp, mat, nifti, recipe,
 // safetensors, json. Inputs go through the same entry points the CLI uses.
 import Foundation
 import MedDataset
@@ -29,7 +29,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     default:
         break
     }
-    let url = scratch.appendingPathExtension(["dicom": "dcm", "png": "png", "tiff": "tif", "jpeg": "jpg", "bmp": "bmp", "mat": "mat"][target] ?? "bin")
+    let url = scratch.appendingPathExtension(["dicom": "dcm", "png": "png", "tiff": "tif", "jpeg": "jpg", "bmp": "bmp", "mat": "mat", "nifti": "nii"][target] ?? "bin")
     guard FileManager.default.createFile(atPath: url.path, contents: Data(bytes)) else { return 0 }
     var options = ReadOptions()
     options.maxBytes = 64 << 20

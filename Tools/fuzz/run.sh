@@ -20,16 +20,16 @@ for t in MedIO MedDataset MedNN; do
     grep -E "error" .build-fuzz-build.log | head; exit 1
   fi
 done
-objects=$(find .build-fuzz/debug/{CDCMTK,CMatio,CPNG,CTIFF,CJPEG,CBMP,CKernels,MedImage,MedIO,Zarr,MedDataset,MedNN}.build -name "*.o")
+objects=$(find .build-fuzz/debug/{CDCMTK,CMatio,CPNG,CTIFF,CJPEG,CBMP,CNIfTI,CKernels,MedImage,MedIO,Zarr,MedDataset,MedNN}.build -name "*.o")
 maps=()
-for m in CDCMTK CMatio CPNG CTIFF CJPEG CBMP CKernels; do maps+=(-Xcc -fmodule-map-file=.build-fuzz/debug/$m.build/module.modulemap); done
+for m in CDCMTK CMatio CPNG CTIFF CJPEG CBMP CNIfTI CKernels; do maps+=(-Xcc -fmodule-map-file=.build-fuzz/debug/$m.build/module.modulemap); done
 if ! swiftc -sanitize=fuzzer,address -parse-as-library -I .build-fuzz/debug/Modules "${maps[@]}" \
   -Xcc -fmodule-map-file=Sources/CZstd/module.modulemap -Xcc -fmodule-map-file=Sources/CBLAS/module.modulemap \
   $(for m in CLibPNG CLibTIFF CHDF5 COpenJPEG CLibTurboJPEG CLibSTB; do echo -Xcc -fmodule-map-file=Sources/$m/module.modulemap; done) \
   -Xcc -I/usr/include/hdf5/serial -Xcc -I/usr/include/libpng16 -Xcc -I/usr/include/openjpeg-2.5 \
   Tools/fuzz/Fuzz.swift $objects -o .build-fuzz/fuzz-readers \
   -L/usr/lib/x86_64-linux-gnu/hdf5/serial -ldcmjpls -ldcmjpeg -ldcmimage -ldcmimgle -ldcmdata -loflog -lofstd \
-  -lopenjp2 -lz -lmatio -lhdf5 -lpng16 -ltiff -lturbojpeg -lstb -lzstd -lopenblas -lstdc++ > .build-fuzz-link.log 2>&1; then
+  -lopenjp2 -lz -lmatio -lhdf5 -lpng16 -ltiff -lturbojpeg -lstb -lnifti2 -lznz -lzstd -lopenblas -lstdc++ > .build-fuzz-link.log 2>&1; then
   grep -E "error" .build-fuzz-link.log | head; exit 1
 fi
 mkdir -p .build-fuzz/findings
@@ -56,6 +56,7 @@ run png 60000 Fixtures/png/types Fixtures/png/reference
 run tiff 4000 Fixtures/tiff
 run jpeg 20000 Fixtures/jpeg
 run bmp 60000 Fixtures/bmp
+run nifti 3000 Fixtures/nifti  # .nii and .nii.gz seeds; the corpus files lose their names (found by content)
 run mat 1000 Fixtures/mat  # v7.3 inputs are read by reader processes (see Sources/CMatio/msr_reader_pool.c)
 run recipe 1000000 Manifests
 run safetensors 100000 Fixtures/nn

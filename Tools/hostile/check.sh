@@ -27,6 +27,12 @@ run "BMP whose sizes lie (30000 x 30000 over 64 bytes)" "$medsr" convert "$work/
 run "BMP claiming 2^31 x 2^31" "$medsr" convert "$work/in/huge.bmp" "$work/o9.png"
 run "MATLAB v4 claiming 2^31 x 2^31 doubles" "$medsr" convert "$work/in/huge_v4.mat" "$work/o10.png"
 run "safetensors claiming a 2^31 x 2^31 tensor" "$medsr" upscale --model "$work/in/shapes.safetensors" "$work/in/huge.png" "$work/o5.png"
+run "NIfTI claiming 2^31 float32 voxels" "$medsr" convert "$work/in/huge.nii" "$work/o6.png"
+run "NIfTI .gz claiming 2^31 uint8 voxels" "$medsr" convert "$work/in/huge_u8.nii.gz" "$work/o7.png"
+run "NIfTI truncated after 1 KiB of voxels" "$medsr" convert "$work/in/truncated.nii" "$work/o8.png"
+( ulimit -v 1048576; timeout 10 "$medsr" inspect "$work/in/huge.nii" > "$work/inspect.txt" 2>&1 ) \
+  && grep -q "2048 × 1024 × 1024" "$work/inspect.txt" && { pass=$((pass + 1)); echo "ok   inspect describes the 2^31-voxel NIfTI header"; } \
+  || { fail=$((fail + 1)); echo "FAIL inspect of the 2^31-voxel NIfTI header"; head -3 "$work/inspect.txt"; }
 ls "$work"/o*.png > /dev/null 2>&1 && { fail=$((fail + 1)); echo "FAIL: an output was written"; }
 echo "hostile: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

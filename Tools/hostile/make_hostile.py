@@ -13,8 +13,13 @@ usage: make_hostile.py OUT
 - lying.bmp: a 24-bit BMP whose header claims 30000 x 30000 (2.7 GB, under the 4 GiB budget)
   over 64 bytes of pixel data; huge.bmp: one claiming 2^31-1 x 2^31-1;
 - huge_v4.mat: a MATLAB v4 matrix header claiming 2^31-1 x 2^31-1 doubles;
+- huge.nii: a NIfTI-1 header claiming 2048 x 1024 x 1024 (2^31) float32 voxels (8 GiB), no voxels;
+- huge_u8.nii.gz: the same as uint8 (2 GiB, under the default budget), gzipped: nothing says how
+  much it inflates to before reading;
+- truncated.nii: a 64^3 int16 header followed by 1 KiB of its 512 KiB of voxels;
 - a Zarr dataset whose one chunk is a zstd frame declaring 1 GiB (a decompression bomb).
 """
+import gzip
 import json
 import os
 import struct
@@ -100,4 +105,18 @@ def bmp(width, height, data):
 open(os.path.join(out, "lying.bmp"), "wb").write(bmp(30000, 30000, b"\x80" * 64))
 open(os.path.join(out, "huge.bmp"), "wb").write(bmp(2**31 - 1, 2**31 - 1, b"\x80" * 64))
 open(os.path.join(out, "huge_v4.mat"), "wb").write(struct.pack("<5i", 0, 2**31 - 1, 2**31 - 1, 0, 2) + b"x\0" + b"\0" * 64)
+def nifti1(dims, datatype, bitpix):
+    h = bytearray(352)
+    struct.pack_into("<i", h, 0, 348)
+    struct.pack_into("<8h", h, 40, len(dims), *dims, *([1] * (7 - len(dims))))
+    struct.pack_into("<hh", h, 70, datatype, bitpix)
+    struct.pack_into("<8f", h, 76, 1, 1, 1, 1, 1, 1, 1, 1)
+    struct.pack_into("<f", h, 108, 352)
+    h[344:348] = b"n+1\0"
+    return bytes(h)
+
+
+open(os.path.join(out, "huge.nii"), "wb").write(nifti1([2048, 1024, 1024], 16, 32))
+open(os.path.join(out, "huge_u8.nii.gz"), "wb").write(gzip.compress(nifti1([2048, 1024, 1024], 2, 8) + b"\0" * 4096))
+open(os.path.join(out, "truncated.nii"), "wb").write(nifti1([64, 64, 64], 4, 16) + b"\1" * 1024)
 print("hostile inputs in", out)
