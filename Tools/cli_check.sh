@@ -68,8 +68,8 @@ check "a volume past the last → exit 1, one line (got $status)" '[ $status -eq
 "$medsr" convert "$fx/nifti/functional.nii" "$work/nii3.png" --axis 3 > /dev/null 2>&1; status=$?
 check "--axis 3 is a usage error (got $status)" '[ $status -eq 2 ]'
 # A DICOM series → one NIfTI volume and a sidecar; a series with a gap is refused, nothing written.
-mkdir -p "$work/run"; cp "$fx"/dicom/series/{a,c,e}.dcm "$work/run/"
-"$medsr" convert "$work/run" "$work/vol/run.nii.gz" > /dev/null 2>&1; status=$?
+mkdir -p "$work/mrrun"; cp "$fx"/dicom/series/{a,c,e}.dcm "$work/mrrun/"
+"$medsr" convert "$work/mrrun" "$work/vol/run.nii.gz" > /dev/null 2>&1; status=$?
 check "series → .nii.gz + .json without patient data (got $status)" '[ $status -eq 0 ] && [ -s "$work/vol/run.nii.gz" ] && grep -q "\"Modality\" : \"MR\"" "$work/vol/run.json" && ! grep -qi "canary" "$work/vol/run.json"'
 "$medsr" convert "$fx/dicom/series" "$work/vol/gap.nii.gz" > /dev/null 2> "$work/gap.err"; status=$?
 check "a series with a gap → exit 1, one line, nothing written (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/gap.err")" -eq 1 ] && grep -q "gap" "$work/gap.err" && [ ! -e "$work/vol/gap.nii.gz" ] && [ -z "$(ls -A "$work/vol" | grep -v "^run\.")" ]'
@@ -213,7 +213,7 @@ check "a negative number reaches validation, not \"Missing value\" (got $status)
 
 for ext in jpg nii; do
   "$medsr" convert "$fx/dicom/series/a.dcm" "$work/fmt/a.$ext" > /dev/null 2> "$work/fmt.err"; status=$?
-  check "convert to .$ext: usage error naming what it writes, nothing written (got $status)" '[ $status -eq 2 ] && grep -q "cannot write .$ext files; it writes .png, .tif (or .tiff) and .npy" "$work/fmt.err" && [ ! -e "$work/fmt" ]'
+  check "convert to .$ext: usage error naming what it writes, nothing written (got $status)" '[ $status -eq 2 ] && grep -q "cannot write .$ext files.*; it writes .png, .tif (or .tiff) and .npy" "$work/fmt.err" && [ ! -e "$work/fmt" ]'
 done
 "$medsr" convert "$fx/dicom/series/a.dcm" "$work/fmt/a.png" --format npy > /dev/null 2>&1; status=$?
 check "an extension that contradicts --format is a usage error (got $status)" '[ $status -eq 2 ] && [ ! -e "$work/fmt" ]'

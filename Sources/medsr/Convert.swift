@@ -24,17 +24,9 @@ struct Convert: ParsableCommand {
 
         The output file's extension chooses the format (.png, .tif/.tiff, .npy; none: --format, else PNG); an extension MedSR cannot write is a usage error. In a folder, files that are not images (by content: a README.txt, a .csv) are skipped and counted, not failed.
 
-        NIfTI volumes (.nii, .nii.gz, .hdr/.img) are written as slices across --axis (default 2,
-        k: the acquisition's slice axis); --frame picks one slice, --volume one 3-D volume of a
-        4-D file. A slice across axis a spans the two other voxel axes u < v: columns run along
-        u and rows along v, row 0 at v = 0 (the file's voxel order; nibabel's
-        data.take(s, axis=a).T). Modality values apply scl_slope/scl_inter.
+        NIfTI volumes (.nii, .nii.gz, .hdr/.img) are written as slices across --axis (default 2, k: the acquisition's slice axis); --frame picks one slice, --volume one 3-D volume of a 4-D file. A slice across axis a spans the two other voxel axes u < v: columns run along u and rows along v, row 0 at v = 0 (the file's voxel order; nibabel's data.take(s, axis=a).T). Modality values apply scl_slope/scl_inter.
 
-        A folder holding one DICOM series converted to OUT.nii or OUT.nii.gz becomes one NIfTI-1
-        volume (stored values, rescale as scl_slope/scl_inter, the affine from the slices'
-        positions, orientation and spacing, as dcm2niix writes it) and OUT.json, a BIDS-style
-        sidecar of acquisition parameters without identifiers. A series with gaps, uneven
-        spacing or tilted positions is refused, never resampled.
+        A folder holding one DICOM series converted to OUT.nii or OUT.nii.gz becomes one NIfTI-1 volume (stored values, rescale as scl_slope/scl_inter, the affine from the slices' positions, orientation and spacing, as dcm2niix writes it) and OUT.json, a BIDS-style sidecar of acquisition parameters without identifiers. A series with gaps, uneven spacing or tilted positions is refused, never resampled.
 
         Examples:
           medsr convert scan.dcm scan.png
