@@ -1,4 +1,4 @@
-public import MedImage
+import MedImage
 
 /// A super-resolution network that learns the difference to bicubic interpolation:
 /// `output = network(x) + bicubic(x)`, bicubic being the dataset's Pillow-compatible kernel
