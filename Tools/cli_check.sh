@@ -289,6 +289,20 @@ check "help prose is not hard-wrapped" '[ $hardwrapped -eq 0 ]'
 "$medsr" build "$fx/../Manifests/dicom-folder.json" --input "$fx/dicom/series" --out "$work/keyds" --tile 32 --key-file <(cat "$work/key.bin") > /dev/null 2> "$work/key.err"; status=$?
 check "--key-file <(…) is read as a stream (got $status)" '[ $status -eq 0 ] && [ -f "$work/keyds/zarr.json" ]'
 
+# Found by a newcomer test: grey levels kept, empty builds fail, compound extensions, Ctrl-C.
+mkdir -p "$work/lv/ref" "$work/lv/pred"; cp "$fx/png/types/gray8.png" "$work/lv/ref/a.png"; cp "$fx/jpeg/gray.jpg" "$work/lv/ref/b.jpg"
+"$medsr" convert "$fx/png/types/gray8.png" "$work/lv/pred/a.png" > /dev/null 2>&1
+"$medsr" convert "$fx/jpeg/gray.jpg" "$work/lv/pred/b.png" > /dev/null 2>&1
+"$medsr" convert "$fx/jpeg/gray.jpg" "$work/lv/ref/b.png" --format png --window none > /dev/null 2>&1; rm "$work/lv/ref/b.jpg"
+"$medsr" evaluate --pred "$work/lv/pred" --ref "$work/lv/ref" --csv "$work/lv.csv" > /dev/null 2>&1
+check "8-bit grey PNG and JPEG convert to PNG with their own levels (not stretched)" '[ "$(grep -c ",inf,1.000000," "$work/lv.csv")" -eq 2 ]'
+"$medsr" build sunnybrook --input "$fx/sunnybrook" --out "$work/sb128" > /dev/null 2> "$work/sb128.err"; status=$?
+check "a build that makes no tiles fails and says why (got $status)" '[ $status -eq 1 ] && grep -q "no tiles were made" "$work/sb128.err"'
+"$medsr" convert "$fx/nifti/standard.nii.gz" "$work/niidir/" > /dev/null 2>&1; status=$?
+check "a .nii.gz into a folder is named without .nii (got $status)" '[ $status -eq 0 ] && [ -f "$work/niidir/standard_f0000.png" ]'
+timeout -s INT 3 "$medsr" train --dataset "$work/ds" --model espcn --scale 4 --steps 100000 --batch 4 --patch 8 --validate-every 50 --out "$work/runint" > "$work/int.log" 2> "$work/int.err"
+check "Ctrl-C during training: the log keeps its lines, one line says how to resume, no model" '[ -s "$work/int.log" ] && grep -q "interrupted; .*--resume" "$work/int.err" && [ ! -e "$work/runint/model.safetensors" ]'
+
 for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs; do
   "$medsr" $cmd --help > "$work/help" 2>&1
   check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include "msr_malloc.h"
 #include <malloc.h>
 
@@ -8,3 +9,5 @@ void msr_tune_allocator(void) {
     mallopt(M_TOP_PAD, 64 << 20);
 #endif
 }
+
+void msr_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }

@@ -73,26 +73,14 @@ public enum BMPCodec {
             throw BMPError(.corrupt, path: path, "image data cannot be decoded (truncated or damaged)", underlying: cString(err))
         }
         if channels == 3 { rescaleNarrowFields(&buffer, masks: [info.masks.0, info.masks.1, info.masks.2]) }
-        var pixels = PixelArray(rows: rows, columns: columns, samplesPerPixel: channels, samples: .uint8(buffer))
+        let pixels = PixelArray(rows: rows, columns: columns, samplesPerPixel: channels, samples: .uint8(buffer))
         var metadata = ImageMetadata()
         metadata.format = "BMP"
         metadata.bitsStored = 8
         metadata.bitsAllocated = 8
-        metadata.photometric = channels == 3 ? "RGB" : "MONOCHROME2"
-        if options.forceGray && channels == 3 {
-            pixels = ColorConversion.luma(pixels)
-            metadata.photometric = "MONOCHROME2"
+        return try RasterImage.finish(pixels, metadata: metadata, path: path, options: options) {
+            BMPError(.invalidRequest, path: path, $0)
         }
-        if let region = options.region {
-            guard region.x + region.width <= columns, region.y + region.height <= rows else {
-                throw BMPError(.invalidRequest, path: path, "region lies outside the \(columns)×\(rows) image")
-            }
-            pixels = pixels.cropped(x: region.x, y: region.y, width: region.width, height: region.height)
-        }
-        return MedicalImage(pixels: pixels, metadata: metadata,
-                            provenance: Provenance(sourcePath: path, region: options.region.map {
-                                [$0.x, $0.y, $0.width, $0.height]
-                            }))
     }
 
     /// Channels stored in fewer than 8 bits (16-bit BMPs: 5-5-5, 5-6-5) to 8 bits as Pillow

@@ -58,6 +58,16 @@ public enum ImageFiles {
         }
     }
 
+    /// A file's name without its extension, a compound one (`brain.nii.gz` → `brain`) included:
+    /// the name its converted outputs take.
+    public static func stem(of url: URL) -> String {
+        let name = url.lastPathComponent
+        for compound in [".nii.gz", ".hdr.gz", ".img.gz"] where name.lowercased().hasSuffix(compound) && name.count > compound.count {
+            return String(name.dropLast(compound.count))
+        }
+        return url.deletingPathExtension().lastPathComponent
+    }
+
     /// Whether a file found in a tree is an image to read: its content is a format MedSR reads,
     /// or its name says it is an image (`.dcm`, `.png`, `.tif`, `.mat`, `.jpg`, …; then a damaged
     /// one is reported, not passed over). Other files (`README.txt`, `.csv`, `DICOMDIR` …) are not.

@@ -93,22 +93,9 @@ public enum JPEGCodec {
             metadata.format = "JPEG"
             metadata.bitsStored = 8
             metadata.bitsAllocated = 8
-            metadata.photometric = channels == 3 ? "RGB" : "MONOCHROME2"
-            if options.forceGray && channels == 3 {
-                pixels = ColorConversion.luma(pixels)
-                metadata.photometric = "MONOCHROME2"
+            return try RasterImage.finish(pixels, metadata: metadata, path: path, options: options) {
+                JPEGError(.invalidRequest, path: path, $0)
             }
-            if let region = options.region {
-                guard region.x + region.width <= pixels.columns, region.y + region.height <= pixels.rows else {
-                    throw JPEGError(.invalidRequest, path: path,
-                                    "region lies outside the \(pixels.columns)×\(pixels.rows) image")
-                }
-                pixels = pixels.cropped(x: region.x, y: region.y, width: region.width, height: region.height)
-            }
-            return MedicalImage(pixels: pixels, metadata: metadata,
-                                provenance: Provenance(sourcePath: path, region: options.region.map {
-                                    [$0.x, $0.y, $0.width, $0.height]
-                                }))
         }
     }
 

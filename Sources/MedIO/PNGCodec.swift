@@ -52,26 +52,14 @@ public enum PNGCodec {
         }
         let samples = bytesPerSample == 1 ? Samples.uint8(buffer)
             : decodeLittleEndian(buffer, type: .uint16, count: rows * columns * channels)
-        var pixels = PixelArray(rows: rows, columns: columns, samplesPerPixel: channels, samples: samples)
+        let pixels = PixelArray(rows: rows, columns: columns, samplesPerPixel: channels, samples: samples)
         var metadata = ImageMetadata()
         metadata.format = "PNG"
         metadata.bitsStored = Int(info.bit_depth)
         metadata.bitsAllocated = Int(info.out_bit_depth)
-        metadata.photometric = channels == 3 ? "RGB" : "MONOCHROME2"
-        if options.forceGray && channels == 3 {
-            pixels = ColorConversion.luma(pixels)
-            metadata.photometric = "MONOCHROME2"
+        return try RasterImage.finish(pixels, metadata: metadata, path: path, options: options) {
+            PNGError(.invalidRequest, path: path, $0)
         }
-        if let region = options.region {
-            guard region.x + region.width <= columns, region.y + region.height <= rows else {
-                throw PNGError(.invalidRequest, path: path, "region lies outside the \(columns)×\(rows) image")
-            }
-            pixels = pixels.cropped(x: region.x, y: region.y, width: region.width, height: region.height)
-        }
-        return MedicalImage(pixels: pixels, metadata: metadata,
-                            provenance: Provenance(sourcePath: path, region: options.region.map {
-                                [$0.x, $0.y, $0.width, $0.height]
-                            }))
     }
 
     public static func describe(path: String) throws -> FileDescription {

@@ -100,16 +100,23 @@ public enum IntensityMapping {
                 mapped = mapped.map { min($0, maxOut) / maxOut }
             } else {
                 let (lo, hi): (Double, Double)
+                // A photograph-style file (PNG, JPEG, BMP, TIFF) of unsigned 8- or 16-bit samples
+                // has no window: its grey levels are kept (the stored range, as with `none`), so
+                // an 8-bit grey image converts to the same 8-bit levels instead of being stretched.
+                let rasterLevels = ["PNG", "JPEG", "BMP", "TIFF"].contains(metadata.format)
+                    && [.uint8, .uint16].contains(pixels.sampleType)
                 if case .none = window, let bitsStored = metadata.bitsStored {
                     let span = pow(2.0, Double(bitsStored))
                     let a = (metadata.isSigned ? -span / 2 : 0) * metadata.rescale.slope + metadata.rescale.intercept
                     let b = (metadata.isSigned ? span / 2 - 1 : span - 1) * metadata.rescale.slope
                         + metadata.rescale.intercept
                     (lo, hi) = (min(a, b), max(a, b))
+                } else if rasterLevels {
+                    (lo, hi) = (0, pixels.sampleType == .uint8 ? 255 : Double((1 << min(metadata.bitsStored ?? 16, 16)) - 1))
                 } else {
                     (lo, hi) = (values.min() ?? 0, values.max() ?? 0)
                 }
-                if f == 0 { usedWindow = Window(center: (lo + hi) / 2, width: hi - lo, function: "MINMAX") }
+                if f == 0 { usedWindow = Window(center: (lo + hi) / 2, width: hi - lo, function: rasterLevels ? "STORED" : "MINMAX") }
                 mapped = values.map { hi > lo ? ($0 - lo) / (hi - lo) : 0 }
             }
             for (i, m) in mapped.enumerated() {

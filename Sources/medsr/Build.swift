@@ -148,11 +148,17 @@ struct Build: ParsableCommand {
         }
         print("dataset written to \(options.output.path)")
         for line in split.lines() { print(line) }
+        let tiles = split.counts.values.reduce(0) { $0 + $1.tiles }
         if !summary.skipped.isEmpty {
             print("\(counted(summary.skipped.count, "input")) skipped (listed above and in the dataset card)")
-            let tiles = split.counts.values.reduce(0) { $0 + $1.tiles }
-            throw ExitCode(tiles == 0 ? 1 : 3)
         }
+        if tiles == 0 {
+            // An empty dataset is nothing to train on: say why it is empty, and fail.
+            report("medsr: \(options.output.path): no tiles were made: every image is smaller than the \(r.tile)-pixel tile or "
+                + "falls below the foreground and contrast filters; try a smaller --tile (and --stride) or a lower --min-foreground")
+            throw ExitCode(1)
+        }
+        if !summary.skipped.isEmpty { throw ExitCode(3) }
     }
 }
 

@@ -82,7 +82,7 @@ struct Convert: ParsableCommand {
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
         var outIsDir: ObjCBool = false
         if output.hasSuffix("/") || (FileManager.default.fileExists(atPath: outputURL.path, isDirectory: &outIsDir) && outIsDir.boolValue) {
-            return outputURL.appendingPathComponent(inputURL.deletingPathExtension().lastPathComponent)
+            return outputURL.appendingPathComponent(ImageFiles.stem(of: inputURL))
         }
         return outputURL
     }
@@ -172,7 +172,8 @@ struct Convert: ParsableCommand {
                 guard i < files.count, stopped.withLock({ $0 == nil }) else { return }
                 let file = files[i]
                 let relative = String(file.path.dropFirst(rootPath.count))
-                let target = outputURL.appendingPathComponent(relative).deletingPathExtension()
+                let target = outputURL.appendingPathComponent(relative).deletingLastPathComponent()
+                    .appendingPathComponent(ImageFiles.stem(of: file))
                 do {
                     _ = try Converter.convert(file, to: target, options: opts)
                     done.add(1, ordering: .relaxed)

@@ -10,10 +10,10 @@ import MedNN
 struct MedSR: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "medsr",
-        abstract: "Turn raw medical images (DICOM, MATLAB, TIFF slides, PNG) into training data.",
+        abstract: "Turn raw medical images (DICOM, NIfTI, MATLAB, TIFF slides, PNG, JPEG, BMP) into training data.",
         discussion: """
         Exit status: 0 success, 1 nothing could be done, 2 usage error, 3 some inputs failed. \
-        Patient identifiers never appear in output unless --show-phi is given.
+        Patient identifiers never appear in output unless --show-phi (inspect) or --keep-identifiers (upscale) is given.
         """,
         version: MedSRVersion.string,
         subcommands: [Inspect.self, Convert.self, Build.self, Merge.self, Export.self, Evaluate.self, AuditCommand.self, Train.self, Upscale.self, Register.self, Pairs.self]
@@ -21,6 +21,15 @@ struct MedSR: ParsableCommand {
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), as the README promises.
     static func main() {
+        msr_line_buffer_stdout()
+        for interrupt in [SIGINT, SIGTERM] {
+            signal(interrupt) { number in
+                let text: StaticString = "\nmedsr: interrupted; files under their final names are complete, a build continues with --resume and training with --resume RUN/checkpoint.safetensors\n"
+                _ = write(2, text.utf8Start, text.utf8CodeUnitCount)
+                signal(number, SIG_DFL)
+                raise(number)
+            }
+        }
         msr_tune_allocator()
         BLASThreads.park()
         do {

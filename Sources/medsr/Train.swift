@@ -132,13 +132,14 @@ struct Train: ParsableCommand {
         print("BLAS: OpenBLAS \(BLASKernels.coreName) kernels, \(config.threads) thread\(config.threads == 1 ? "" : "s")")
         let bar = Progress(total: config.steps - trainer.currentStep, unit: "steps")
         let start = Date()
+        let firstStep = trainer.currentStep  // a resumed run's speed counts the steps of this run only
         var last = 0.0
         try withCleanError {
             try trainer.train { step, loss in
                 last = loss
                 bar.advance(detail: String(format: " loss %.5f ", loss))
                 if isatty(2) != 1 && (step % max(1, config.validateEvery) == 0) {
-                    print(String(format: "step %d  loss %.6f  %.1f steps/s", step, loss, Double(step) / Date().timeIntervalSince(start)))
+                    print(String(format: "step %d  loss %.6f  %.1f steps/s", step, loss, Double(step - firstStep) / Date().timeIntervalSince(start)))
                 }
                 if let record = trainer.records.last, record.step == step, let line = trainer.validationLine(record) { bar.note(line) }
             }

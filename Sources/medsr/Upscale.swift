@@ -97,6 +97,8 @@ struct Upscale: ParsableCommand {
         options.forceGray = m.channels == 1
         options.maxBytes = maxMB << 20
         let image = try withCleanError { try ImageFiles.read(URL(fileURLWithPath: input), options: options) }
+        // A grey model reads a colour input as luma (Pillow's L): said, not silent.
+        let colourDropped = m.channels == 1 && ((try? ImageFiles.describe(URL(fileURLWithPath: input)))?.samplesPerPixel ?? 1) >= 3
         let dicomOutput = URL(fileURLWithPath: output).pathExtension.lowercased() == "dcm"
         var deidentification: Deidentification?
         if dicomOutput && !keepIdentifiers {
@@ -159,7 +161,8 @@ struct Upscale: ParsableCommand {
             }
         }
         let written = dicomOutput ? "modality units" : inSourceValues ? "the input's values (\(result.sampleType))" : "mapped values (\(bits)-bit)"
-        print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(String(format: "%.6g…%.6g", mapped.lo, mapped.hi)); written in \(written)")
+        print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(String(format: "%.6g…%.6g", mapped.lo, mapped.hi)); written in \(written)"
+            + (colourDropped ? "; the colour input was read as grey (luma), the model takes 1 channel" : ""))
     }
 }
 

@@ -5,3 +5,7 @@
 /// Blocks up to 512 MiB come from the heap (a ×4 network's feature maps at HR size exceed 64 MiB),
 /// and up to 1 GiB of freed memory stays mapped for the next image.
 void msr_tune_allocator(void);
+
+/// Line-buffered standard output, so the log of a run that is interrupted (Ctrl-C, a batch
+/// system's time limit) keeps every line printed so far. (Swift 6 cannot name C's `stdout`.)
+void msr_line_buffer_stdout(void);
