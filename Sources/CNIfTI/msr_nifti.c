@@ -45,6 +45,7 @@ static nifti_image *read_header(const char *path, int *version, char *err, size_
     }
     size_t got = znzread(hdr.bytes, 1, sizeof hdr.bytes, fp);
     znzclose(fp);
+    if (got > sizeof hdr.bytes) got = 0; /* gzread's -1 (damaged gzip data) as a size_t */
     int v = nifti_header_version((const char *)hdr.bytes, got);
     nifti_image *nim = NULL;
     if (v == 1 && got >= sizeof(nifti_1_header)) {
@@ -176,8 +177,11 @@ int msr_nifti_read_head(const char *path, uint8_t *buf, size_t count, size_t *go
     *got = 0;
     znzFile fp = znzopen(path, "rb", 1);
     if (znz_isnull(fp)) return 2;
+    /* znzread passes on gzread's -1 for damaged gzip data as a size_t: anything beyond `count`
+       is such an error (found by fuzzing). */
     size_t n = znzread(buf, 1, count, fp);
     znzclose(fp);
+    if (n > count) return 2;
     *got = n;
     return 0;
 }

@@ -99,6 +99,6 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
         var buffer = [UInt8](repeating: 0, count: 540)
         var got = 0
         let status = buffer.withUnsafeMutableBufferPointer { msr_nifti_read_head(path, $0.baseAddress, $0.count, &got) }
-        return status == 0 ? Array(buffer.prefix(got)) : []
+        return status == 0 && got <= buffer.count ? Array(buffer.prefix(got)) : []
     }
 }

@@ -94,6 +94,14 @@ struct NIfTITests {
         #expect(try ImageFiles.describe(FixturePath.url("nifti/ch2_pair.hdr")).volume?.storage == "pair")
     }
 
+    /// Found by fuzzing: gzip data damaged inside its first block made zlib's read return -1,
+    /// which reached Swift as a huge byte count and trapped. Now it is simply not a NIfTI file.
+    @Test func damagedGzipIsAnErrorNotATrap() throws {
+        let url = FixturePath.url("nifti/hostile/fuzz_damaged_gzip.nii.gz")
+        #expect(throws: (any Error).self) { try ImageFormat.detect(url) }
+        #expect(throws: (any Error).self) { try ImageFiles.read(url) }
+    }
+
     @Test func oneSliceEqualsThatFrameOfAll() throws {
         let all = try read("functional.nii", axis: 1, volume: 7)
         let one = try read("functional.nii", axis: 1, volume: 7, frames: .index(5))
