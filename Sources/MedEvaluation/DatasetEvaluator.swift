@@ -23,7 +23,7 @@ public struct DatasetEvaluator: Sendable {
     public var limit: Int?
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     /// A trained model, scored as `model` beside the baselines.
-    public var model: SRModel?
+    public var model: EnhancementModel?
 
     public init(dataset: Dataset, split: String, scale: Int) {
         self.dataset = dataset
@@ -78,7 +78,7 @@ public struct DatasetEvaluator: Sendable {
         // The first of the dataset's named masks ([M, T, T] planes, M ≥ 1).
         let mask = try a.mask.map { Array(try $0.tile(index).prefix($0.tileShape.dropFirst().reduce(1, *))) }
         var candidates = [("bicubic", bicubic), ("sharpen", sharpened)]
-        if let model { candidates.append(("model", model.upscale(lr))) }
+        if let model { candidates.append(("model", model.enhance(lr))) }
         return TileImages(lr: lr, hr: hr, candidates: candidates, mask: mask)
     }
 

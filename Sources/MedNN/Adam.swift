@@ -20,12 +20,15 @@ public final class Adam<T: NNScalar> {
         self.workers = workers
     }
 
+    /// One update of every parameter at the configured learning rate.
+    public func update(_ parameters: [Parameter<T>]) { update(parameters, lr: learningRate) }
+
     /// One update of every parameter from its gradient, at learning rate `lr` (for schedules).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func update(_ parameters: [Parameter<T>], lr: Double? = nil) {
+    public func update(_ parameters: [Parameter<T>], lr: Double) {
         step += 1
-        let rate = lr ?? learningRate
+        let rate = lr
         let c1 = 1 - pow(beta1, Double(step)), c2 = 1 - pow(beta2, Double(step))
         // Locals, not properties, inside the loop: a class property read there is an exclusivity
         // check per value, and keeps the loop from vectorising.

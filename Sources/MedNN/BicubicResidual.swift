@@ -9,11 +9,11 @@ import MedImage
 /// The state dict is the wrapped network's, name for name: a PyTorch module loads it as is and
 /// adds `bicubic(x)` to its output (saved models say so in their `residual` metadata).
 public final class BicubicResidual<T: NNScalar>: SRNetwork {
-    public let network: any SRNetwork<T>
+    public let network: any Model<T>
 
     /// Wraps `network`; with `startNearBicubic`, its last layer's weights and bias are scaled by
     /// `1e-2` so the first outputs are bicubic plus a small correction.
-    public init(_ network: any SRNetwork<T>, startNearBicubic: Bool = false) {
+    public init(_ network: any Model<T>, startNearBicubic: Bool = false) {
         self.network = network
         if startNearBicubic, let last = network.trainable.last(where: { $0.name.hasSuffix("weight") }) {
             let prefix = last.name.dropLast("weight".count)
@@ -24,8 +24,9 @@ public final class BicubicResidual<T: NNScalar>: SRNetwork {
     }
 
     public var architecture: String { network.architecture }
-    public var channels: Int { network.channels }
-    public var scale: Int { network.scale }
+    public var channels: Int { network.configuration.channels }
+    public var scale: Int { network.configuration.scale }
+    public var configuration: ModelConfiguration { network.configuration }
     public var parameters: [Parameter<T>] { network.parameters }
 
     public func forward(_ x: Tensor<T>) -> Tensor<T> {

@@ -64,3 +64,15 @@ public final class ESPCN<T: NNScalar>: SRNetwork {
     /// Pixels of the input that influence each output pixel beyond the tile (for tiled inference).
     public var receptiveRadius: Int { 2 + 1 + 1 }
 }
+
+/// The registry entry of ESPCN.
+public struct ESPCNArchitecture: Architecture {
+    public init() {}
+    public var name: String { "espcn" }
+    public var task: ModelTask { .superResolution }
+    public var summary: String { "Shi et al. 2016: three convolutions and a pixel shuffle (22 K parameters at ×4, grey)." }
+    public var scales: [Int] { [2, 3, 4] }
+    public func make<T: NNScalar>(_ c: ModelConfiguration, rng: inout some RandomNumberGenerator) -> any Model<T> {
+        ESPCN<T>(channels: c.channels, scale: c.scale, rng: &rng)
+    }
+}

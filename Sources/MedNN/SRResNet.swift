@@ -76,9 +76,11 @@ public final class SRResNet<T: NNScalar>: SRNetwork {
 /// but the first, LeakyReLU 0.2; then adaptive average pooling to `pool`×`pool`, Dense 1024,
 /// LeakyReLU 0.2, Dense 1. It returns logits `[1, B, 1, 1]` (the loss applies the sigmoid).
 /// Names: `blocks.i.{cnn,bn}`, `classifier.2` and `classifier.4` (the two Linear layers).
-public final class Discriminator<T: NNScalar> {
+public final class Discriminator<T: NNScalar>: Model {
     public let channels: Int, separable: Bool
     let body: Sequential<T>
+    public var architecture: String { separable ? "swift-srgan-discriminator" : "srgan-discriminator" }
+    public var configuration: ModelConfiguration { ModelConfiguration(architecture: architecture, channels: channels) }
 
     /// - Parameters: `features`, `pool` and `hidden` (the Dense width) change the widths only.
     public init(channels: Int = 1, separable: Bool = false, features: [Int] = [64, 64, 128, 128, 256, 256, 512, 512],
@@ -100,15 +102,41 @@ public final class Discriminator<T: NNScalar> {
     }
 
     public var parameters: [Parameter<T>] { body.parameters }
-    public var trainable: [Parameter<T>] { parameters.filter { !$0.isBuffer } }
     public func forward(_ x: Tensor<T>) -> Tensor<T> { body.forward(x) }
     @discardableResult public func backward(_ g: Tensor<T>) -> Tensor<T> { body.backward(g) }
-    public func zeroGradients() { for p in parameters { p.zeroGradient() } }
     public func setThreads(_ n: Int) {
         BLASThreads.set(1)
         body.setWorkers(n)
     }
     public func setTraining(_ training: Bool) { body.setTraining(training) }
+}
+
+/// The registry entries of SRResNet and Swift-SRGAN's generator.
+public struct SRResNetArchitecture: Architecture {
+    public let separable: Bool
+    public init(separable: Bool) { self.separable = separable }
+    public var name: String { separable ? "swift-srgan" : "srresnet" }
+    public var task: ModelTask { .superResolution }
+    public var summary: String {
+        separable ? "Krishnan et al. 2021: SRResNet with depthwise-separable convolutions (0.2 M parameters at ×4)."
+            : "Ledig et al. 2017: 16 residual blocks, batch norm, PReLU (1.5 M parameters at ×4)."
+    }
+    public var scales: [Int] { [2, 3, 4, 8] }
+    public func make<T: NNScalar>(_ c: ModelConfiguration, rng: inout some RandomNumberGenerator) -> any Model<T> {
+        SRResNet<T>(channels: c.channels, scale: c.scale, separable: separable, rng: &rng)
+    }
+}
+
+/// The registry entries of the SRGAN and Swift-SRGAN discriminators.
+public struct SRGANDiscriminatorArchitecture: Architecture {
+    public let separable: Bool
+    public init(separable: Bool) { self.separable = separable }
+    public var name: String { separable ? "swift-srgan-discriminator" : "srgan-discriminator" }
+    public var task: ModelTask { .discrimination }
+    public var summary: String { "Ledig et al. 2017's discriminator: eight 3×3 conv blocks, two dense layers\(separable ? " (depthwise-separable)" : "")." }
+    public func make<T: NNScalar>(_ c: ModelConfiguration, rng: inout some RandomNumberGenerator) -> any Model<T> {
+        Discriminator<T>(channels: c.channels, separable: separable, rng: &rng)
+    }
 }
 
 /// Building blocks shared by the models.

@@ -131,25 +131,6 @@ public enum SafeTensors {
     }
 }
 
-extension SRNetwork where Scalar == Float {
-    /// The model as a PyTorch `state_dict` in safetensors, with what MedSR needs to use it again.
-    public func safetensors(metadata extra: [String: String] = [:]) -> [UInt8] {
-        var file = SafeTensors.File()
-        for p in parameters {
-            file.tensors[p.name] = (p.shape, p.value)
-            if p.isInteger { file.integers.insert(p.name) }
-        }
-        file.metadata = ["format": "pt", "architecture": architecture, "scale": String(scale), "channels": String(channels)]
-            .merging(extra) { _, new in new }
-        return SafeTensors.encode(file)
-    }
-
-    /// Loads weights (and buffers) by name; every one must be present with its shape.
-    public func load(_ file: SafeTensors.File, path: String) throws {
-        try SafeTensors.load(parameters, from: file, path: path, what: "\(architecture) ×\(scale) with \(channels) channel(s)")
-    }
-}
-
 extension SafeTensors {
     /// Copies tensors into `parameters` by name, checking every name and shape.
     public static func load(_ parameters: [Parameter<Float>], from file: File, path: String, what: String) throws {

@@ -61,13 +61,15 @@ public struct TrainingRecord: Sendable {
 public enum TrainingModel: String, Sendable, CaseIterable {
     case espcn, srresnet, srgan, swiftSRGAN = "swift-srgan"
 
-    public var generator: SRArchitecture {
+    /// The generator's registry name.
+    public var generator: String {
         switch self {
-        case .espcn: .espcn
-        case .srresnet, .srgan: .srresnet
-        case .swiftSRGAN: .swiftSRGAN
+        case .espcn: "espcn"
+        case .srresnet, .srgan: "srresnet"
+        case .swiftSRGAN: "swift-srgan"
         }
     }
+    var scales: [Int] { (try? ModelRegistry.architecture(generator).scales) ?? [] }
     public var adversarial: Bool { self == .srgan || self == .swiftSRGAN }
     public var displayName: String {
         switch self {
@@ -89,7 +91,7 @@ public final class Trainer {
     public let dataset: Dataset
     public let run: URL
     public let kind: TrainingModel
-    let network: any SRNetwork<Float>
+    let network: any Model<Float>
     let optimizer: Adam<Float>
     let discriminator: Discriminator<Float>?
     let discriminatorOptimizer: Adam<Float>?
@@ -114,8 +116,8 @@ public final class Trainer {
         guard let kind = TrainingModel(rawValue: config.model) else {
             throw TrainingError(message: "model '\(config.model)' is unknown (known: \(TrainingModel.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        guard kind.generator.scales.contains(config.scale) else {
-            throw TrainingError(message: "\(kind.displayName) scales are \(kind.generator.scales.map(String.init).joined(separator: ", ")), not \(config.scale)")
+        guard kind.scales.contains(config.scale) else {
+            throw TrainingError(message: "\(kind.displayName) scales are \(kind.scales.map(String.init).joined(separator: ", ")), not \(config.scale)")
         }
         guard config.contentLoss == "mse" || config.contentLoss == "l1" else {
             throw TrainingError(message: "content loss '\(config.contentLoss)' is unknown (mse or l1)")
@@ -140,7 +142,7 @@ public final class Trainer {
         validation = source
         validationSplit = split
         var initRNG = SplitMix64(seed: config.seed)
-        let plain: any SRNetwork<Float> = kind.generator.make(channels: train.channels, scale: config.scale, rng: &initRNG)
+        let plain: any Model<Float> = try ModelRegistry.make(ModelConfiguration(architecture: kind.generator, channels: train.channels, scale: config.scale), rng: &initRNG)
         isResidual = config.residual ?? (kind == .espcn)
         network = isResidual ? BicubicResidual(plain, startNearBicubic: true) : plain
         network.setThreads(config.threads)

@@ -35,11 +35,19 @@ let task = args[1]
 if ["espcn-train", "espcn-infer", "sr-train", "sr-infer"].contains(task) {
     var rng = SplitMix64(seed: 1)
     let named = task.hasPrefix("sr-")
-    guard let arch = SRArchitecture(rawValue: named ? args[2] : "espcn") else { exit(2) }
+    // Any image-to-image architecture of the registry (scale 1 for restoration networks).
+    let architecture = named ? args[2] : "espcn"
+    guard (try? ModelRegistry.architecture(architecture)) != nil else { exit(2) }
+    func build(scale: Int) -> any Model<Float> {
+        do { return try ModelRegistry.make(ModelConfiguration(architecture: architecture, channels: 1, scale: scale), rng: &rng) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            exit(2)
+        }
+    }
     let a = args.dropFirst(named ? 3 : 2).compactMap { Int($0) }
     if task.hasSuffix("-train") {
         let (steps, batch, patch, scale, threads) = (a[0], a[1], a[2], a[3], a[4])
-        let net: any SRNetwork<Float> = arch.make(channels: 1, scale: scale, rng: &rng)
+        let net = build(scale: scale)
         net.setThreads(threads)
         net.setTraining(true)
         let adam = Adam<Float>(learningRate: 1e-3, workers: threads)
@@ -59,7 +67,7 @@ if ["espcn-train", "espcn-infer", "sr-train", "sr-infer"].contains(task) {
         print(times.dropFirst(2).sorted()[steps / 2])  // median after two warm-up steps
     } else {
         let (size, scale, threads, repeatCount) = (a[0], a[1], a[2], a[3])
-        let net: any SRNetwork<Float> = arch.make(channels: 1, scale: scale, rng: &rng)
+        let net = build(scale: scale)
         net.setThreads(threads)
         net.setTraining(false)
         let x = Tensor<Float>(channels: 1, batch: 1, rows: size, columns: size,

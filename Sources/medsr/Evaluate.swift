@@ -36,7 +36,7 @@ struct DatasetScoringOptions: ParsableArguments {
         e.sharpen.radius = sharpenRadius
         e.sharpen.amount = sharpenAmount
         e.sharpen.threshold = sharpenThreshold
-        if let model { e.model = try withCleanError { try SRModel(path: model) } }
+        if let model { e.model = try withCleanError { try EnhancementModel(path: model) } }
         return e
     }
 

@@ -89,7 +89,7 @@ struct Upscale: ParsableCommand {
     func run() throws {
         // Before loading and inferring: a read-only or full output disk fails now, in one line.
         try prepareOutputs([output])
-        let m = try withCleanError { try SRModel(path: model) }
+        let m = try withCleanError { try EnhancementModel(path: model) }
         var options = ReadOptions()
         options.frames = .index(frame)
         options.level = level
@@ -138,7 +138,7 @@ struct Upscale: ParsableCommand {
             }
         }
         let mapped = IntensityMapper.map(pixels, rescale: image.metadata.rescale, intensity: intensity, bits: bits)
-        let up = m.upscale(mapped.pixels, tile: tile)
+        let up = m.enhance(mapped.pixels, tile: tile)
         var result = up
         if inSourceValues {
             result = IntensityMapper.toSource(up, lo: mapped.lo, hi: mapped.hi, bits: bits, source: pixels, rescale: image.metadata.rescale)

@@ -82,13 +82,13 @@ import TestSupport
     /// Tiled inference equals whole-image inference exactly.
     @Test func tiledUpscaleEqualsWhole() throws {
         let m = try Self.model()
-        let model = SRModel(network: m, dataMax: 255)
+        let model = EnhancementModel(network: m, dataMax: 255)
         let values: [UInt8] = (0 ..< 70 * 45).map { (i: Int) -> UInt8 in
             let v: Int = (i * 37 + (i / 45) * 11) % 256
             return UInt8(v)
         }
         let pixels = PixelArrayFixture.gray(rows: 45, columns: 70, values)
-        let whole = model.upscale(pixels, tile: 256), tiled = model.upscale(pixels, tile: 16)
+        let whole = model.enhance(pixels, tile: 256), tiled = model.enhance(pixels, tile: 16)
         #expect(whole == tiled)
         #expect(whole.rows == 90 && whole.columns == 140)
     }

@@ -106,11 +106,11 @@ import TestSupport
     func tiledEqualsWholeForSRResNet(separable: Bool) throws {
         var rng = SplitMix64(seed: 6)
         let net = SRResNet<Float>(channels: 1, scale: 2, separable: separable, blocks: 2, features: 8, rng: &rng)
-        let model = SRModel(network: net, dataMax: 255)
+        let model = EnhancementModel(network: net, dataMax: 255)
         var values = [UInt8](repeating: 0, count: 40 * 36)
         for i in values.indices { values[i] = UInt8(truncatingIfNeeded: i &* 2654435761 >> 7) }
         let image = PixelArray(rows: 40, columns: 36, samples: .uint8(values))
-        let (small, large) = KernelCopies.steady { (model.upscale(image, tile: 11), model.upscale(image, tile: 64)) }
+        let (small, large) = KernelCopies.steady { (model.enhance(image, tile: 11), model.enhance(image, tile: 64)) }
         #expect(small == large)
     }
 }

@@ -129,7 +129,7 @@ import TestSupport
         #expect(line.contains("bicubic") && line.contains(String(format: "%.2f dB", b.psnr)))
         #expect(plain.behindBicubicWarning?.contains("behind bicubic") == true)
         // The saved model says it is residual; loaded, it upscales as the trainer validated.
-        let model = try SRModel(path: residual.modelURL.path)
+        let model = try EnhancementModel(path: residual.modelURL.path)
         #expect(model.metadata["residual"] == "bicubic")
         let report = try String(contentsOf: runs[0].appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("learning rate") && report.contains("Samples:"))
