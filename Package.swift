@@ -79,10 +79,12 @@ let package = Package(
         .target(name: "MedReport", dependencies: ["MedImage", "MedMetrics"], swiftSettings: swiftSettings),
         .target(name: "MedEvaluation", dependencies: ["MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedNN", "Zarr"],
                 swiftSettings: swiftSettings),
+        // Inference workflows (upscale, restore) shared by the CLI and the web workbench.
+        .target(name: "MedInference", dependencies: ["MedImage", "MedIO", "MedDataset", "MedNN"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "medsr",
             dependencies: [
-                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "MedNN", "MedTraining", "MedRegistration", "Zarr", "CMalloc",
+                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "MedNN", "MedTraining", "MedInference", "MedRegistration", "Zarr", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
