@@ -103,7 +103,10 @@ final class DegradedSource: PairSource, @unchecked Sendable {
     func pair(_ i: Int, variant: UInt64) throws -> (target: [Float], input: [Float]) {
         let hr = try base.tiles(i).hr
         var mix = SplitMix64(seed: seed ^ (UInt64(i) &* 0x9E37_79B9_7F4A_7C15) ^ (variant &* 0xD1B5_4A32_D192_ED03))
-        return (hr, try degrade(hr, channels, tile, mix.next()))
+        // Stored back in the dataset's sample type, as a degraded file would hold it (and as
+        // `evaluate --task restore` makes its inputs).
+        let top = dataMax
+        return (hr, try degrade(hr, channels, tile, mix.next()).map { min(max(($0 * top).rounded(), 0), top) / top })
     }
 }
 
