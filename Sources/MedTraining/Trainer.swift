@@ -95,6 +95,18 @@ public struct TrainingPreset: Sendable {
         TrainingPreset(name: "swift-srgan", task: .superResolution, displayName: "Swift-SRGAN", generator: "swift-srgan",
                        discriminator: "swift-srgan-discriminator", conditional: false, learningRate: 1e-4, contentLoss: .mse, adversarialWeight: 1e-3,
                        summary: "Krishnan et al. 2021: the same with depthwise-separable convolutions."),
+        TrainingPreset(name: "unet", task: .restoration, displayName: "U-Net", generator: "unet", discriminator: nil, conditional: false,
+                       learningRate: 1e-3, contentLoss: .mse, adversarialWeight: 0,
+                       summary: "The microscopy study's generator: conv + 2×2 max-pool encoder to a 128-channel bottleneck at 1/8 size, up-sampling + skip concatenation (--depth, --width). Patches a multiple of 2^depth."),
+        TrainingPreset(name: "pix2pix", task: .restoration, displayName: "pix2pix", generator: "unet", discriminator: "patchgan", conditional: true,
+                       learningRate: 2e-4, contentLoss: .l1, adversarialWeight: 0.01,
+                       summary: "Isola et al. 2017: that U-Net against a 70×70 PatchGAN that sees input and output; L1 + 0.01 × adversarial (pix2pix's λ = 100), Adam β1 0.5 for the discriminator."),
+        TrainingPreset(name: "dae", task: .restoration, displayName: "DAE", generator: "dae", discriminator: nil, conditional: false,
+                       learningRate: 1e-3, contentLoss: .mse, adversarialWeight: 0,
+                       summary: "A convolutional denoising autoencoder as the brain-tumour study used (conv + pool encoder, up-sampling decoder)."),
+        TrainingPreset(name: "dncnn", task: .restoration, displayName: "DnCNN", generator: "dncnn", discriminator: nil, conditional: false,
+                       learningRate: 1e-3, contentLoss: .mse, adversarialWeight: 0,
+                       summary: "Zhang et al. 2017: 17 layers of 64 channels with batch norm, learning the residual (the noise); the standard for denoising."),
     ]
 
     public static func named(_ name: String) -> TrainingPreset? { all.first { $0.name == name } }
