@@ -30,6 +30,7 @@ public enum ModelRegistry {
     public static let architectures: [any Architecture] = [
         ESPCNArchitecture(), SRResNetArchitecture(separable: false), SRResNetArchitecture(separable: true),
         SRGANDiscriminatorArchitecture(separable: false), SRGANDiscriminatorArchitecture(separable: true),
+        UNetArchitecture(), DnCNNArchitecture(), DenoisingAutoencoderArchitecture(), PatchGANArchitecture(),
     ]
 
     public struct RegistryError: Error, CustomStringConvertible, Sendable {
