@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 
 // Small layers the restoration networks (U-Net, denoising autoencoder) share: 2×2 max pooling,
