@@ -94,7 +94,7 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", dependencies: ["MedImage", "CKernels"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
-        .testTarget(name: "MedImageTests", dependencies: ["MedImage", "TestSupport"],
+        .testTarget(name: "MedImageTests", dependencies: ["MedImage", "MedIO", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedImage", "TestSupport", "CKernels"],
                     swiftSettings: swiftSettings),

@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-#include "msr_match.h"  // the template-matching kernels (MedRegistration)
+#include "msr_match.h"    // the template-matching kernels (MedRegistration)
+#include "msr_restore.h"  // the restoration baselines (non-local means, median)
 
 #ifdef __cplusplus
 extern "C" {
