@@ -99,7 +99,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["MedImage", "MedKernels"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
         .testTarget(name: "MedKernelsTests", dependencies: ["MedKernels"], swiftSettings: swiftSettings),
-        .testTarget(name: "MedImageTests", dependencies: ["MedImage", "TestSupport"],
+        .testTarget(name: "MedImageTests", dependencies: ["MedImage", "MedIO", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),

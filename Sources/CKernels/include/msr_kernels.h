@@ -14,6 +14,7 @@
 #include "msr_optim.h"        // Adam (MedNN)
 #include "msr_resample.h"     // Pillow's row sums, transposes (MedImage, MedIO)
 #include "msr_ssim.h"         // SSIM (MedMetrics)
+#include "msr_restore.h"      // restoration baselines: non-local means, median (MedImage)
 
 #ifdef __cplusplus
 extern "C" {
