@@ -72,9 +72,8 @@ enum KermanyListing {
             }
             listing.items.append(item)
         }
-        if recipe.split.policy == .official {
-            listing.notes.append(hasVal ? "official split: the train, val and test folders as they are"
-                                        : "official split: the train and test folders; validation carved by patient from train (no val folder)")
+        if recipe.split.policy == .official && !hasVal {
+            listing.notes.append("no val folder: validation is carved by patient from train")
         }
         if unnamed > 0 { listing.notes.append("\(unnamed) file name(s) name no patient (personN_…, IM-NNNN-…, NORMAL2-IM-NNNN-…): each is its own patient") }
         if documents > 0 { listing.notes.append("\(documents) document file(s) (txt, csv, json, …) ignored") }
