@@ -222,6 +222,8 @@ final class DatasetWriter {
         ]
         if !r.masks.isEmpty { head.append(("mask_names", .array(r.masks.map { .string($0) }))) }
         if let c = r.context { head.append(("context", .string(Self.describeContext(c)))) }
+        if let side = r.resize { head.append(("resize", .string("every image resized to \(side) x \(side) before tiling (Pillow-compatible bicubic; masks nearest)"))) }
+        if r.source == .nifti { head.append(("slice_axis", .int(r.axis ?? 2))) }
         return .object(head + [
             ("intensity", .object(intensity)),
             ("degradation", .string(degradation)),

@@ -118,7 +118,7 @@ extension ItemProcessor {
             window = IntensityWindow.choose(spec, values: values, type: volume.metadata.rescale.isIdentity ? pixels.sampleType : .float32)
         }
         let plane = pixels.rows * pixels.columns
-        let sets = recipe.masks.map { Set(recipe.labels[$0] ?? []) }
+        let sets = recipe.masks.map { Set(recipe.labels?[$0] ?? []) }
         return (0 ..< pixels.frames).map { k in
             var image = SourceImage(pixels: pixels.frame(k), rescale: volume.metadata.rescale, frame: k)
             image.window = window

@@ -73,8 +73,9 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var resize: Int?
     /// NIfTI volumes: the voxel axis slices are cut across (0 = i, 1 = j, 2 = k); nil for k.
     public var axis: Int?
-    /// NIfTI volumes: the label values each mask is made of (`tumour: [1, 2, 4]`).
-    public var labels: [String: [Int]] = [:]
+    /// NIfTI volumes: the label values each mask is made of (`tumour: [1, 2, 4]`); nil (not
+    /// written to `recipe.json`) for sources without label maps.
+    public var labels: [String: [Int]]?
 
     /// Manifest columns this recipe's source adds after the common ones (`tiles.csv`).
     public var extraColumns: [String] {
@@ -268,7 +269,7 @@ public struct Recipe: Codable, Sendable, Equatable {
         context = try c.decodeIfPresent(Context.self, forKey: .context)
         resize = try c.decodeIfPresent(Int.self, forKey: .resize)
         axis = try c.decodeIfPresent(Int.self, forKey: .axis)
-        labels = try c.decodeIfPresent([String: [Int]].self, forKey: .labels) ?? labels
+        labels = try c.decodeIfPresent([String: [Int]].self, forKey: .labels)
     }
 
     /// Problems that make the recipe unusable, one line each (empty when it is valid).
@@ -324,7 +325,7 @@ public struct Recipe: Codable, Sendable, Equatable {
                 out.append("\(source.rawValue) masks are \(known.joined(separator: ", ")); '\(m)' is not one")
             }
         case .nifti:
-            for m in masks where (labels[m] ?? []).isEmpty {
+            for m in masks where (labels?[m] ?? []).isEmpty {
                 out.append("mask '\(m)' has no label values (give them as labels, e.g. --labels \(m)=1+2)")
             }
         default: break
