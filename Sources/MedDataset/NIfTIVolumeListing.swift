@@ -5,7 +5,8 @@ import MedIO
 /// Lists NIfTI volumes with label maps, one item per image volume (its slices are the images):
 ///
 /// - BraTS: one folder per case, `<case>_{t1,t1ce,t2,flair}.nii.gz` and the label map
-///   `<case>_seg.nii.gz`; the modality is the suffix.
+///   `<case>_seg.nii.gz` (BraTS 2023: `<case>-{t1n,t1c,t2w,t2f}.nii.gz`, `<case>-seg.nii.gz`);
+///   the modality is the suffix.
 /// - Medical Segmentation Decathlon / nnU-Net: `imagesTr/<case>.nii.gz` (nnU-Net:
 ///   `<case>_0000.nii.gz`, one file per channel) with `labelsTr/<case>.nii.gz`; `imagesTs`
 ///   volumes have no labels. A 4-D image (MSD's BrainTumour) is one item per volume, the
@@ -17,8 +18,11 @@ import MedIO
 enum NIfTIVolumeListing {
     static var channelSuffix: Regex<(Substring, Substring, Substring)> { /^(.+)_(\d{4})$/ }
 
+    /// A label map: `<case>_seg` (BraTS 2018–2021), `<case>-seg` (BraTS 2023), or a file in a
+    /// `labels…` folder (MSD, nnU-Net).
     static func isLabel(_ url: URL) -> Bool {
-        ImageFiles.stem(of: url).lowercased().hasSuffix("_seg")
+        let stem = ImageFiles.stem(of: url).lowercased()
+        return stem.hasSuffix("_seg") || stem.hasSuffix("-seg")
             || url.deletingLastPathComponent().lastPathComponent.lowercased().hasPrefix("labels")
     }
 

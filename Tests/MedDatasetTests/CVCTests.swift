@@ -119,4 +119,36 @@ import Zarr
         bad.masks = ["polyp", "lesion"]
         #expect(bad.problems().contains { $0.contains("'lesion'") })
     }
+
+    @Test func resizedFramesTakeTheirMasksByNearestNeighbour() throws {
+        let (width, frames) = try Self.reference("clinicdb")
+        var recipe = try Self.recipe("cvc-clinicdb")
+        recipe.resize = 64  // 80 x 64 → 64 x 64
+        recipe.stride = 32
+        let (url, _) = try BuildTests.build(recipe, input: "cvc/CVC-ClinicDB")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let ds = try Dataset(root: url)
+        var checked = 0
+        for split in SplitReport.splitNames {
+            let rows = try ds.manifest(split: split)
+            guard !rows.isEmpty else { continue }
+            let reader = try ds.array(split, "mask")
+            for row in rows {
+                let want = frames[row["source"]!]!.masks["polyp"]!
+                let x = Int(row["x"]!)!, y = Int(row["y"]!)!
+                let tile = try reader.tile(Int(row["index"]!)!)
+                var differ = 0
+                for yy in 0 ..< 32 {
+                    for xx in 0 ..< 32 {
+                        // Pillow's NEAREST: the source pixel under the output pixel's centre.
+                        let sx = (2 * (x + xx) + 1) * width / (2 * 64), sy = (2 * (y + yy) + 1) * 64 / (2 * 64)
+                        if (tile[yy * 32 + xx] == 1) != want.contains(sy * width + sx) { differ += 1 }
+                    }
+                }
+                #expect(differ == 0, "\(row["source"]!) tile \(x),\(y)")
+                checked += 1
+            }
+        }
+        #expect(checked == 6 * 4)
+    }
 }

@@ -127,4 +127,21 @@ import Zarr
         let resized = Resample.bicubic(image.pixels.frame(0), columns: 64, rows: 64).cropped(x: 32, y: 32, width: 32, height: 32)
         #expect(resized.samples.littleEndianBytes() == tile)
     }
+
+    @Test func theKaggleArchivesNestedCopyAndResourceForksAreNotListedTwice() throws {
+        let copy = BuildTests.temporary("kermany-nested")
+        let fm = FileManager.default
+        defer { try? fm.removeItem(at: copy) }
+        try fm.createDirectory(at: copy, withIntermediateDirectories: true)
+        try fm.copyItem(at: FixturePath.url("kermany/chest_xray"), to: copy.appendingPathComponent("chest_xray"))
+        try fm.copyItem(at: FixturePath.url("kermany/chest_xray"), to: copy.appendingPathComponent("chest_xray/chest_xray"))
+        try fm.createDirectory(at: copy.appendingPathComponent("__MACOSX/chest_xray/train/NORMAL"), withIntermediateDirectories: true)
+        try Data([0, 5, 22, 7]).write(to: copy.appendingPathComponent("__MACOSX/chest_xray/train/NORMAL/._IM-0115-0001.jpeg"))
+        try "Kermany et al.".write(to: copy.appendingPathComponent("chest_xray/README.txt"), atomically: true, encoding: .utf8)
+        let listing = try Listing.make(recipe: Self.recipe(.official), input: copy)
+        let ref = try Self.reference()
+        #expect(listing.items.count == ref.files.count, "each image once (the broken one is skipped later, when read)")
+        #expect(listing.skipped.count == ref.files.count && listing.skipped.allSatisfy { $0.1.hasPrefix("duplicate of chest_xray/") })
+        #expect(listing.notes.contains { $0.contains("1 document file(s)") })
+    }
 }
