@@ -185,7 +185,13 @@ public final class Trainer {
 
     /// A restoration degradation from its spec (the model file records the spec).
     static func degrader(_ spec: String) throws -> @Sendable ([Float], Int, Int, UInt64) throws -> [Float] {
-        throw TrainingError(message: "degradation '\(spec)': degradations are not available in this build")
+        let degradation: Degradation
+        do { degradation = try Degradation(parsing: spec) } catch { throw TrainingError(message: "\(error)") }
+        return { planar, channels, side, seed in
+            let n = side * side
+            let planes = (0 ..< channels).map { Plane(rows: side, columns: side, values: Array(planar[$0 * n ..< ($0 + 1) * n])) }
+            return try degradation.apply(to: planes, seed: seed, tileIndex: 0).flatMap(\.values)
+        }
     }
 
     public var modelURL: URL { loop.modelURL }
