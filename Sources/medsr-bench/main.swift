@@ -10,6 +10,9 @@
 //   medsr-bench sr-train ARCH STEPS BATCH PATCH SCALE THREADS   seconds per training step (forward, backward, Adam)
 //   medsr-bench sr-infer ARCH SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
 //   (ARCH: espcn, srresnet, swift-srgan; espcn-train/espcn-infer are sr-* with ARCH espcn)
+//   medsr-bench nlm REPEAT PATCH DISTANCE H SIGMA IN.npy OUT.npy   non-local means of a 2-D float plane
+//                                                   (or [rows, columns, channels]): best seconds; writes OUT
+//                                                   (float32); MEDSR_THREADS=N: N threads instead of all cores
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
 import MedKernels
 import CMalloc
@@ -136,6 +139,33 @@ if task == "ssim" {
         best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     print(best, value)
+    exit(0)
+}
+if task == "nlm" {
+    guard args.count >= 9, let repeatCount = Int(args[2]), let patch = Int(args[3]), let distance = Int(args[4]),
+          let h = Double(args[5]), let sigma = Double(args[6]),
+          let (shape, samples) = try? NPYFile.read(URL(fileURLWithPath: args[7])), shape.count == 2 || shape.count == 3 else {
+        FileHandle.standardError.write(Data("usage: medsr-bench nlm REPEAT PATCH DISTANCE H SIGMA IN.npy OUT.npy (IN: 2-D or 3-D float .npy)\n".utf8))
+        exit(2)
+    }
+    let channels = shape.count == 3 ? shape[2] : 1, n = shape[0] * shape[1], values = samples.floats()
+    let planes = (0 ..< channels).map { ch in Plane(rows: shape[0], columns: shape[1], values: (0 ..< n).map { values[$0 * channels + ch] }) }
+    let threads = ProcessInfo.processInfo.environment["MEDSR_THREADS"].flatMap { Int($0) } ?? ProcessInfo.processInfo.activeProcessorCount
+    let nlm = NonLocalMeans(patchSize: patch, patchDistance: distance, h: h, sigma: sigma)
+    var out = nlm.apply(planes, workers: threads)  // one untimed call first, as the peer gets
+    var best = Double.infinity
+    for _ in 0 ..< repeatCount {
+        let start = DispatchTime.now().uptimeNanoseconds
+        out = nlm.apply(planes, workers: threads)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    let interleaved = (0 ..< n * channels).map { out[$0 % channels].values[$0 / channels] }
+    let result = PixelArray(rows: shape[0], columns: shape[1], samplesPerPixel: channels, samples: .float32(interleaved))
+    do { try NPYFile.write(result, to: URL(fileURLWithPath: args[8])) } catch {
+        FileHandle.standardError.write(Data("medsr-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    print(best)
     exit(0)
 }
 var rest = Array(args.dropFirst(2))
