@@ -120,3 +120,18 @@ seg_labels = torch.randint(0, 3, (2, 4, 5))
 losses.loss("ce_pixels", lambda x: F.cross_entropy(x, seg_labels, weight=weights[:3].double(), label_smoothing=0.1),
             seg, labels=seg_labels.float(), weight=weights[:3])
 losses.save("losses.safetensors")
+
+# Group B: transposed convolution and up-sampling.
+up = Golden()
+up.layer("convt_k2_s2", nn.ConvTranspose2d(3, 4, 2, stride=2), rand(2, 3, 4, 5))
+up.layer("convt_k3_s2_p1_op1", nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1), rand(2, 3, 4, 3))
+up.layer("convt_k4_s2_p1_nobias", nn.ConvTranspose2d(2, 3, 4, stride=2, padding=1, bias=False), rand(1, 2, 3, 4))
+up.layer("convt_k3_s1_p1", nn.ConvTranspose2d(3, 2, 3, stride=1, padding=1), rand(2, 3, 5, 4))
+up.layer("convt_k5_s3_p2_op2", nn.ConvTranspose2d(2, 2, 5, stride=3, padding=2, output_padding=2), rand(1, 2, 3, 3))
+up.layer("nearest_2", nn.Upsample(scale_factor=2, mode="nearest"), rand(2, 3, 3, 4))
+up.layer("nearest_3", nn.Upsample(scale_factor=3, mode="nearest"), rand(1, 2, 2, 3))
+up.layer("bilinear_2", nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), rand(2, 3, 4, 5))
+up.layer("bilinear_2_corners", nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True), rand(2, 3, 4, 5))
+up.layer("bilinear_3", nn.Upsample(scale_factor=3, mode="bilinear", align_corners=False), rand(1, 2, 3, 4))
+up.layer("bilinear_3_corners", nn.Upsample(scale_factor=3, mode="bilinear", align_corners=True), rand(1, 2, 1, 4))
+up.save("upsampling.safetensors")
