@@ -135,3 +135,23 @@ up.layer("bilinear_2_corners", nn.Upsample(scale_factor=2, mode="bilinear", alig
 up.layer("bilinear_3", nn.Upsample(scale_factor=3, mode="bilinear", align_corners=False), rand(1, 2, 3, 4))
 up.layer("bilinear_3_corners", nn.Upsample(scale_factor=3, mode="bilinear", align_corners=True), rand(1, 2, 1, 4))
 up.save("upsampling.safetensors")
+
+# Group C: normalisation without running statistics (scale and shift drawn at random, so the
+# affine part is not an identity).
+
+
+def affine(module):
+    with torch.no_grad():
+        if getattr(module, "weight", None) is not None:
+            module.weight.uniform_(0.5, 1.5)
+            module.bias.uniform_(-0.5, 0.5)
+    return module
+
+
+norm = Golden()
+norm.layer("groupnorm_2x4", affine(nn.GroupNorm(2, 4)), rand(2, 4, 5, 6) * 3 + 1)
+norm.layer("groupnorm_1x3", affine(nn.GroupNorm(1, 3)), rand(2, 3, 4, 4))
+norm.layer("groupnorm_plain", nn.GroupNorm(3, 6, affine=False), rand(1, 6, 3, 5))
+norm.layer("instancenorm", nn.InstanceNorm2d(3), rand(2, 3, 5, 6) * 2 - 0.5)
+norm.layer("instancenorm_affine", affine(nn.InstanceNorm2d(3, affine=True)), rand(2, 3, 5, 6))
+norm.save("normalisation.safetensors")
