@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 
 /// PyTorch `nn.AdaptiveAvgPool2d((rows, columns))`: output cell i averages input rows

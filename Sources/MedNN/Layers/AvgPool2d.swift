@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 
 /// Average pooling (PyTorch `nn.AvgPool2d(kernel, stride, padding, ceil_mode,

@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 
 /// Transposed convolution (PyTorch `nn.ConvTranspose2d(in, out, k, stride, padding,

@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 
 /// Dropout (PyTorch `nn.Dropout(p)`): in training each value is zeroed with probability `p` and

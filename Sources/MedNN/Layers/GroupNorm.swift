@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 
 /// Group normalisation (PyTorch `nn.GroupNorm(groups, channels, eps=1e-5, affine=True)`; Wu &

@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 
 /// Max pooling (PyTorch `nn.MaxPool2d(kernel, stride, padding, ceil_mode)`, dilation 1): the

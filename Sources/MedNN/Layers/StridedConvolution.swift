@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 
 /// Stride-2 k×k convolutions in single precision on the direct kernel (`DirectConvolution`),

@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 
 /// Up-sampling by an integer factor (PyTorch `nn.Upsample(scale_factor=s, mode=…,
