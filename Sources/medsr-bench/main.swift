@@ -12,6 +12,8 @@
 //   (ARCH: espcn, srresnet, swift-srgan; espcn-train/espcn-infer are sr-* with ARCH espcn)
 //   medsr-bench conv-stride2 K CIN COUT SIDE BATCH THREADS REPEAT   one stride-2 convolution, padding (K − 1)/2:
 //                                                   seconds forward, forward + backward; direct path, then GEMM path
+//   medsr-bench convt K CIN COUT SIDE BATCH THREADS REPEAT   a transposed convolution, stride K, padding 0 (U-Net
+//                                                   up-sampling): seconds forward, forward + backward
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
 import CKernels
 import CMalloc
@@ -74,6 +76,27 @@ if ["espcn-train", "espcn-infer", "sr-train", "sr-infer"].contains(task) {
         }
         print(best)
     }
+    exit(0)
+}
+if task == "convt" {
+    let a = args.dropFirst(2).compactMap { Int($0) }
+    let (k, cin, cout, side, batch, threads, repeatCount) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6])
+    var rng = SplitMix64(seed: 5)
+    let conv = ConvTranspose2d<Float>("c", in: cin, out: cout, kernel: k, stride: k, rng: &rng)
+    conv.setWorkers(threads)
+    let x = Tensor<Float>(channels: cin, batch: batch, rows: side, columns: side,
+                          data: (0 ..< cin * batch * side * side).map { _ in Float.random(in: -1 ... 1, using: &rng) })
+    var forward = Double.infinity, step = Double.infinity
+    for _ in 0 ..< repeatCount {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let y = conv.forward(x)
+        let middle = DispatchTime.now().uptimeNanoseconds
+        _ = conv.backward(y)
+        let end = DispatchTime.now().uptimeNanoseconds
+        forward = min(forward, Double(middle - start) / 1e9)
+        step = min(step, Double(end - start) / 1e9)
+    }
+    print(forward, step)
     exit(0)
 }
 if task == "conv-stride2" {
