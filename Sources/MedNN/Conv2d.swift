@@ -66,7 +66,7 @@ public final class Conv2d<T: NNScalar>: Layer {
     public enum StridedDirectUse: Sendable { case evenKernels, always, never }
     /// By default those with an even k (4, as pix2pix, PatchGAN and U-Net encoders use), where
     /// space-to-depth adds no arithmetic and the forward measured 1.6× faster than im2col +
-    /// GEMM (Tools/bench/conv_stride2_bench.py); an odd k adds (k + 1)²/k² − 1 of zero taps, and
+    /// GEMM (Tools/bench/layers_bench.py); an odd k adds (k + 1)²/k² − 1 of zero taps, and
     /// k = 3 measured slower. Tests and the benchmark choose `.always` or `.never`.
     public var stridedDirectUse = StridedDirectUse.evenKernels
     /// The stride-2 backward on the direct kernels too. Off: measured slower than im2col + GEMM
