@@ -13,6 +13,10 @@
 //   medsr-bench nlm REPEAT PATCH DISTANCE H SIGMA IN.npy OUT.npy   non-local means of a 2-D float plane
 //                                                   (or [rows, columns, channels]): best seconds; writes OUT
 //                                                   (float32); MEDSR_THREADS=N: N threads instead of all cores
+//   medsr-bench conv-stride2 K CIN COUT SIDE BATCH THREADS REPEAT   one stride-2 convolution, padding (K − 1)/2:
+//                                                   seconds forward, forward + backward; direct path, then GEMM path
+//   medsr-bench convt K CIN COUT SIDE BATCH THREADS REPEAT   a transposed convolution, stride K, padding 0 (U-Net
+//                                                   up-sampling): seconds forward, forward + backward
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
 import MedKernels
 import CMalloc
@@ -82,6 +86,70 @@ if ["espcn-train", "espcn-infer", "sr-train", "sr-infer"].contains(task) {
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         print(best)
+    }
+    exit(0)
+}
+if task == "convt" {
+    let a = args.dropFirst(2).compactMap { Int($0) }
+    let (k, cin, cout, side, batch, threads, repeatCount) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6])
+    var rng = SplitMix64(seed: 5)
+    let conv = ConvTranspose2d<Float>("c", in: cin, out: cout, kernel: k, stride: k, rng: &rng)
+    conv.setWorkers(threads)
+    let x = Tensor<Float>(channels: cin, batch: batch, rows: side, columns: side,
+                          data: (0 ..< cin * batch * side * side).map { _ in Float.random(in: -1 ... 1, using: &rng) })
+    var forward = Double.infinity, step = Double.infinity
+    for _ in 0 ..< repeatCount {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let y = conv.forward(x)
+        let middle = DispatchTime.now().uptimeNanoseconds
+        _ = conv.backward(y)
+        let end = DispatchTime.now().uptimeNanoseconds
+        forward = min(forward, Double(middle - start) / 1e9)
+        step = min(step, Double(end - start) / 1e9)
+    }
+    print(forward, step)
+    exit(0)
+}
+if task == "conv-stride2" {
+    // Stride 2, padding (K − 1) / 2 (3 → 1, 4 → 1, 5 → 2), as discriminators and U-Net encoders use.
+    let a = args.dropFirst(2).compactMap { Int($0) }
+    let (k, cin, cout, side, batch, threads, repeatCount) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6])
+    var rng = SplitMix64(seed: 4)
+    let conv = Conv2d<Float>("c", in: cin, out: cout, kernel: k, stride: 2, padding: (k - 1) / 2, rng: &rng)
+    conv.setWorkers(threads)
+    conv.stridedDirectBackward = ProcessInfo.processInfo.environment["DIRECT_BACKWARD"] != nil
+    let x = Tensor<Float>(channels: cin, batch: batch, rows: side, columns: side,
+                          data: (0 ..< cin * batch * side * side).map { _ in Float.random(in: -1 ... 1, using: &rng) })
+    var forward = [Double.infinity, .infinity], step = [Double.infinity, .infinity]
+    for _ in 0 ..< repeatCount {
+        for (i, direct) in [true, false].enumerated() {  // interleaved
+            conv.stridedDirectUse = direct ? .always : .never
+            let start = DispatchTime.now().uptimeNanoseconds
+            let y = conv.forward(x)
+            let middle = DispatchTime.now().uptimeNanoseconds
+            _ = conv.backward(y)
+            let end = DispatchTime.now().uptimeNanoseconds
+            forward[i] = min(forward[i], Double(middle - start) / 1e9)
+            step[i] = min(step[i], Double(end - start) / 1e9)
+        }
+    }
+    print(forward[0], step[0], forward[1], step[1])
+    if ProcessInfo.processInfo.environment["PARTS"] != nil {  // backward's two products apart
+        for (frozen, inputGradient) in [(true, true), (false, false)] {
+            conv.frozen = frozen
+            conv.inputGradient = inputGradient
+            for direct in [true, false] {
+                conv.stridedDirectUse = direct ? .always : .never
+                var best = Double.infinity
+                for _ in 0 ..< repeatCount {
+                    let y = conv.forward(x)
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    _ = conv.backward(y)
+                    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                }
+                print(frozen ? "input gradient only" : "weight gradient only", direct ? "direct" : "gemm", best)
+            }
+        }
     }
     exit(0)
 }
