@@ -117,7 +117,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedRegistrationTests", dependencies: ["MedRegistration", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "MedServeTests", dependencies: ["MedServe", "MedDataset", "MedEvaluation", "MedNN", "MedIO", "MedImage", "Zarr", "TestSupport"],
+        .testTarget(name: "MedServeTests", dependencies: ["MedServe", "MedDataset", "MedEvaluation", "MedMetrics", "MedNN", "MedIO", "MedImage", "Zarr", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport", "CKernels"],

@@ -12,7 +12,7 @@ public final class MedServer: Sendable {
         guard problems.isEmpty else { throw ServeError.bad(problems.joined(separator: "; ")) }
         // One line per request on standard error (paths only when plain; never a patient value).
         var logger = Logger(label: "medsr.serve") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = options.logRequests ? .info : .warning
+        logger.logLevel = options.logRequests ? .info : .error
         state = try ServerState(options: options, logger: logger)
     }
 

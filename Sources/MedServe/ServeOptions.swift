@@ -23,7 +23,7 @@ public struct ServeOptions: Sendable {
     public var helper: URL?
     /// The folder holding index.html, app.js, app.css and openapi.json.
     public var webRoot: URL?
-    /// Log every request (info); false logs only refusals and failures.
+    /// Log every request and refusal (info); false logs only failures (tests).
     public var logRequests = true
     /// Seconds a child process may run before it is killed.
     public var childTimeoutSeconds = 300.0

@@ -1,6 +1,7 @@
 import Foundation
 import MedDataset
 import MedEvaluation
+import MedMetrics
 @testable import MedServe
 import MedNN
 import Testing
@@ -9,7 +10,7 @@ import TestSupport
 /// Every endpoint of Web/openapi.json, answers and errors.
 @Suite(.serialized) struct APITests {
     @Test func openAPIDocumentListsTheEndpointsTested() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let answer = try await h.request("/openapi.json")
         #expect(answer.status == 200)
         let paths = try #require(answer.json?["paths"] as? [String: Any])
@@ -20,7 +21,7 @@ import TestSupport
     }
 
     @Test func staticFiles() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let js = try await h.request("/static/app.js")
         #expect(js.status == 200)
         #expect(js.headers["content-type"]?.hasPrefix("text/javascript") == true)
@@ -34,7 +35,7 @@ import TestSupport
     }
 
     @Test func statusAndDatasets() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let status = try #require(try await h.request("/api/status").json)
         #expect(status["roots"] as? Int == 1)
         #expect((status["jobs"] as? [String: Any])?["slots"] as? Int == 1)
@@ -47,7 +48,7 @@ import TestSupport
     }
 
     @Test func datasetCard() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let answer = try await h.request("/api/dataset?id=0/ds")
         #expect(answer.status == 200)
         let splits = try #require(answer.json?["splits"] as? [[String: Any]])
@@ -62,7 +63,7 @@ import TestSupport
     }
 
     @Test func tileListingAndFilters() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let d = try Dataset(root: h.root.appendingPathComponent("ds"))
         let rows = try d.manifest(split: "train")
         let all = try #require(try await h.request("/api/tiles?id=0/ds&split=train&limit=1000").json)
@@ -87,7 +88,7 @@ import TestSupport
     @Test(arguments: [("hr", 1, 128), ("lr", 1, 32), ("bicubic", 1, 128), ("sharpened", 1, 128), ("mask", 1, 128), ("diff", 1, 128),
                       ("ssim", 1, 128), ("hr", 2, 256), ("lr", 4, 128)])
     func tileImages(_ kind: String, _ zoom: Int, _ side: Int) async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let answer = try await h.request("/api/tile.png?id=0/ds&split=train&index=0&scale=4&kind=\(kind)&zoom=\(zoom)")
         #expect(answer.status == 200)
         #expect(answer.headers["content-type"] == "image/png")
@@ -97,7 +98,7 @@ import TestSupport
 
     @Test func tileValuesMatchTheDataset() async throws {
         // The HR tile PNG (full range window) holds the dataset's own 8-bit values.
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let answer = try await h.request("/api/tile.png?id=0/ds&split=train&index=1&kind=hr")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-serve-hr-\(UUID().uuidString).png")
         try Data(answer.body).write(to: file)
@@ -109,7 +110,7 @@ import TestSupport
     }
 
     @Test func modelTilesAndErrors() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let model = try await h.request("/api/tile.png?id=0/ds&split=train&index=0&scale=2&kind=model&model=0/runs/espcn")
         #expect(model.status == 200)
         #expect(pngSize(model.body)! == (128, 128))
@@ -132,7 +133,7 @@ import TestSupport
     }
 
     @Test func compareMatchesTheEvaluator() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let answer = try await h.request("/api/compare?id=0/ds&split=train&index=0&scale=2&model=0/runs/espcn")
         #expect(answer.status == 200)
         let methods = try #require(answer.json?["methods"] as? [[String: Any]])
@@ -153,7 +154,7 @@ import TestSupport
     }
 
     @Test func runsAndLiveMetrics() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let runs = try #require(try await h.request("/api/runs").json?["runs"] as? [[String: Any]])
         #expect(runs.count == 1)
         #expect(runs[0]["id"] as? String == "0/runs/espcn")

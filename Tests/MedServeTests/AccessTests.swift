@@ -5,7 +5,7 @@ import Testing
 /// Token, Host and Origin checks, and paths outside the roots.
 @Suite(.serialized) struct AccessTests {
     @Test func tokenIsRequired() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let none = try await h.request("/api/status", auth: false)
         #expect(none.status == 403)
         #expect(none.json?["error"] as? String != nil)
@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func firstVisitSetsCookieAndDropsTheToken() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let first = try await h.request("/?token=\(h.token)", auth: false)
         #expect(first.status == 303)
         #expect(first.headers["location"] == "/")
@@ -36,20 +36,20 @@ import Testing
 
     @Test(arguments: ["evil.example:PORT", "evil.example", "127.0.0.1:1", "localhost.evil.example:PORT", "[::2]:PORT", "127.0.0.1:PORT@evil", ""])
     func foreignHostIsRefused(_ host: String) async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let answer = try await h.request("/api/status", host: host.replacingOccurrences(of: "PORT", with: String(h.port)))
         #expect(answer.status == 403 || answer.status == 400)
     }
 
     @Test(arguments: ["127.0.0.1:PORT", "localhost:PORT", "LOCALHOST:PORT", "127.0.0.1"])
     func ownHostIsAccepted(_ host: String) async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let answer = try await h.request("/api/status", host: host.replacingOccurrences(of: "PORT", with: String(h.port)))
         #expect(answer.status == 200)
     }
 
     @Test func originIsChecked() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         for origin in ["http://evil.example", "http://127.0.0.1:1", "null", "https://127.0.0.1:\(h.port)", "http://localhost:\(h.port)/x"] {
             let answer = try await h.request("/api/status", headers: [("Origin", origin)])
             #expect(answer.status == 403, "\(origin)")
@@ -74,7 +74,7 @@ import Testing
     ]
 
     @Test func traversalIsRefusedEverywhere() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         #expect(Self.traversals.count >= 30)
         for attempt in Self.traversals {
             let raw = attempt.unicodeScalars.map { $0.isASCII && $0.value > 0x20 && $0 != "\u{7f}" ? String($0) : String($0).addingPercentEncoding(withAllowedCharacters: []) ?? "" }.joined()
@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func plainPathsUnderTheRootAreServed() async throws {
-        let h = try Harness.get()
+        let h = try await Harness.get()
         let zarr = try await h.request("/files/0/ds/zarr.json")
         #expect(zarr.status == 200)
         #expect(zarr.text.contains("\"medsr\""))
@@ -103,8 +103,8 @@ import Testing
         #expect(try await h.request("/files/0/runs").status == 404)
     }
 
-    @Test func rootFilesRules() throws {
-        let h = try Harness.get()
+    @Test func rootFilesRules() async throws {
+        let h = try await Harness.get()
         let files = RootFiles([h.root])
         #expect(files.resolve("0/ds") != nil)
         #expect(files.resolve("0") != nil)

@@ -9,13 +9,34 @@ final class Harness: @unchecked Sendable {
     let root: URL
     let outside: URL
     let server: MedServer
-    let task: Task<Void, any Error>
+    var task: Task<Void, any Error>?
     let token = "test-token-0123456789"
     var port: Int { server.port }
 
-    static let shared: Result<Harness, any Error> = Result { try Harness() }
+    /// One server for all suites, started once (without blocking a cooperative thread).
+    actor Store {
+        var starting: Task<Harness, any Error>?
+        func get() async throws -> Harness {
+            if let starting { return try await starting.value }
+            let t = Task { try await Harness.start() }
+            starting = t
+            return try await t.value
+        }
+    }
 
-    static func get() throws -> Harness { try shared.get() }
+    static let store = Store()
+
+    static func get() async throws -> Harness { try await store.get() }
+
+    static func start() async throws -> Harness {
+        let h = try Harness()
+        let s = h.server
+        let stream = AsyncStream<Void> { continuation in
+            h.task = Task { try await s.run { _ in continuation.yield(); continuation.finish() } }
+        }
+        for await _ in stream { return h }
+        throw HarnessError(message: "the server did not start")
+    }
 
     init() throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-serve-tests-\(UUID().uuidString.prefix(8))")
@@ -55,10 +76,6 @@ final class Harness: @unchecked Sendable {
                           FixturePath.root.deletingLastPathComponent().appendingPathComponent(".build/debug/medsr")]
         options.helper = candidates.first { fm.isExecutableFile(atPath: $0.path) }
         server = try MedServer(options: options)
-        let ready = DispatchSemaphore(value: 0)
-        let s = server
-        task = Task { try await s.run { _ in ready.signal() } }
-        guard ready.wait(timeout: .now() + 60) == .success else { throw HarnessError(message: "the server did not start") }
     }
 
     struct HarnessError: Error { var message: String }
