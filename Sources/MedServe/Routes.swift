@@ -7,6 +7,7 @@ import MedImage
 import MedMetrics
 import MedNN
 import NIOCore
+import ServiceLifecycle
 import Zarr
 
 /// The HTTP API (described in Web/openapi.json) and the page's static files.
@@ -308,31 +309,34 @@ struct Routes: Sendable {
         return Reply.json(.object(members))
     }
 
-    /// Server-sent events: one `metrics` event per new line of metrics.csv (checked every second),
-    /// a comment every 15 s to keep the connection open; ends after an hour.
+    /// Server-sent events: one `metrics` event per new line of metrics.csv (checked every second,
+    /// its `id` the number of rows sent), a comment every 15 s. A stream lasts at most a minute
+    /// and ends when the server shuts down; the browser reconnects with `Last-Event-ID`.
     func events(_ request: Request) throws -> Response {
         let id = query(request, "id")
         let url = try state.resolve(id, what: "run")
         guard FileManager.default.fileExists(atPath: url.appendingPathComponent("model.safetensors").path) else { throw ServeError.notFound("run") }
-        let from = try int(request, "from", default: 0, range: 0 ... 10_000_000)
+        var from = try int(request, "from", default: 0, range: 0 ... 10_000_000)
+        if let last = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap(Int.init), last >= 0 { from = last }
+        let start = from
         let body = ResponseBody { writer in
-            var sentRows = from
-            var ticks = 0
-            while ticks < 3600 && !Task.isCancelled {
+            var sentRows = start
+            try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+            for tick in 0 ..< 60 {
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 let m = Self.metrics(url)
                 if m.rows.count > sentRows {
                     var text = ""
-                    for row in m.rows[sentRows...] {
-                        text += "event: metrics\ndata: " + JSONValue.object([("columns", .array(m.columns.map(JSONValue.string))), ("row", row)])
+                    for (i, row) in m.rows[sentRows...].enumerated() {
+                        text += "id: \(sentRows + i + 1)\nevent: metrics\ndata: " + JSONValue.object([("columns", .array(m.columns.map(JSONValue.string))), ("row", row)])
                             .serialized().replacingOccurrences(of: "\n", with: "") + "\n\n"
                     }
                     sentRows = m.rows.count
                     try await writer.write(ByteBuffer(string: text))
-                } else if ticks % 15 == 0 {
+                } else if tick % 15 == 14 {
                     try await writer.write(ByteBuffer(string: ": waiting\n\n"))
                 }
-                ticks += 1
-                try await Task.sleep(for: .seconds(1))
+                try? await Task.sleep(for: .seconds(1))
             }
             try await writer.finish(nil)
         }

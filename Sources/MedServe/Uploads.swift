@@ -47,7 +47,7 @@ final class Uploads: Sendable {
             return old
         }
         for old in evicted { try? FileManager.default.removeItem(at: folder.appendingPathComponent(old)) }
-        return (id, dir.appendingPathComponent("input." + Self.fileExtension(of: name)))
+        return (id, dir.appendingPathComponent("upload." + Self.fileExtension(of: name)))
     }
 
     func discard(_ id: String) { try? FileManager.default.removeItem(at: folder.appendingPathComponent(id)) }

@@ -394,7 +394,7 @@ async function viewRun(id) {
     live.textContent = `live: ${rows.length} rows`;
     chart(svg, m.columns, rows);
   });
-  liveSource.onerror = () => { live.textContent = "live updates paused"; };
+  liveSource.onerror = () => { live.textContent = "live updates: reconnecting"; };
 }
 
 // ---------- Upload ----------
