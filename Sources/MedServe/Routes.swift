@@ -388,7 +388,9 @@ struct Routes: Sendable {
         let (id, file) = try uploads.create(name: name)
         do {
             // Streamed to the private folder; the size limit counts while reading.
-            FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw ServeError(status: .internalServerError, message: "the upload folder cannot be written")
+            }
             let handle = try FileHandle(forWritingTo: file)
             var written = 0
             do {
@@ -416,8 +418,12 @@ struct Routes: Sendable {
     }
 
     func uploadImage(_ request: Request, id: String, image: String) throws -> Response {
-        guard image.hasSuffix(".png"), let url = state.uploads.image(id, String(image.dropLast(4))),
-              let data = FileManager.default.contents(atPath: url.path) else { throw ServeError.notFound("image") }
+        guard let url = state.uploads.image(id, image), let data = FileManager.default.contents(atPath: url.path) else {
+            throw ServeError.notFound("image")
+        }
+        if image.hasSuffix(".dcm") {
+            return Reply.bytes([UInt8](data), type: "application/dicom", extra: [.contentDisposition: "attachment; filename=\"medsr_\(image)\""])
+        }
         let download = query(request, "download") == "1" ? "medsr_\(image)" : nil
         return Reply.png([UInt8](data), download: download)
     }

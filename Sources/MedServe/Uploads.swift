@@ -52,10 +52,11 @@ final class Uploads: Sendable {
 
     func discard(_ id: String) { try? FileManager.default.removeItem(at: folder.appendingPathComponent(id)) }
 
-    /// The PNG `which` (input, bicubic, output) of upload `id`, if it exists.
+    /// A result file of upload `id` (input.png, bicubic.png, output.png, output.dcm), if it exists.
     func image(_ id: String, _ which: String) -> URL? {
-        guard id.count == 36, id.allSatisfy({ $0.isHexDigit || $0 == "-" }), ["input", "bicubic", "output"].contains(which) else { return nil }
-        let url = folder.appendingPathComponent(id).appendingPathComponent("\(which).png")
+        guard id.count == 36, id.allSatisfy({ $0.isHexDigit || $0 == "-" }),
+              ["input.png", "bicubic.png", "output.png", "output.dcm"].contains(which) else { return nil }
+        let url = folder.appendingPathComponent(id).appendingPathComponent(which)
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
@@ -102,6 +103,13 @@ final class Uploads: Sendable {
             let line = String(decoding: upscaled.stdout, as: UTF8.self)
             if let r = line.range(of: "(×"), let n = Int(line[r.upperBound...].prefix { $0.isNumber }) { factor = n }
             answer.append(("output", .string("/api/upload/\(id)/output.png")))
+            // DICOM in: also a derived, de-identified DICOM (PS3.15 basic profile, as upscale writes it).
+            if case .string("dicom")? = members.first(where: { $0.0 == "format" })?.1 {
+                let dicom = try child.run(["upscale", "--model", model.path, input.path, dir.appendingPathComponent("output.dcm").path,
+                                           "--frame", "0", "--max-mb", maxMB])
+                guard dicom.status == 0, !dicom.crashed else { throw refuse(dicom, "writing DICOM") }
+                answer.append(("dicom", .string("/api/upload/\(id)/output.dcm")))
+            }
         }
         // Bicubic from the displayed input: our own PNG, read in process.
         let view = try PNGCodec.read(path: dir.appendingPathComponent("input.png").path).pixels.frame(0)

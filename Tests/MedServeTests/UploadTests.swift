@@ -31,6 +31,22 @@ import TestSupport
         #expect(mode == 0o700)
     }
 
+    @Test func dicomUploadWithModelGivesADeidentifiedDICOM() async throws {
+        let h = try await Harness.get()
+        let answer = try await h.request("/api/upload?name=ct.dcm&model=0/runs/espcn", method: "POST", body: try bytes("dicom/deid/phi_ct.dcm"))
+        #expect(answer.status == 200, "\(answer.text)")
+        let url = try #require(answer.json?["dicom"] as? String)
+        let dicom = try await h.request(url)
+        #expect(dicom.status == 200)
+        #expect(dicom.headers["content-type"] == "application/dicom")
+        #expect(dicom.body.count > 132 && Array(dicom.body[128 ..< 132]) == Array("DICM".utf8))
+        // The source's names, dates and institution are gone (the cli_check list for this fixture).
+        for value in ["SIMPSON", "HIBBARD", "SPRINGFIELD", "Evergreen"] {
+            #expect(!dicom.text.contains(value), "\(value)")
+            #expect(!answer.text.contains(value), "\(value)")
+        }
+    }
+
     @Test func uploadWithoutModelAndPHIHidden() async throws {
         let h = try await Harness.get()
         let answer = try await h.request("/api/upload?name=a.dcm&scale=3", method: "POST", body: try bytes("dicom/series/a.dcm"))

@@ -420,7 +420,8 @@ async function viewUpload() {
         el("img", { src, alt: label }));
       const desc = body.description || {};
       out.replaceChildren(el("p", { class: "muted" }, `${desc.format || "?"} ${body.size[0]}×${body.size[1]}${desc.modality ? " · " + desc.modality : ""} · ×${body.scale}`),
-        el("div", { class: "images" }, fig("input", body.input), fig("bicubic ×" + body.scale, body.bicubic), body.output ? fig("model output", body.output) : null));
+        el("div", { class: "images" }, fig("input", body.input), fig("bicubic ×" + body.scale, body.bicubic), body.output ? fig("model output", body.output) : null),
+        body.dicom ? el("p", {}, el("a", { href: body.dicom, id: "dicomDownload" }, "download the derived, de-identified DICOM")) : null);
     } catch (e) { out.replaceChildren(el("p", { class: "error" }, e.message)); }
   };
   main().replaceChildren(el("h2", {}, "Try your own image"),
