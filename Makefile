@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release install test demo conformance check-deid check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register bench-eval bench-quality report-shot clean
+.PHONY: deps build release install test demo conformance check-deid check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register bench-eval bench-quality report-shot check-serve bench-serve clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -54,6 +54,16 @@ check-dataset: build
 ## Hostile headers and bombs under a 1 GiB address-space limit: one clear line, exit 1, no crash.
 check-hostile: build
 	bash Tools/hostile/check.sh .build/debug/medsr
+
+## medsr serve in headless Chromium (installs chromium, chromium-driver; selenium in a venv).
+check-serve: build
+	bash Tools/serve/check.sh .build/debug/medsr
+
+## wrk against medsr serve's tile and compare endpoints (installs wrk), 30 s each.
+bench-serve: release
+	@command -v wrk >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	bash Tools/serve/make_root.sh .build/release/medsr .build/serve-bench-root
+	bash Tools/serve/load.sh .build/release/medsr .build/serve-bench-root 30
 
 ## libFuzzer over every reader and parser, FUZZ_SECONDS each, or FUZZ_SECONDS=ci for the fixed-seed
 ## CI run (ASan, leak checks); findings in .build-fuzz/findings.

@@ -22,6 +22,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C and C++ shims: the only code that touches C memory rules.
@@ -83,10 +87,19 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // Inference workflows (upscale, restore) shared by the CLI and the web workbench.
         .target(name: "MedInference", dependencies: ["MedImage", "MedIO", "MedDataset", "MedNN"], swiftSettings: swiftSettings),
+        // The local web workbench (`medsr serve`): HTTP routes over the libraries above, no logic of its own.
+        .target(name: "MedServe",
+                dependencies: ["MedImage", "MedIO", "MedDataset", "MedMetrics", "MedEvaluation", "MedNN", "Zarr",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HTTPTypes", package: "swift-http-types"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                resources: [.copy("Web")],
+                swiftSettings: swiftSettings),
         .executableTarget(
             name: "medsr",
             dependencies: [
-                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "MedNN", "MedTraining", "MedInference", "MedRegistration", "Zarr", "CMalloc",
+                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "MedNN", "MedTraining", "MedInference", "MedRegistration", "MedServe", "Zarr", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -110,6 +123,8 @@ let package = Package(
         .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedDataset", "MedNN", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedRegistrationTests", dependencies: ["MedRegistration", "MedIO", "MedImage", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "MedServeTests", dependencies: ["MedServe", "MedDataset", "MedEvaluation", "MedMetrics", "MedNN", "MedIO", "MedImage", "Zarr", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport", "MedKernels"],

@@ -295,7 +295,8 @@ check "a cut list of duplicates says how many more, and \"1 image\" is singular"
 "$medsr" convert --help > "$work/help.txt"
 check "a default is printed once" '! grep -q "(default: cores)\. (default:" "$work/help.txt"'
 hardwrapped=0
-for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs; do
+
+for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs serve; do
   # With room for any paragraph, prose is one line per paragraph (ArgumentParser wraps it, not the source).
   COLUMNS=3000 "$medsr" $cmd --help | awk '/^USAGE:/ { done = 1 } !done && prev != "" && prev !~ /:$/ && $0 != "" && $0 !~ /^ / { bad = 1 } { prev = $0 } END { exit bad }' || { hardwrapped=1; echo "  hard-wrapped help: medsr $cmd"; }
 done
@@ -338,6 +339,27 @@ check "nifti-volumes --labels on the Decathlon layout (got $status)" '[ $status 
 check "--labels that are not NAME=V+V are a usage error (got $status)" '[ $status -eq 2 ] && grep -q "NAME=V" "$work/badlabels.err"'
 
 for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs; do
+# serve: refuses an open host without a token and a missing root; serves with a token; deletes its uploads at exit.
+"$medsr" serve --host 0.0.0.0 --no-token --root "$work" > /dev/null 2> "$work/serve_open.err"; status=$?
+check "serve --host 0.0.0.0 --no-token → exit 2, says a token is needed (got $status)" '[ $status -eq 2 ] && grep -q "needs a token" "$work/serve_open.err"'
+"$medsr" serve --root "$work/no-such-root" --port 0 > /dev/null 2> "$work/serve_root.err"; status=$?
+check "serve with a missing root → exit 1, one line (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/serve_root.err")" -eq 1 ]'
+"$medsr" serve --root "$work" --port 0 > "$work/serve.out" 2> "$work/serve.err" &
+serve_pid=$!
+for _ in $(seq 1 100); do grep -q "^medsr serve: http" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/^medsr serve: //p' "$work/serve.out" | head -1); base=${url%%\?*}; token=${url##*token=}
+code_none=$(curl -s -o /dev/null -w "%{http_code}" "${base}api/status")
+code_token=$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $token" "${base}api/datasets")
+code_host=$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $token" -H "Host: evil.example" "${base}api/status")
+code_dots=$(curl -s -o /dev/null -w "%{http_code}" --path-as-is -H "Authorization: Bearer $token" "${base}files/0/../../etc/passwd")
+curl -s -H "Authorization: Bearer $token" --data-binary @"$fx/png/types/gray8.png" "${base}api/upload?name=g.png&scale=2" > "$work/serve_up.json"
+uploads=$(ls -d "${TMPDIR:-/tmp}"/medsr-serve-$serve_pid-* 2>/dev/null | head -1)
+kill -TERM $serve_pid; wait $serve_pid 2>/dev/null
+check "serve prints one URL with a token; 403 without it, 200 with it, 403 for a foreign Host, 404 for .. (got $code_none $code_token $code_host $code_dots)" '[ "$code_none" = 403 ] && [ "$code_token" = 200 ] && [ "$code_host" = 403 ] && [ "$code_dots" = 404 ] && [ -n "$token" ]'
+check "serve: an upload gives input and bicubic; its private folder is gone after SIGTERM" 'grep -q "bicubic.png" "$work/serve_up.json" && [ -n "$uploads" ] && [ ! -e "$uploads" ]'
+check "serve logs no refused path contents" '! grep -q "etc/passwd" "$work/serve.err"'
+
+for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs serve; do
   "$medsr" $cmd --help > "$work/help" 2>&1
   check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'
 done

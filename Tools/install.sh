@@ -9,4 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 install -d "$prefix/bin" "$prefix/share/medsr/Manifests"
 install -m 755 "$binary" "$prefix/bin/medsr"
 install -m 644 "$root"/Manifests/*.json "$prefix/share/medsr/Manifests/"
+# The page medsr serve shows (found beside the binary as ../share/medsr/Web).
+install -d "$prefix/share/medsr/Web"
+install -m 644 "$root"/Sources/MedServe/Web/* "$prefix/share/medsr/Web/"
 echo "installed $prefix/bin/medsr and $(ls "$root"/Manifests/*.json | wc -l) recipes in $prefix/share/medsr/Manifests"
