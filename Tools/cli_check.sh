@@ -123,10 +123,25 @@ check "16-bit pairs without --data-range are refused, not guessed (got $status)"
 "$medsr" train --dataset "$work/ds" --model espcn --scale 4 --steps 6 --batch 4 --patch 8 --validate-every 3 --out "$work/run" > "$work/train.txt" 2>&1; status=$?
 check "train → exit 0 with model, checkpoint, metrics and report (got $status)" '[ $status -eq 0 ] && [ -s "$work/run/model.safetensors" ] && [ -s "$work/run/checkpoint.safetensors" ] && [ "$(wc -l < "$work/run/metrics.csv")" -eq 7 ] && [ -s "$work/run/report.html" ]'
 "$medsr" train --dataset "$work/ds" --model edsr --out "$work/run2" > /dev/null 2> "$work/edsr.err"; status=$?
-check "an unknown model is refused as a usage error naming the models (got $status)" '[ $status -eq 2 ] && grep -q "^Error: --model is espcn, srresnet, srgan, swift-srgan$" "$work/edsr.err"'
+check "an unknown model is refused as a usage error naming the models (got $status)" '[ $status -eq 2 ] && grep -q "^Error: --model is espcn, srresnet, srgan, swift-srgan, unet, pix2pix, dae, dncnn$" "$work/edsr.err"'
 "$medsr" train --dataset "$work/ds" --model swift-srgan --scale 4 --steps 2 --batch 2 --patch 4 --validate-every 2 --val-tiles 1 \
   --perceptual "$fx/nn/perceptual.safetensors" --out "$work/run3" > "$work/gan.txt" 2>&1; status=$?
 check "swift-srgan trains (generator + discriminator + perceptual loss) and writes its model (got $status)" '[ $status -eq 0 ] && [ -s "$work/run3/model.safetensors" ] && grep -q "Swift-SRGAN" "$work/run3/report.html" && grep -q "perceptual" "$work/run3/report.html" && grep -q "d_loss" "$work/run3/metrics.csv"'
+# Restoration: train on degraded HR tiles, restore a file, evaluate with the baselines.
+"$medsr" train --task restore --dataset "$work/ds" --model dncnn --depth 4 --width 8 --degradation noise:gaussian:15 --steps 4 --batch 2 --patch 16 \
+  --validate-every 2 --val-tiles 2 --out "$work/rrun" > "$work/rtrain.txt" 2>&1; status=$?
+check "train --task restore → model recording its degradation, metrics with the degraded baseline (got $status)" '[ $status -eq 0 ] && grep -qa "noise:gaussian:15" "$work/rrun/model.safetensors" && head -1 "$work/rrun/metrics.csv" | grep -q "degraded_psnr" && grep -q "DnCNN" "$work/rrun/report.html"'
+"$medsr" train --task restore --dataset "$work/ds" --model dncnn --out "$work/rrun2" > /dev/null 2> "$work/rnodeg.err"; status=$?
+check "--task restore without --degradation is a usage error (got $status)" '[ $status -eq 2 ] && grep -q "degradation" "$work/rnodeg.err"'
+"$medsr" train --task restore --dataset "$work/ds" --model dncnn --degradation noise:purple:3 --out "$work/rrun3" > /dev/null 2> "$work/rbad.err"; status=$?
+check "a bad degradation spec is one line listing the forms (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/rbad.err")" -eq 1 ] && grep -q "blur:gaussian:SIGMA" "$work/rbad.err"'
+"$medsr" restore --model "$work/rrun" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_restored.dcm" > "$work/restore.txt" 2>&1; status=$?
+"$medsr" inspect "$work/up/ct_restored.dcm" > "$work/ct_restored.txt" 2>&1
+check "restore DICOM → derived DICOM at the same size, no patient name (got $status)" '[ $status -eq 0 ] && grep -q "128 × 128" "$work/ct_restored.txt" && ! grep -qa "CompressedSamples" "$work/up/ct_restored.dcm"'
+"$medsr" upscale --model "$work/rrun" "$fx/dicom/conformance/CT_small.dcm" "$work/up/wrong.png" > /dev/null 2> "$work/wrongtask.err"; status=$?
+check "upscale with a restoration model says to use restore (got $status)" '[ $status -eq 2 ] && grep -q "medsr restore" "$work/wrongtask.err" && [ ! -e "$work/up/wrong.png" ]'
+"$medsr" evaluate --dataset "$work/ds" --split train --task restore --model "$work/rrun" --limit 2 --csv "$work/restore.csv" > "$work/revaluate.txt" 2>&1; status=$?
+check "evaluate --task restore scores degraded, gaussian, median, nlm and model (got $status)" '[ $status -eq 0 ] && [ "$(cut -d, -f2 "$work/restore.csv" | sort -u | tr "\n" " ")" = "degraded gaussian median method model nlm " ]'
 "$medsr" upscale --model "$work/run" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_x4.dcm" > /dev/null 2>&1; status=$?
 "$medsr" inspect "$work/up/ct_x4.dcm" > "$work/ct_x4.txt" 2>&1
 check "upscale DICOM → derived DICOM: 512², spacing / 4, no patient name (got $status)" '[ $status -eq 0 ] && grep -q "512 × 512" "$work/ct_x4.txt" && grep -q "0.1654 × 0.1654" "$work/ct_x4.txt" && ! grep -qa "CompressedSamples" "$work/up/ct_x4.dcm" && ! grep -qa "JFK IMAGING" "$work/up/ct_x4.dcm"'
@@ -302,6 +317,25 @@ check "a build that makes no tiles fails and says why (got $status)" '[ $status 
 check "a .nii.gz into a folder is named without .nii (got $status)" '[ $status -eq 0 ] && [ -f "$work/niidir/standard_f0000.png" ]'
 timeout -s INT 3 "$medsr" train --dataset "$work/ds" --model espcn --scale 4 --steps 100000 --batch 4 --patch 8 --validate-every 50 --out "$work/runint" > "$work/int.log" 2> "$work/int.err"
 check "Ctrl-C during training: the log keeps its lines, one line says how to resume, no model" '[ -s "$work/int.log" ] && grep -q "interrupted; .*--resume" "$work/int.err" && [ ! -e "$work/runint/model.safetensors" ]'
+
+# Issue 17's recipes, from their miniatures.
+"$medsr" build kermany-pneumonia --input "$fx/kermany" --out "$work/kermany" --resize 64 --tile 32 --scales 2 --split-policy official > "$work/kermany.out" 2> "$work/kermany.err"; status=$?
+check "kermany-pneumonia: the truncated JPEG is one line and exit 3 (got $status)" '[ $status -eq 3 ] && [ "$(grep -c "person150_bacteria_716.jpeg" "$work/kermany.err")" -eq 1 ]'
+check "kermany-pneumonia: labels normal/bacteria/virus, official folders kept, the shared patient reported" 'grep -q "^train .*bacteria 3, normal 4, virus 2" "$work/kermany.out" && grep -q "^val .*bacteria 1, normal 1" "$work/kermany.out" && grep -q "train+test 1): a known leak" "$work/kermany.out"'
+check "kermany-pneumonia: --resize 64 gives 4 tiles of 32 per image, no patient id in tiles.csv" '[ "$(tail -n +2 "$work/kermany/tiles.csv" | wc -l)" -eq 60 ] && ! grep -q "person\|IM-0" <(cut -d, -f4 "$work/kermany/tiles.csv")'
+"$medsr" build cvc-clinicdb --input "$fx/cvc/CVC-ClinicDB" --out "$work/clinicdb" --tile 32 --min-foreground 0 > "$work/clinicdb.out" 2> "$work/clinicdb.err"; status=$?
+check "cvc-clinicdb: a truncated TIFF is skipped (exit 3, got $status), sequences become the sequence column" '[ $status -eq 3 ] && grep -q "Original/7.tif" "$work/clinicdb.err" && [ "$(cut -d, -f14 "$work/clinicdb/tiles.csv" | sort -u | tr "\n" " ")" = "1 2 sequence " ]'
+"$medsr" build cvc-colondb --input "$fx/cvc/CVC-ColonDB" --out "$work/colondb" --tile 32 --min-foreground 0 > "$work/colondb.out" 2>&1; status=$?
+check "cvc-colondb: three named masks; without sequences.csv a loud warning (got $status)" '[ $status -eq 0 ] && grep -q "warning: no sequences.csv" "$work/colondb.out" && grep -q "\"contour\"" "$work/colondb/zarr.json"'
+printf 'first,last,sequence\n1,5,v1\n' > "$work/colondb-seq.csv"
+"$medsr" build cvc-colondb --input "$fx/cvc/CVC-ColonDB" --out "$work/colondb2" --tile 32 --min-foreground 0 --sequences "$work/colondb-seq.csv" > "$work/colondb2.out" 2>&1; status=$?
+check "cvc-colondb --sequences FILE: one video is one patient (got $status)" '[ $status -eq 0 ] && [ "$(tail -n +2 "$work/colondb2/tiles.csv" | cut -d, -f4 | sort -u | wc -l)" -eq 1 ] && ! grep -q "warning: no sequences" "$work/colondb2.out"'
+"$medsr" build nifti-volumes --input "$fx/nifti-volumes/BraTS" --out "$work/brats" --tile 32 --stride 8 > "$work/brats.out" 2>&1; status=$?
+check "nifti-volumes: BraTS cases, 4 modalities, masks tumour/necrotic/oedema/enhancing (got $status)" '[ $status -eq 0 ] && [ "$(tail -n +2 "$work/brats/tiles.csv" | cut -d, -f14 | sort -u | tr "\n" " ")" = "flair t1 t1ce t2 " ] && grep -q "\"enhancing\"" "$work/brats/zarr.json"'
+"$medsr" build nifti-volumes --input "$fx/nifti-volumes/Task01_Mini" --out "$work/msd" --tile 32 --stride 8 --labels tumour=1+2+3,enhancing=3 --axis 2 > /dev/null 2>&1; status=$?
+check "nifti-volumes --labels on the Decathlon layout (got $status)" '[ $status -eq 0 ] && grep -q "\"mask_names\" *: *\[ *\"tumour\", *\"enhancing\"" "$work/msd/zarr.json"'
+"$medsr" build nifti-volumes --input "$fx/nifti-volumes/BraTS" --out "$work/badlabels" --labels "tumour=x" > /dev/null 2> "$work/badlabels.err"; status=$?
+check "--labels that are not NAME=V+V are a usage error (got $status)" '[ $status -eq 2 ] && grep -q "NAME=V" "$work/badlabels.err"'
 
 for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs; do
   "$medsr" $cmd --help > "$work/help" 2>&1

@@ -56,6 +56,16 @@ echo "(exit status $status: the miniature holds a truncated download and an unli
 say "a Sunnybrook-style cine MRI miniature: contours to endocardium/epicardium/myocardium masks, 2.5D phase context"
 "$medsr" build sunnybrook --input "$fx/sunnybrook" --out "$out/datasets/sunnybrook" --tile 32 --context phases:1
 "$medsr" inspect "$out/datasets/sunnybrook"
+say "issue 17's recipes: Kermany pneumonia JPEGs (labels normal/bacteria/virus, the official folders and their shared patient), CVC-ClinicDB polyps, BraTS-style NIfTI volumes"
+set +e
+"$medsr" build kermany-pneumonia --input "$fx/kermany" --out "$out/datasets/kermany" --resize 64 --tile 32 --scales 2 --split-policy official
+status=$?
+"$medsr" build cvc-clinicdb --input "$fx/cvc/CVC-ClinicDB" --out "$out/datasets/cvc-clinicdb" --tile 32 --min-foreground 0
+status2=$?
+set -e
+echo "(exit statuses $status and $status2: each miniature holds one truncated download on purpose, reported and skipped)"
+"$medsr" build nifti-volumes --input "$fx/nifti-volumes/BraTS" --out "$out/datasets/brats" --tile 32 --stride 16
+
 "$medsr" inspect "$out/datasets/figshare"
 "$medsr" export "$out/datasets/figshare" --split val --format png --out "$out/datasets/figshare-val-png"
 
@@ -70,6 +80,13 @@ say "training: ESPCN ×4 on real MRI (62 slices of the ITK T1 volume, slabs as p
 "$medsr" evaluate --dataset "$out/datasets/mri-t1" --split test --scale 4 --model "$out/runs/espcn-x4" --csv "$out/model-scores.csv" --report "$out/model-report.html"
 "$medsr" upscale --model "$out/runs/espcn-x4" "$fx/mri-t1/slab05/z030.png" "$out/upscaled/z030_x4.png"
 
+say "restoration: DnCNN learns to remove Gaussian noise (σ 15 of 255) from the same MRI, about a minute"
+"$medsr" train --task restore --dataset "$out/datasets/mri-t1" --model dncnn --depth 8 --width 32 --degradation noise:gaussian:15 \
+  --patch 32 --batch 8 --steps 500 --lr 2e-3 --validate-every 100 --seed 7 --out "$out/runs/dncnn-noise15"
+"$medsr" evaluate --dataset "$out/datasets/mri-t1" --split test --task restore --model "$out/runs/dncnn-noise15" \
+  --csv "$out/restore-scores.csv" --report "$out/restore-report.html"
+"$medsr" restore --model "$out/runs/dncnn-noise15" "$fx/mri-t1/slab05/z030.png" "$out/restored/z030_denoised.png"
+
 say "registration: where does ITK's brain slice lie in the shifted canvas? (truth: 33, 37)"
 "$medsr" register "$fx/registration/BrainProtonDensitySliceShifted13x17y.png" "$fx/registration/BrainProtonDensitySlice.png" --scale 1 --overlay "$out/registration-overlay.png"
 
@@ -81,5 +98,6 @@ say "outputs"
 find "$out" -type f -not -path "*/datasets/*" | sort | sed "s|^$out/|  $out/|" | head -50
 echo "  datasets: $(ls "$out/datasets" | tr '\n' ' ')"
 echo "  ($(find "$out" -type f | wc -l) files in $out)"
-echo "  open $out/report.html (baselines, tumour audit) and $out/model-report.html (ESPCN vs baselines) and"
+echo "  open $out/report.html (baselines, tumour audit), $out/model-report.html (ESPCN vs baselines),"
+echo "  $out/restore-report.html (DnCNN vs Gaussian, median and non-local means) and"
 echo "  $out/runs/espcn-x4/report.html (training curves) in a browser: self-contained, no network"

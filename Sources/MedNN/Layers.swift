@@ -1,7 +1,7 @@
 import MedImage
 /// Layers beyond convolution: activations, normalisation, pooling, dense, and composition.
 /// Each keeps what its backward needs from the last forward.
-import CKernels
+import MedKernels
 
 /// Layers run in order (PyTorch `nn.Sequential`).
 public final class Sequential<T: NNScalar>: Layer {
@@ -117,10 +117,11 @@ public final class DepthwiseConv2d<T: NNScalar>: Layer {
                             if T.self == Float.self {
                                 // The C kernel (AVX-512/AVX2 copies), same summation order.
                                 let bf = b0 as! Float
-                                msr_depthwise_plane(UnsafeRawPointer(inPlane).assumingMemoryBound(to: Float.self), x.rows, cols,
-                                                    UnsafeRawPointer(ws.pointer + c * k * k).assumingMemoryBound(to: Float.self),
-                                                    k, s, p, bf, UnsafeMutableRawPointer(outPlane).assumingMemoryBound(to: Float.self),
-                                                    oh, ow)
+                                Kernels.depthwisePlane(UnsafeRawPointer(inPlane).assumingMemoryBound(to: Float.self), rows: x.rows, columns: cols,
+                                                       weight: UnsafeRawPointer(ws.pointer + c * k * k).assumingMemoryBound(to: Float.self),
+                                                       k: k, stride: s, padding: p, bias: bf,
+                                                       into: UnsafeMutableRawPointer(outPlane).assumingMemoryBound(to: Float.self),
+                                                       oh: oh, ow: ow)
                                 continue
                             }
                             // Row by row, all k² taps on one output row while it is in L1
@@ -545,47 +546,6 @@ public final class BatchNorm2d<T: NNScalar>: Layer {
     }
 }
 
-/// PyTorch `nn.AdaptiveAvgPool2d((rows, columns))`: output cell i averages input rows
-/// ⌊i·H/rows⌋ ..< ⌈(i+1)·H/rows⌉ (likewise columns).
-public final class AdaptiveAvgPool2d<T: NNScalar>: Layer {
-    public let outRows: Int, outColumns: Int
-    private var inputShape = (rows: 0, columns: 0)
-    public var parameters: [Parameter<T>] { [] }
-    public init(rows: Int, columns: Int) { (outRows, outColumns) = (rows, columns) }
-
-    static func range(_ i: Int, _ out: Int, _ n: Int) -> Range<Int> { (i * n / out) ..< (((i + 1) * n + out - 1) / out) }
-
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func forward(_ x: Tensor<T>) -> Tensor<T> {
-        inputShape = (x.rows, x.columns)
-        var y = Tensor<T>(channels: x.channels, batch: x.batch, rows: outRows, columns: outColumns)
-        for plane in 0 ..< x.channels * x.batch {
-            for i in 0 ..< outRows { for j in 0 ..< outColumns {
-                let rr = Self.range(i, outRows, x.rows), cc = Self.range(j, outColumns, x.columns)
-                var s: T = 0
-                for r in rr { for c in cc { s += x.data[plane * x.plane + r * x.columns + c] } }
-                y.data[plane * y.plane + i * outColumns + j] = s / T(rr.count * cc.count)
-            } }
-        }
-        return y
-    }
-
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func backward(_ g: Tensor<T>) -> Tensor<T> {
-        var d = Tensor<T>(channels: g.channels, batch: g.batch, rows: inputShape.rows, columns: inputShape.columns)
-        for plane in 0 ..< g.channels * g.batch {
-            for i in 0 ..< outRows { for j in 0 ..< outColumns {
-                let rr = Self.range(i, outRows, d.rows), cc = Self.range(j, outColumns, d.columns)
-                let v = g.data[plane * g.plane + i * outColumns + j] / T(rr.count * cc.count)
-                for r in rr { for c in cc { d.data[plane * d.plane + r * d.columns + c] += v } }
-            } }
-        }
-        return d
-    }
-}
-
 /// A dense layer (PyTorch `nn.Linear(in, out)` after `nn.Flatten()`): each batch item's input
 /// is flattened in NCHW order (channel, row, column); the output is `[out, B, 1, 1]`.
 public final class Linear<T: NNScalar>: Layer {
@@ -721,44 +681,3 @@ public final class ReLU<T: NNScalar>: Layer {
     }
 }
 
-/// Max pooling over 2×2 windows with stride 2 (PyTorch `nn.MaxPool2d(2, 2)`; odd last rows or
-/// columns are dropped). The gradient goes to the first maximum of each window.
-public final class MaxPool2x2<T: NNScalar>: Layer {
-    private var argmax: [Int] = []
-    private var inputShape = (channels: 0, batch: 0, rows: 0, columns: 0)
-    public var parameters: [Parameter<T>] { [] }
-    public init() {}
-
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func forward(_ x: Tensor<T>) -> Tensor<T> {
-        precondition(x.rows >= 2 && x.columns >= 2, "max pooling needs at least 2×2")
-        inputShape = (x.channels, x.batch, x.rows, x.columns)
-        let oh = x.rows / 2, ow = x.columns / 2
-        var y = Tensor<T>(channels: x.channels, batch: x.batch, rows: oh, columns: ow)
-        argmax = Array(repeating: 0, count: y.count)
-        for plane in 0 ..< x.channels * x.batch {
-            let base = plane * x.plane
-            for i in 0 ..< oh { for j in 0 ..< ow {
-                var best = base + 2 * i * x.columns + 2 * j
-                for (di, dj) in [(0, 1), (1, 0), (1, 1)] {
-                    let k = base + (2 * i + di) * x.columns + 2 * j + dj
-                    if x.data[k] > x.data[best] { best = k }
-                }
-                let o = plane * oh * ow + i * ow + j
-                y.data[o] = x.data[best]
-                argmax[o] = best
-            } }
-        }
-        return y
-    }
-
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func backward(_ g: Tensor<T>) -> Tensor<T> {
-        let s = inputShape
-        var d = Tensor<T>(channels: s.channels, batch: s.batch, rows: s.rows, columns: s.columns)
-        for o in g.data.indices { d.data[argmax[o]] += g.data[o] }
-        return d
-    }
-}
