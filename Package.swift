@@ -63,40 +63,45 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
         // Swift libraries, one room each (ARCHITECTURE.md).
-        .target(name: "MedImage", dependencies: ["CKernels"], swiftSettings: swiftSettings),
+        // MedKernels: the only Swift importer of CKernels; parallelFor and the worker pool.
+        .target(name: "MedKernels", dependencies: ["CKernels"], swiftSettings: swiftSettings),
+        .target(name: "MedImage", dependencies: ["MedKernels"], swiftSettings: swiftSettings),
         .target(name: "MedIO",
-                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CJPEG", "CBMP", "CNIfTI", "CKernels",
+                dependencies: ["MedImage", "CDCMTK", "CMatio", "CPNG", "CTIFF", "CJPEG", "CBMP", "CNIfTI", "MedKernels",
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
         .target(name: "Zarr", dependencies: ["CZstd"], swiftSettings: swiftSettings),
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
-        .target(name: "MedMetrics", dependencies: ["MedImage", "CKernels"], swiftSettings: swiftSettings),
-        .target(name: "MedRegistration", dependencies: ["MedImage", "CKernels"], swiftSettings: swiftSettings),
-        .target(name: "MedNN", dependencies: ["MedImage", "CBLAS", "CKernels"], swiftSettings: swiftSettings),
+        .target(name: "MedMetrics", dependencies: ["MedImage", "MedKernels"], swiftSettings: swiftSettings),
+        .target(name: "MedRegistration", dependencies: ["MedImage", "MedKernels"], swiftSettings: swiftSettings),
+        .target(name: "MedNN", dependencies: ["MedImage", "MedKernels", "CBLAS"], swiftSettings: swiftSettings),
         .target(name: "MedTraining", dependencies: ["MedNN", "MedDataset", "MedMetrics", "MedReport", "MedImage", "MedIO", "Zarr"],
                 swiftSettings: swiftSettings),
         .target(name: "MedReport", dependencies: ["MedImage", "MedMetrics"], swiftSettings: swiftSettings),
-        .target(name: "MedEvaluation", dependencies: ["MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedNN", "Zarr"],
+        .target(name: "MedEvaluation", dependencies: ["MedImage", "MedKernels", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedNN", "Zarr"],
                 swiftSettings: swiftSettings),
+        // Inference workflows (upscale, restore) shared by the CLI and the web workbench.
+        .target(name: "MedInference", dependencies: ["MedImage", "MedIO", "MedDataset", "MedNN"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "medsr",
             dependencies: [
-                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "MedNN", "MedTraining", "MedRegistration", "Zarr", "CMalloc",
+                "MedImage", "MedIO", "MedDataset", "MedMetrics", "MedReport", "MedEvaluation", "MedNN", "MedTraining", "MedInference", "MedRegistration", "Zarr", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
 
         // Benchmark driver (Tools/bench): times our readers in-process.
-        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "MedMetrics", "MedNN", "MedRegistration", "CMalloc", "CKernels"], swiftSettings: swiftSettings),
+        .executableTarget(name: "medsr-bench", dependencies: ["MedIO", "MedImage", "MedMetrics", "MedNN", "MedRegistration", "CMalloc", "MedKernels"], swiftSettings: swiftSettings),
 
         // Tests.
-        .target(name: "TestSupport", dependencies: ["MedImage", "CKernels"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["MedImage", "MedKernels"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
-        .testTarget(name: "MedImageTests", dependencies: ["MedImage", "TestSupport"],
+        .testTarget(name: "MedKernelsTests", dependencies: ["MedKernels"], swiftSettings: swiftSettings),
+        .testTarget(name: "MedImageTests", dependencies: ["MedImage", "MedIO", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedImage", "TestSupport", "CKernels"],
+        .testTarget(name: "MedMetricsTests", dependencies: ["MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedEvaluationTests", dependencies: ["MedEvaluation", "MedMetrics", "MedReport", "Zarr", "MedIO", "MedImage"],
                     swiftSettings: swiftSettings),
@@ -107,7 +112,7 @@ let package = Package(
         .testTarget(name: "MedRegistrationTests", dependencies: ["MedRegistration", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "ZarrTests", dependencies: ["Zarr", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport", "CKernels"],
+        .testTarget(name: "MedDatasetTests", dependencies: ["MedDataset", "MedIO", "MedImage", "Zarr", "TestSupport", "MedKernels"],
                     swiftSettings: swiftSettings),
         .target(name: "ReaderPoolJobs", dependencies: ["CMatio"], path: "Tests/ReaderPoolJobs"),
         .testTarget(name: "MedIOTests", dependencies: ["MedIO", "MedImage", "MedDataset", "TestSupport", "CBLAS", "CMatio", "ReaderPoolJobs"],

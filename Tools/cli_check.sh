@@ -303,6 +303,25 @@ check "a .nii.gz into a folder is named without .nii (got $status)" '[ $status -
 timeout -s INT 3 "$medsr" train --dataset "$work/ds" --model espcn --scale 4 --steps 100000 --batch 4 --patch 8 --validate-every 50 --out "$work/runint" > "$work/int.log" 2> "$work/int.err"
 check "Ctrl-C during training: the log keeps its lines, one line says how to resume, no model" '[ -s "$work/int.log" ] && grep -q "interrupted; .*--resume" "$work/int.err" && [ ! -e "$work/runint/model.safetensors" ]'
 
+# Issue 17's recipes, from their miniatures.
+"$medsr" build kermany-pneumonia --input "$fx/kermany" --out "$work/kermany" --resize 64 --tile 32 --scales 2 --split-policy official > "$work/kermany.out" 2> "$work/kermany.err"; status=$?
+check "kermany-pneumonia: the truncated JPEG is one line and exit 3 (got $status)" '[ $status -eq 3 ] && [ "$(grep -c "person150_bacteria_716.jpeg" "$work/kermany.err")" -eq 1 ]'
+check "kermany-pneumonia: labels normal/bacteria/virus, official folders kept, the shared patient reported" 'grep -q "^train .*bacteria 3, normal 4, virus 2" "$work/kermany.out" && grep -q "^val .*bacteria 1, normal 1" "$work/kermany.out" && grep -q "train+test 1): a known leak" "$work/kermany.out"'
+check "kermany-pneumonia: --resize 64 gives 4 tiles of 32 per image, no patient id in tiles.csv" '[ "$(tail -n +2 "$work/kermany/tiles.csv" | wc -l)" -eq 60 ] && ! grep -q "person\|IM-0" <(cut -d, -f4 "$work/kermany/tiles.csv")'
+"$medsr" build cvc-clinicdb --input "$fx/cvc/CVC-ClinicDB" --out "$work/clinicdb" --tile 32 --min-foreground 0 > "$work/clinicdb.out" 2> "$work/clinicdb.err"; status=$?
+check "cvc-clinicdb: a truncated TIFF is skipped (exit 3, got $status), sequences become the sequence column" '[ $status -eq 3 ] && grep -q "Original/7.tif" "$work/clinicdb.err" && [ "$(cut -d, -f14 "$work/clinicdb/tiles.csv" | sort -u | tr "\n" " ")" = "1 2 sequence " ]'
+"$medsr" build cvc-colondb --input "$fx/cvc/CVC-ColonDB" --out "$work/colondb" --tile 32 --min-foreground 0 > "$work/colondb.out" 2>&1; status=$?
+check "cvc-colondb: three named masks; without sequences.csv a loud warning (got $status)" '[ $status -eq 0 ] && grep -q "warning: no sequences.csv" "$work/colondb.out" && grep -q "\"contour\"" "$work/colondb/zarr.json"'
+printf 'first,last,sequence\n1,5,v1\n' > "$work/colondb-seq.csv"
+"$medsr" build cvc-colondb --input "$fx/cvc/CVC-ColonDB" --out "$work/colondb2" --tile 32 --min-foreground 0 --sequences "$work/colondb-seq.csv" > "$work/colondb2.out" 2>&1; status=$?
+check "cvc-colondb --sequences FILE: one video is one patient (got $status)" '[ $status -eq 0 ] && [ "$(tail -n +2 "$work/colondb2/tiles.csv" | cut -d, -f4 | sort -u | wc -l)" -eq 1 ] && ! grep -q "warning: no sequences" "$work/colondb2.out"'
+"$medsr" build nifti-volumes --input "$fx/nifti-volumes/BraTS" --out "$work/brats" --tile 32 --stride 8 > "$work/brats.out" 2>&1; status=$?
+check "nifti-volumes: BraTS cases, 4 modalities, masks tumour/necrotic/oedema/enhancing (got $status)" '[ $status -eq 0 ] && [ "$(tail -n +2 "$work/brats/tiles.csv" | cut -d, -f14 | sort -u | tr "\n" " ")" = "flair t1 t1ce t2 " ] && grep -q "\"enhancing\"" "$work/brats/zarr.json"'
+"$medsr" build nifti-volumes --input "$fx/nifti-volumes/Task01_Mini" --out "$work/msd" --tile 32 --stride 8 --labels tumour=1+2+3,enhancing=3 --axis 2 > /dev/null 2>&1; status=$?
+check "nifti-volumes --labels on the Decathlon layout (got $status)" '[ $status -eq 0 ] && grep -q "\"mask_names\" *: *\[ *\"tumour\", *\"enhancing\"" "$work/msd/zarr.json"'
+"$medsr" build nifti-volumes --input "$fx/nifti-volumes/BraTS" --out "$work/badlabels" --labels "tumour=x" > /dev/null 2> "$work/badlabels.err"; status=$?
+check "--labels that are not NAME=V+V are a usage error (got $status)" '[ $status -eq 2 ] && grep -q "NAME=V" "$work/badlabels.err"'
+
 for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs; do
   "$medsr" $cmd --help > "$work/help" 2>&1
   check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'

@@ -56,6 +56,16 @@ echo "(exit status $status: the miniature holds a truncated download and an unli
 say "a Sunnybrook-style cine MRI miniature: contours to endocardium/epicardium/myocardium masks, 2.5D phase context"
 "$medsr" build sunnybrook --input "$fx/sunnybrook" --out "$out/datasets/sunnybrook" --tile 32 --context phases:1
 "$medsr" inspect "$out/datasets/sunnybrook"
+say "issue 17's recipes: Kermany pneumonia JPEGs (labels normal/bacteria/virus, the official folders and their shared patient), CVC-ClinicDB polyps, BraTS-style NIfTI volumes"
+set +e
+"$medsr" build kermany-pneumonia --input "$fx/kermany" --out "$out/datasets/kermany" --resize 64 --tile 32 --scales 2 --split-policy official
+status=$?
+"$medsr" build cvc-clinicdb --input "$fx/cvc/CVC-ClinicDB" --out "$out/datasets/cvc-clinicdb" --tile 32 --min-foreground 0
+status2=$?
+set -e
+echo "(exit statuses $status and $status2: each miniature holds one truncated download on purpose, reported and skipped)"
+"$medsr" build nifti-volumes --input "$fx/nifti-volumes/BraTS" --out "$out/datasets/brats" --tile 32 --stride 16
+
 "$medsr" inspect "$out/datasets/figshare"
 "$medsr" export "$out/datasets/figshare" --split val --format png --out "$out/datasets/figshare-val-png"
 

@@ -73,3 +73,32 @@ void msr_jpeg_close(msr_jpeg *h) {
     if (h->tj) tjDestroy(h->tj);
     free(h);
 }
+
+int msr_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality, uint8_t **out,
+                    size_t *outlen, char *err, size_t errlen) {
+    *out = NULL;
+    *outlen = 0;
+    if (channels != 1 && channels != 3) { copy_message("channels must be 1 or 3", err, errlen); return MSR_JPEG_ERROR; }
+    if (width <= 0 || height <= 0 || quality < 1 || quality > 100) {
+        copy_message("invalid size or quality", err, errlen);
+        return MSR_JPEG_ERROR;
+    }
+    tjhandle tj = tjInitCompress();
+    if (tj == NULL) { copy_message(tjGetErrorStr2(NULL), err, errlen); return MSR_JPEG_ERROR; }
+    unsigned char *buffer = NULL;
+    unsigned long size = 0;
+    int status = tjCompress2(tj, pixels, width, width * channels, height, channels == 1 ? TJPF_GRAY : TJPF_RGB,
+                             &buffer, &size, channels == 1 ? TJSAMP_GRAY : TJSAMP_420, quality, 0);
+    if (status != 0) {
+        copy_message(tjGetErrorStr2(tj), err, errlen);
+        tjFree(buffer);
+        tjDestroy(tj);
+        return MSR_JPEG_ERROR;
+    }
+    tjDestroy(tj);
+    *out = buffer;
+    *outlen = size;
+    return MSR_JPEG_OK;
+}
+
+void msr_jpeg_free(uint8_t *bytes) { tjFree(bytes); }

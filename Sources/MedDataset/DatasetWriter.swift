@@ -39,7 +39,7 @@ final class DatasetWriter {
         let compression = recipe.chunkCompression ?? .none
         let c = recipe.tileChannels, t = recipe.tile
         let type: DataType = recipe.bits == 8 ? .uint8 : .uint16
-        report.policy = policy ?? Self.describePolicy(recipe.split)
+        report.policy = policy ?? Self.describePolicy(recipe.split, source: recipe.source)
         report.multiLabel = recipe.source.labelSeparator != nil
         let names = ["tile", "channel", "y", "x"]
         for split in SplitReport.splitNames {
@@ -101,7 +101,17 @@ final class DatasetWriter {
     /// Checks the splits, then writes array metadata, the manifest, the recipe and the card.
     func finish(listingSkipped: [(String, String)], notes: [String], series: [SeriesPlan] = []) throws -> SplitReport {
         let crossing = splitsOfPatient.values.filter { $0.count > 1 }.count
-        if crossing > 0 {
+        if crossing > 0 && recipe.split.policy == .official && recipe.source.reportsOfficialLeaks {
+            // Kept as the folders have it (the user asked for the official split), and said loudly.
+            var pairs = [String: Int]()
+            for s in splitsOfPatient.values where s.count > 1 {
+                pairs[SplitReport.splitNames.filter(s.contains).joined(separator: "+"), default: 0] += 1
+            }
+            report.leakingPatients = crossing
+            report.warnings.append("\(crossing) patient(s) have images in two official splits ("
+                + pairs.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + "): a known leak of this set; --split-policy patient re-splits by patient")
+        } else if crossing > 0 {
             let what = switch recipe.split.policy {
             case .fold: "the cvind folds are not patient-disjoint: "
             case .official: "the official lists are not patient-disjoint: "
@@ -147,7 +157,10 @@ final class DatasetWriter {
             : "\(c): channels are the slices \(order.replacingOccurrences(of: "t", with: "s")) at the image's phase (clamped at the ends)"
     }
 
-    static func describePolicy(_ s: Recipe.Split) -> String {
+    static func describePolicy(_ s: Recipe.Split, source: Recipe.SourceKind? = nil) -> String {
+        if s.policy == .official && source == .kermany {
+            return "official folders (train, val, test as found; without a val folder, validation carved by patient from train, seed '\(s.seed)')"
+        }
         switch s.policy {
         case .patient: return "by patient (keyed hash, seed '\(s.seed)'), \(s.ratios.map(String.init).joined(separator: "/"))"
         case .official: return "official test list; validation carved by patient from train/val (seed '\(s.seed)')"
@@ -164,7 +177,10 @@ final class DatasetWriter {
         let carve = train + val > 0 ? val / (train + val) : 0
         switch s.policy {
         case .patient: return u < train ? "train" : (u < train + val ? "val" : "test")
-        case .official: return item.official == "test" ? "test" : (u < carve ? "val" : "train")
+        case .official:
+            // A source's own folders (`train`, `val`, `test`) are kept; `trainval` is carved by patient.
+            if let o = item.official, ["train", "val", "test"].contains(o) { return o }
+            return u < carve ? "val" : "train"
         case .fold: return item.fold == s.testFold ? "test" : (u < carve ? "val" : "train")
         }
     }
@@ -206,6 +222,8 @@ final class DatasetWriter {
         ]
         if !r.masks.isEmpty { head.append(("mask_names", .array(r.masks.map { .string($0) }))) }
         if let c = r.context { head.append(("context", .string(Self.describeContext(c)))) }
+        if let side = r.resize { head.append(("resize", .string("every image resized to \(side) x \(side) before tiling (Pillow-compatible bicubic; masks nearest)"))) }
+        if r.source == .nifti { head.append(("slice_axis", .int(r.axis ?? 2))) }
         return .object(head + [
             ("intensity", .object(intensity)),
             ("degradation", .string(degradation)),

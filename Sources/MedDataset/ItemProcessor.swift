@@ -127,6 +127,17 @@ struct ItemProcessor: Sendable {
                                 label: image.metadata.modality)]
         case .sunnybrook:
             return [try sunnybrookImage(item, url)]
+        case .colondb, .clinicdb:
+            return [try cvcImage(item, url)]
+        case .nifti:
+            return try niftiSlices(item, url)
+        case .kermany:
+            var options = ReadOptions()
+            options.forceGray = recipe.channels == 1
+            options.maxBytes = maxBytes
+            options.frames = .index(0)
+            let image = try ImageFiles.read(url, options: options)
+            return [SourceImage(pixels: image.pixels.frame(0), rescale: image.metadata.rescale, label: item.label)]
         case .slides:
             preconditionFailure("slides are read region by region")
         }
@@ -158,7 +169,17 @@ struct ItemProcessor: Sendable {
     /// Maps intensities, then tiles.
     func tiles(of image: SourceImage, compressor: Zstd.Compressor) -> [TileOutput] {
         let intensity = recipe.intensity.resolved(modality: image.modality, rescaleType: image.rescaleType)
-        var (mapped, window) = map(fitChannels(image.pixels), rescale: image.rescale, intensity: intensity)
+        var mapped: PixelArray, window: IntensityWindow
+        if let w = image.window {
+            // A window chosen for the whole volume.
+            let p = fitChannels(image.pixels)
+            let values = IntensityMapping.modalityValues(p, rescale: image.rescale).samples.floats()
+            mapped = PixelArray(rows: p.rows, columns: p.columns, samplesPerPixel: p.samplesPerPixel,
+                                samples: w.apply(values, bits: recipe.bits))
+            window = w
+        } else {
+            (mapped, window) = map(fitChannels(image.pixels), rescale: image.rescale, intensity: intensity)
+        }
         if !image.context.isEmpty {
             // The neighbours go through the centre image's window, so the channels compare.
             let planes = image.context.map { p in
@@ -166,8 +187,27 @@ struct ItemProcessor: Sendable {
             }.map { IntensityWindow(lo: window.lo, hi: window.hi).apply($0, bits: recipe.bits) }
             mapped = Self.interleave(planes, rows: mapped.rows, columns: mapped.columns)
         }
-        return tiler.tiles(mapped, masks: image.masks, window: window, frame: image.frame, level: image.level,
+        var masks = image.masks
+        if let side = recipe.resize, mapped.rows != side || mapped.columns != side {
+            // Whole images to side × side: Pillow's bicubic on the mapped values, masks by nearest.
+            mapped = Resample.bicubic(mapped, columns: side, rows: side)
+            masks = masks.map { Self.nearest($0, side: side) }
+        }
+        return tiler.tiles(mapped, masks: masks, window: window, frame: image.frame, level: image.level,
                            compressor: compressor)
+    }
+
+    /// A mask resized to side × side by nearest neighbour, pixel centres mapped (Pillow's NEAREST).
+    static func nearest(_ m: Mask, side: Int) -> Mask {
+        var values = [UInt8](repeating: 0, count: side * side)
+        for y in 0 ..< side {
+            let sy = min(Int((Double(y) + 0.5) * Double(m.rows) / Double(side)), m.rows - 1)
+            for x in 0 ..< side {
+                let sx = min(Int((Double(x) + 0.5) * Double(m.columns) / Double(side)), m.columns - 1)
+                values[y * side + x] = m.values[sy * m.columns + sx]
+            }
+        }
+        return Mask(rows: side, columns: side, values: values)
     }
 
     /// Planes of one size as the channels of one interleaved image.

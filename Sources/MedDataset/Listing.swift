@@ -19,6 +19,8 @@ public struct Listing: Sendable {
             for s in item.segmentation { text += "|seg \(s.path)#\(s.frame)" }
             if !item.columns.isEmpty { text += "|" + item.columns.joined(separator: ",") }
             if !item.context.isEmpty { text += "|context " + item.context.joined(separator: ",") }
+            if !item.maskFiles.isEmpty { text += "|masks \(item.maskFiles.sorted { $0.key < $1.key })" }
+            if let l = item.labelVolume { text += "|labels \(l)#\(item.volume ?? 0)" }
             if let c = item.contours { text += "|contours \(c.files.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value))" }
             text += "\n"
         }
@@ -34,6 +36,9 @@ public struct Listing: Sendable {
         case .slides: return slides(recipe: recipe, input: input)
         case .images: return images(recipe: recipe, input: input)
         case .sunnybrook: return try SunnybrookListing.listing(recipe: recipe, input: input)
+        case .kermany: return KermanyListing.listing(recipe: recipe, input: input)
+        case .colondb, .clinicdb: return try CVCListing.listing(recipe: recipe, input: input)
+        case .nifti: return NIfTIVolumeListing.listing(recipe: recipe, input: input)
         }
     }
 
@@ -41,6 +46,16 @@ public struct Listing: Sendable {
         let base = root.standardizedFileURL.path
         let path = url.standardizedFileURL.path
         return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : url.lastPathComponent
+    }
+
+    /// A metadata file the recipe names: an absolute path as it is, else relative to the input,
+    /// else the first file of that name anywhere under the input; nil when there is none.
+    static func metadataFile(_ name: String, input: URL, files: [URL]) -> URL? {
+        let direct = name.hasPrefix("/") ? URL(fileURLWithPath: name) : input.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: direct.path) { return direct }
+        if name.hasPrefix("/") { return nil }
+        let last = (name as NSString).lastPathComponent.lowercased()
+        return files.first { $0.lastPathComponent.lowercased() == last }
     }
 
     static func imagesFolder(_ recipe: Recipe, _ input: URL) -> URL {

@@ -19,6 +19,20 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Sunnybrook Cardiac Data: cine short-axis DICOM series per patient folder, expert
         /// contours (`IM-0001-NNNN-{i,o}contour-manual.txt`) and `scd_patientdata.csv`.
         case sunnybrook
+        /// Kermany pneumonia chest X-rays: `chest_xray/{train,val,test}/{NORMAL,PNEUMONIA}/*.jpeg`;
+        /// label and patient from the folder and file name.
+        case kermany
+        /// CVC-ColonDB: `<n>.bmp` frames with `p<n>` polyp, `s<n>` specular and `c<n>` contour masks.
+        case colondb
+        /// CVC-ClinicDB: `Original/<n>.tif` frames with `Ground Truth/<n>.tif` polyp masks.
+        case clinicdb
+        /// NIfTI volumes with label maps (BraTS case folders, Medical Segmentation Decathlon
+        /// `imagesTr`/`labelsTr`): slices along an axis, masks from label values.
+        case nifti
+
+        /// Whether the official splits are reported, not refused, when a patient is in two
+        /// of them (Kermany's train and test folders share patients: a known leak of the set).
+        public var reportsOfficialLeaks: Bool { self == .kermany }
 
         /// What separates the findings of one image in a multi-label source (NIH's
         /// `Finding Labels` are `Atelectasis|Effusion`); nil: one label per image.
@@ -54,10 +68,23 @@ public struct Recipe: Codable, Sendable, Equatable {
     /// Stack each image with its neighbours in time or space as channels (the "2.5D" input);
     /// nil for one image per tile.
     public var context: Context?
+    /// Resize every image to `resize × resize` (Pillow's bicubic; masks by nearest neighbour)
+    /// before tiling; nil keeps the images' own sizes.
+    public var resize: Int?
+    /// NIfTI volumes: the voxel axis slices are cut across (0 = i, 1 = j, 2 = k); nil for k.
+    public var axis: Int?
+    /// NIfTI volumes: the label values each mask is made of (`tumour: [1, 2, 4]`); nil (not
+    /// written to `recipe.json`) for sources without label maps.
+    public var labels: [String: [Int]]?
 
     /// Manifest columns this recipe's source adds after the common ones (`tiles.csv`).
     public var extraColumns: [String] {
-        source == .sunnybrook ? ["slice", "phase", "trigger_time", "contours"] : []
+        switch source {
+        case .sunnybrook: ["slice", "phase", "trigger_time", "contours"]
+        case .colondb, .clinicdb: ["sequence"]
+        case .nifti: ["modality"]
+        default: []
+        }
     }
 
     /// Channels of the stored tiles: `channels`, or 2 × radius + 1 with a context.
@@ -217,7 +244,7 @@ public struct Recipe: Codable, Sendable, Equatable {
     // Every field but name and source is optional in the file.
     enum CodingKeys: String, CodingKey {
         case name, source, description, images, metadata, intensity, bits, channels, masks, split, tile, stride, scales,
-             filters, level, tilesPerShard, compression, unitSize, context
+             filters, level, tilesPerShard, compression, unitSize, context, resize, axis, labels
     }
 
     public init(from decoder: any Decoder) throws {
@@ -240,6 +267,9 @@ public struct Recipe: Codable, Sendable, Equatable {
         compression = try c.decodeIfPresent(String.self, forKey: .compression) ?? compression
         unitSize = try c.decodeIfPresent(Int.self, forKey: .unitSize) ?? unitSize
         context = try c.decodeIfPresent(Context.self, forKey: .context)
+        resize = try c.decodeIfPresent(Int.self, forKey: .resize)
+        axis = try c.decodeIfPresent(Int.self, forKey: .axis)
+        labels = try c.decodeIfPresent([String: [Int]].self, forKey: .labels)
     }
 
     /// Problems that make the recipe unusable, one line each (empty when it is valid).
@@ -283,6 +313,22 @@ public struct Recipe: Codable, Sendable, Equatable {
             for m in masks where SunnybrookContours.Kind.named(m) == nil {
                 out.append("sunnybrook masks are \(SunnybrookContours.maskNames.joined(separator: ", ")); '\(m)' is not one")
             }
+        }
+        if let resize, resize < tile || resize > 16384 {
+            out.append("resize must be at least the tile (\(tile)) and at most 16384 pixels")
+        }
+        if let axis, !(0 ... 2).contains(axis) { out.append("axis must be 0, 1 or 2 (the voxel axis i, j or k)") }
+        switch source {
+        case .colondb, .clinicdb:
+            let known = CVCListing.maskNames(source)
+            for m in masks where !known.contains(m) {
+                out.append("\(source.rawValue) masks are \(known.joined(separator: ", ")); '\(m)' is not one")
+            }
+        case .nifti:
+            for m in masks where (labels?[m] ?? []).isEmpty {
+                out.append("mask '\(m)' has no label values (give them as labels, e.g. --labels \(m)=1+2)")
+            }
+        default: break
         }
         return out
     }

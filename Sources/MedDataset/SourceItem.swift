@@ -25,6 +25,12 @@ public struct SourceItem: Sendable {
     public var context: [String] = []
     /// Sunnybrook: the expert contours drawn on this image.
     public var contours: SunnybrookContours?
+    /// Mask images by mask name (CVC polyp, specular, contour), relative to the input.
+    public var maskFiles: [String: String] = [:]
+    /// NIfTI volumes: the label map of this volume, relative to the input.
+    public var labelVolume: String?
+    /// NIfTI volumes: which 3-D volume of a 4-D file this item is (0-based).
+    public var volume: Int?
 
     public struct SegmentationFrame: Sendable, Equatable {
         /// The SEG file, relative to the input folder.
@@ -55,6 +61,8 @@ struct SourceImage {
     var label: String?
     var frame: Int?
     var level: Int?
+    /// A window chosen for a whole volume (all its slices); nil: chosen per image.
+    var window: IntensityWindow?
 }
 
 /// What one DICOM series of the input became, for the dataset card and the build's summary.

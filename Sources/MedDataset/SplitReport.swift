@@ -21,6 +21,8 @@ public struct SplitReport: Sendable {
     public var series: [SeriesPlan] = []
     /// Labels are findings counted separately (an image may carry several).
     public var multiLabel = false
+    /// Patients in two splits that an official split kept (reported, not refused; Kermany).
+    public var leakingPatients = 0
 
     /// The findings of one image's label: the label split at `separator` (trimmed, empty parts
     /// dropped, each finding once), or the label itself when the source has one label per image.
@@ -41,7 +43,8 @@ public struct SplitReport: Sendable {
             out.append(name.padding(toLength: 6, withPad: " ", startingAt: 0)
                 + String(format: "%10d %8d %8d  ", c.patients, c.images, c.tiles) + labels)
         }
-        out.append("split policy: \(policy); no patient is in two splits")
+        out.append("split policy: \(policy); "
+            + (leakingPatients > 0 ? "\(leakingPatients) patient(s) are in two splits (see the warning)" : "no patient is in two splits"))
         out += series.map(\.line)
         if multiLabel { out.append("an image with several findings counts once under each, so the finding counts add up to more than the images") }
         out += warnings.map { "warning: " + $0 }

@@ -1,6 +1,7 @@
 public import Foundation
 import MedIO
 import MedImage
+import MedKernels
 import MedMetrics
 
 /// Scores plain image files: every file under `predictions` against the file of the same

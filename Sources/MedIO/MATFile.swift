@@ -1,4 +1,4 @@
-import CKernels
+import MedKernels
 import CMatio
 import Foundation
 import MedImage
@@ -57,9 +57,9 @@ struct MATArray {
                     bytes.withUnsafeBytes { raw in
                         let src = raw.baseAddress!, dst = UnsafeMutableRawPointer(out.baseAddress!)
                         if size == 1 {
-                            msr_transpose8(src.assumingMemoryBound(to: UInt8.self), columns, rows, dst.assumingMemoryBound(to: UInt8.self))
+                            Kernels.transpose(src.assumingMemoryBound(to: UInt8.self), rows: columns, columns: rows, into: dst.assumingMemoryBound(to: UInt8.self))
                         } else {
-                            msr_transpose16(src.assumingMemoryBound(to: UInt16.self), columns, rows, dst.assumingMemoryBound(to: UInt16.self))
+                            Kernels.transpose(src.assumingMemoryBound(to: UInt16.self), rows: columns, columns: rows, into: dst.assumingMemoryBound(to: UInt16.self))
                         }
                     }
                     return

@@ -1,6 +1,7 @@
 import CNIfTI
 public import Foundation
 public import MedImage
+import MedKernels
 
 /// One DICOM series as one 3-D volume on a regular grid, ready to be written as NIfTI the way
 /// dcm2niix writes it: stored values with the rescale as scl_slope/scl_inter, and the affine

@@ -1,4 +1,4 @@
-import CKernels
+import MedKernels
 import Foundation
 
 /// Antialiased bicubic resizing that reproduces Pillow's `Image.resize(size, Image.BICUBIC)`:
@@ -140,7 +140,7 @@ public enum Resample {
     }
 
     /// `out[o] = clip8(½ + Σᵢ k[o,i] · in[first[o] + i])`, each line a contiguous row of `width`
-    /// samples (`msr_row_sums8`: C, compiled for AVX-512 and AVX2 and chosen at run time, since 32-bit
+    /// samples (`Kernels.rowSums8`: C, compiled for AVX-512 and AVX2 and chosen at run time, since 32-bit
     /// multiplies are not in baseline x86-64's vector set and Swift cannot select it per function).
     static func rowSums8(_ input: [UInt8], lines: Int, width: Int, _ c: Coefficients, _ k: [Int32]) -> [UInt8] {
         let outSize = c.first.count
@@ -151,7 +151,7 @@ public enum Resample {
                 c.first.withUnsafeBufferPointer { first in
                     c.count.withUnsafeBufferPointer { count in
                         k.withUnsafeBufferPointer { w in
-                            msr_row_sums8(src.baseAddress, width, first.baseAddress, count.baseAddress, w.baseAddress, c.taps, outSize, dst.baseAddress)
+                            Kernels.rowSums8(src, width: width, first: first, count: count, weights: w, taps: c.taps, into: dst)
                         }
                     }
                 }
@@ -180,11 +180,11 @@ public enum Resample {
         return out
     }
 
-    /// `transpose` for one sample per pixel (`msr_transpose8`: 16×16 blocks in SSE2 registers).
+    /// `transpose` for one sample per pixel (`Kernels.transpose`: 16×16 blocks in SSE2 registers).
     static func transpose1(_ input: [UInt8], rows: Int, columns: Int) -> [UInt8] {
         precondition(input.count == rows * columns)
         return [UInt8](unsafeUninitializedCapacity: input.count) { dst, count in
-            input.withUnsafeBufferPointer { src in msr_transpose8(src.baseAddress, rows, columns, dst.baseAddress) }
+            input.withUnsafeBufferPointer { src in Kernels.transpose(src.baseAddress, rows: rows, columns: columns, into: dst.baseAddress) }
             count = input.count
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MedImage
 
 extension Summary {
     /// Mean, std and a 95% interval of the mean bootstrapped **by cluster** (Field & Welsh 2007):

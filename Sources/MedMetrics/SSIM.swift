@@ -1,6 +1,6 @@
 public import MedImage
 import Foundation
-import CKernels
+import MedKernels
 
 /// The structural similarity index (Wang, Bovik, Sheikh & Simoncelli 2004), computed exactly as
 /// `skimage.metrics.structural_similarity(gaussian_weights=True, sigma=1.5,
@@ -12,7 +12,7 @@ import CKernels
 /// Speed: blocks of rows × about 64 columns run on all cores; in each, one fused pass filters
 /// the five local moments horizontally into a ring of rows that stays in L1 (eight outputs from
 /// three aligned vector loads, the shifted windows made in registers), then vertically, two
-/// output rows per pass, and into the SSIM formula (`msr_ssim_block`, C compiled for AVX-512,
+/// output rows per pass, and into the SSIM formula (`Kernels.ssimBlock`, C compiled for AVX-512,
 /// for AVX2 + FMA and for baseline x86-64, the best copy chosen at run time: Swift cannot
 /// select instruction sets per function). Double precision: in single precision the variance
 /// terms (E[x²] − E[x]²) lose up to 5e-5 to cancellation on 8-bit data (scikit-image's own
@@ -80,8 +80,9 @@ public struct SSIM: Sendable {
                         let c0 = strip * stripColumns, c1 = min(cols, c0 + stripColumns)
                         guard r0 < r1 && c0 < c1 else { return }
                         let sum = Self.weights.withUnsafeBufferPointer { w in
-                            msr_ssim_block(inputs.x, inputs.y, rows, cols, r0, r1, c0, c1, w.baseAddress!, shift, cc1, cc2,
-                                           inputs.map, pad, rows - pad, pad, cols - pad)
+                            Kernels.ssimBlock(inputs.x, inputs.y, rows: rows, columns: cols, r0: r0, r1: r1, c0: c0, c1: c1,
+                                              weights: w.baseAddress!, shift: shift, c1: cc1, c2: cc2, map: inputs.map,
+                                              vr0: pad, vr1: rows - pad, vc0: pad, vc1: cols - pad)
                         }
                         inputs.sums[job] = sum
                     }

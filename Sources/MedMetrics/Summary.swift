@@ -1,4 +1,5 @@
 import Foundation
+import MedImage
 
 /// Mean, standard deviation and a 95% bootstrap interval of a sample, NaNs excluded.
 public struct Summary: Sendable, Equatable {
@@ -29,20 +30,5 @@ public struct Summary: Sendable, Equatable {
         means.sort()
         ciLow = means[Int(0.025 * Double(resamples - 1))]
         ciHigh = means[Int((0.975 * Double(resamples - 1)).rounded(.up))]
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator for reproducible resampling.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    /// The generator's whole state (checkpoints save it to continue the same sequence).
-    public private(set) var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public init(state: UInt64) { self.state = state }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,5 @@
 import MedImage
-import CKernels
+import MedKernels
 import Foundation
 
 /// Adam (Kingma & Ba 2015) with PyTorch's defaults and update rule (bias-corrected moments,
@@ -86,8 +86,9 @@ public final class Adam<T: NNScalar> {
         let size = (n / max(pieces, 1) + 15) / 16 * 16
         parallelFor(pieces, workers: workers) { piece, _ in
             let start = piece * size, count = piece == pieces - 1 ? n - start : size
-            msr_adam(wp.pointer + start, gp.pointer + start, mp.pointer + start, vp.pointer + start, count,
-                     b1, b2, step, root2, eps, keepF)
+            Kernels.adam(weights: wp.pointer + start, gradients: gp.pointer + start, m: mp.pointer + start,
+                         v: vp.pointer + start, count: count, beta1: b1, beta2: b2, step: step, rootC2: root2,
+                         epsilon: eps, keep: keepF)
         }
     }
 

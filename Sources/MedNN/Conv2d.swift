@@ -1,4 +1,5 @@
 import MedImage
+import MedKernels
 
 /// 2-D convolution (PyTorch `nn.Conv2d`: stride, zero padding `padding`, weights OIHW, optional
 /// bias).
@@ -402,18 +403,6 @@ struct ConvolutionGeometry {
 struct RowBand: Sendable {
     var b: Int, y0: Int, y1: Int
     var parts: (Int, Int, Int) { (b, y0, y1) }
-}
-
-/// A pointer handed to worker threads that write disjoint parts of one buffer.
-struct SendablePointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
-}
-
-/// A read-only pointer handed to worker threads.
-struct SendableConstPointer<T>: @unchecked Sendable {
-    let pointer: UnsafePointer<T>
-    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
 }
 
 /// A growable scratch buffer owned by one band or one worker (a class, so workers can fill

@@ -1,8 +1,8 @@
 import MedImage
-import CKernels
+import MedKernels
 import Foundation
 
-/// Stride-1 k×k convolutions in single precision without a column matrix (`msr_conv_rows`):
+/// Stride-1 k×k convolutions in single precision without a column matrix (`Kernels.convRows`):
 /// each image is zero-padded once, and blocks of output channels × output positions are summed
 /// in registers straight from it. im2col + GEMM writes a `C·k·k × positions` matrix, which
 /// OpenBLAS then packs again, so two thirds of its time went to moving data; here the arithmetic
@@ -31,14 +31,14 @@ final class DirectConvolution: @unchecked Sendable {
         let k = kernel
         let pr = rows + 2 * padding, pc = columns + 2 * padding
         let oh = pr - k + 1, ow = pc - k + 1
-        let size = msr_conv_padded_size(cin, rows, columns, padding, k)
+        let size = Kernels.convPaddedSize(channels: cin, rows: rows, columns: columns, padding: padding, k: k)
         let weights = cout * cin * k * k
         if packed.count < weights { packed = [Float](repeating: 0, count: weights) }
         packed.withUnsafeMutableBufferPointer { p in
             if adjoint {
-                msr_conv_pack(weight, cin, cout, k, 1, p.baseAddress)
+                Kernels.convPack(weight, cout: cin, cin: cout, k: k, adjoint: true, into: p.baseAddress)
             } else {
-                msr_conv_pack(weight, cout, cin, k, 0, p.baseAddress)
+                Kernels.convPack(weight, cout: cout, cin: cin, k: k, adjoint: false, into: p.baseAddress)
             }
         }
         Scratch.shared.with(count: batch * size) { pad in
@@ -49,12 +49,13 @@ final class DirectConvolution: @unchecked Sendable {
                 let weights = SendableConstPointer(w.baseAddress!)
                 parallelFor(bands.count, workers: workers) { band, _ in
                     let (b, y0, y1) = bands[band].parts
-                    msr_conv_rows(images.pointer + b * size, cin, pr, pc, k, weights.pointer, cout, biases?.pointer,
-                                  target.pointer + b * oh * ow, batch * oh * ow, ow, y0, y1)
+                    Kernels.convRows(images.pointer + b * size, cin: cin, pr: pr, pc: pc, k: k, packed: weights.pointer, cout: cout,
+                                     bias: biases?.pointer, into: target.pointer + b * oh * ow, outStride: batch * oh * ow,
+                                     ow: ow, y0: y0, y1: y1)
                     if tanh {  // while the band's rows are still in cache
                         for c in 0 ..< cout {
                             let rows = target.pointer + c * batch * oh * ow + b * oh * ow + y0 * ow
-                            msr_tanh(rows, rows, (y1 - y0) * ow)
+                            Kernels.tanh(rows, into: rows, count: (y1 - y0) * ow)
                         }
                     }
                 }
@@ -65,11 +66,11 @@ final class DirectConvolution: @unchecked Sendable {
 
 extension DirectConvolution {
     /// Zero-pads every image of `x` (`[cin, batch, rows, columns]`) into `images`, one image
-    /// every `msr_conv_padded_size` floats; the work is split by image and by groups of channels,
+    /// every `Kernels.convPaddedSize` floats; the work is split by image and by groups of channels,
     /// so one large image also uses every worker.
     static func pad(_ x: UnsafePointer<Float>, cin: Int, batch: Int, rows: Int, columns: Int, padding: Int, k: Int,
                     into images: SendablePointer<Float>, workers: Int) {
-        let size = msr_conv_padded_size(cin, rows, columns, padding, k), plane = rows * columns
+        let size = Kernels.convPaddedSize(channels: cin, rows: rows, columns: columns, padding: padding, k: k), plane = rows * columns
         let planeSize = (rows + 2 * padding) * (columns + 2 * padding)
         let parts = min(cin, max(1, (2 * workers + batch - 1) / batch))
         let source = SendableConstPointer(x)
@@ -77,21 +78,21 @@ extension DirectConvolution {
             let b = job / parts, part = job % parts
             let c0 = cin * part / parts, c1 = cin * (part + 1) / parts
             let image = images.pointer + b * size
-            msr_conv_pad(source.pointer + c0 * batch * plane + b * plane, c1 - c0, batch * plane, rows, columns, padding,
-                         image + c0 * planeSize)
-            if part == parts - 1 { msr_conv_clear_slack(image, cin, rows, columns, padding, k) }
+            Kernels.convPad(source.pointer + c0 * batch * plane + b * plane, channels: c1 - c0, sourceStride: batch * plane,
+                            rows: rows, columns: columns, padding: padding, into: image + c0 * planeSize)
+            if part == parts - 1 { Kernels.convClearSlack(image, channels: cin, rows: rows, columns: columns, padding: padding, k: k) }
         }
     }
 
     /// `dw` (OIHW) += the weight gradient: Σ over the batch and the output positions of the output
-    /// gradient `g` times the input `x` shifted by each tap (`msr_conv_weight_grad`). Work is split
+    /// gradient `g` times the input `x` shifted by each tap (`Kernels.convWeightGradient`). Work is split
     /// by input channel and block of output channels; each weight is summed in one fixed order.
     func weightGradient(_ x: UnsafePointer<Float>, cin: Int, batch: Int, rows: Int, columns: Int, padding: Int,
                         gradient g: UnsafePointer<Float>, cout: Int, into dw: UnsafeMutablePointer<Float>, workers: Int) {
         let k = kernel
         let pr = rows + 2 * padding, pc = columns + 2 * padding
         let oh = pr - k + 1, ow = pc - k + 1
-        let size = msr_conv_padded_size(cin, rows, columns, padding, k)
+        let size = Kernels.convPaddedSize(channels: cin, rows: rows, columns: columns, padding: padding, k: k)
         let pstride = (oh * pc + 15) & ~15, gbatch = cout * pstride
         Scratch.shared.with(count: batch * size) { pad in
             Scratch.shared.with(count: batch * gbatch) { spread in
@@ -100,14 +101,17 @@ extension DirectConvolution {
                 Self.pad(source.pointer, cin: cin, batch: batch, rows: rows, columns: columns, padding: padding, k: k,
                          into: images, workers: workers)
                 parallelFor(batch, workers: workers) { b, _ in
-                    msr_conv_spread(dy.pointer + b * oh * ow, cout, batch * oh * ow, oh, ow, pc, pstride, grads.pointer + b * gbatch)
+                    Kernels.convSpread(dy.pointer + b * oh * ow, cout: cout, gradientStride: batch * oh * ow, oh: oh, ow: ow, pc: pc,
+                                       pstride: pstride, into: grads.pointer + b * gbatch)
                 }
-                let jobs = msr_conv_weight_jobs(cin, cout), chunks = min(jobs, 16 * max(1, workers))
+                let jobs = Kernels.convWeightJobs(cin: cin, cout: cout), chunks = min(jobs, 16 * max(1, workers))
                 let target = SendablePointer(dw)
                 parallelFor(chunks, workers: workers) { chunk, _ in
                     // 0 for kernels up to 9×9, the only ones `Conv2d.direct` sends here.
-                    _ = msr_conv_weight_grad(grads.pointer, pstride, gbatch, batch, images.pointer, size, pr * pc, pc, k,
-                                             cin, cout, jobs * chunk / chunks, jobs * (chunk + 1) / chunks, target.pointer)
+                    Kernels.convWeightGradient(grads.pointer, pstride: pstride, gradientBatch: gbatch, batch: batch,
+                                               padded: images.pointer, size: size, plane: pr * pc, pc: pc, k: k, cin: cin,
+                                               cout: cout, job0: jobs * chunk / chunks, job1: jobs * (chunk + 1) / chunks,
+                                               into: target.pointer)
                 }
             }
         }

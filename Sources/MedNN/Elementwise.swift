@@ -1,5 +1,6 @@
 import MedImage
 import Foundation
+import MedKernels
 
 /// tanh, element by element (ESPCN's activation).
 public final class Tanh<T: NNScalar>: Layer {

@@ -94,10 +94,14 @@ public final class EnhancementModel: @unchecked Sendable {
                 let ry0 = max(0, y0 - margin), rx0 = max(0, x0 - margin)
                 let ry1 = min(rows, y0 + th + margin), rx1 = min(cols, x0 + tw + margin)
                 let h = ry1 - ry0, w = rx1 - rx0
-                var input = Tensor<Float>(channels: c, batch: 1, rows: h, columns: w)
-                for ch in 0 ..< c { for yy in 0 ..< h { for xx in 0 ..< w {
-                    let from: Int = ((ry0 + yy) * cols + rx0 + xx) * c + ch
-                    let to: Int = (ch * h + yy) * w + xx
+                // Networks that need sides of a multiple (a U-Net's poolings) get the tile
+                // extended by repeating its last row and column; the extension is cropped away.
+                let m = network.sizeMultiple
+                let ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m
+                var input = Tensor<Float>(channels: c, batch: 1, rows: ph, columns: pw)
+                for ch in 0 ..< c { for yy in 0 ..< ph { for xx in 0 ..< pw {
+                    let from: Int = ((ry0 + min(yy, h - 1)) * cols + rx0 + min(xx, w - 1)) * c + ch
+                    let to: Int = (ch * ph + yy) * pw + xx
                     input.data[to] = values[from] * scaleIn
                 } } }
                 let y = run(input)

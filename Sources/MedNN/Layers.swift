@@ -1,7 +1,7 @@
 import MedImage
 /// Layers beyond convolution: activations, normalisation, pooling, dense, and composition.
 /// Each keeps what its backward needs from the last forward.
-import CKernels
+import MedKernels
 
 /// Layers run in order (PyTorch `nn.Sequential`).
 public final class Sequential<T: NNScalar>: Layer {
@@ -117,10 +117,11 @@ public final class DepthwiseConv2d<T: NNScalar>: Layer {
                             if T.self == Float.self {
                                 // The C kernel (AVX-512/AVX2 copies), same summation order.
                                 let bf = b0 as! Float
-                                msr_depthwise_plane(UnsafeRawPointer(inPlane).assumingMemoryBound(to: Float.self), x.rows, cols,
-                                                    UnsafeRawPointer(ws.pointer + c * k * k).assumingMemoryBound(to: Float.self),
-                                                    k, s, p, bf, UnsafeMutableRawPointer(outPlane).assumingMemoryBound(to: Float.self),
-                                                    oh, ow)
+                                Kernels.depthwisePlane(UnsafeRawPointer(inPlane).assumingMemoryBound(to: Float.self), rows: x.rows, columns: cols,
+                                                       weight: UnsafeRawPointer(ws.pointer + c * k * k).assumingMemoryBound(to: Float.self),
+                                                       k: k, stride: s, padding: p, bias: bf,
+                                                       into: UnsafeMutableRawPointer(outPlane).assumingMemoryBound(to: Float.self),
+                                                       oh: oh, ow: ow)
                                 continue
                             }
                             // Row by row, all k² taps on one output row while it is in L1

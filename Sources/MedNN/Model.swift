@@ -37,6 +37,8 @@ public protocol Model<Scalar>: AnyObject {
     /// Input pixels beyond a tile that influence its output (exact tiled inference of
     /// image-to-image models; 0 for the others).
     var receptiveRadius: Int { get }
+    /// Image sides must be multiples of this (a U-Net with d poolings: 2^d); 1 for most.
+    var sizeMultiple: Int { get }
 }
 
 extension Model {
@@ -46,6 +48,7 @@ extension Model {
     /// How many trainable values.
     public var parameterCount: Int { trainable.reduce(0) { $0 + $1.value.count } }
     public var receptiveRadius: Int { 0 }
+    public var sizeMultiple: Int { 1 }
 }
 
 extension Model where Scalar == Float {

@@ -31,6 +31,7 @@ public enum ModelRegistry {
         ESPCNArchitecture(), SRResNetArchitecture(separable: false), SRResNetArchitecture(separable: true),
         SRGANDiscriminatorArchitecture(separable: false), SRGANDiscriminatorArchitecture(separable: true),
         ResNetArchitecture(depth: 18), ResNetArchitecture(depth: 34), DenseNetArchitecture(), SmallCNNArchitecture(),
+        UNetArchitecture(), DnCNNArchitecture(), DenoisingAutoencoderArchitecture(), PatchGANArchitecture(),
     ]
 
     public struct RegistryError: Error, CustomStringConvertible, Sendable {

@@ -1,4 +1,5 @@
 import MedImage
+import MedKernels
 
 /// The ZNCC of a template at every position of an image (the pyramid's coarsest level).
 struct CoarseSurface {

@@ -1,4 +1,5 @@
 import MedImage
+import MedKernels
 
 extension Registration {
     /// The detail test at the four finest levels: the detail ZNCC at the found position against

@@ -1,4 +1,4 @@
-import CKernels
+import MedKernels
 import MedImage
 
 /// A template ready for ZNCC: its values minus their mean, and their norm.
@@ -20,17 +20,12 @@ struct Centred {
     /// template's mean, which keeps Σv² − (Σv)²/n from cancelling.
     func zncc(_ image: Plane, _ x: Int, _ y: Int) -> Double {
         precondition(x >= 0 && y >= 0 && x + columns <= image.columns && y + rows <= image.rows)
-        var s = (0.0, 0.0, 0.0)
-        image.values.withUnsafeBufferPointer { p in
+        let (sum, sq, cross) = image.values.withUnsafeBufferPointer { p in
             values.withUnsafeBufferPointer { t in
-                withUnsafeMutablePointer(to: &s) {
-                    $0.withMemoryRebound(to: Double.self, capacity: 3) {
-                        msr_match_sums(p.baseAddress! + y * image.columns + x, image.columns, t.baseAddress!, rows, columns, mean, $0)
-                    }
-                }
+                Kernels.matchSums(p.baseAddress! + y * image.columns + x, stride: image.columns, template: t.baseAddress!,
+                                  rows: rows, columns: columns, offset: mean)
             }
         }
-        let (sum, sq, cross) = s
         let variance = sq - sum * sum / Double(columns * rows)
         guard variance > 1e-9 * max(1, sq), norm > 0 else { return 0 }
         return cross / (variance.squareRoot() * norm)
@@ -69,17 +64,12 @@ struct Detail {
     func zncc(_ image: Plane, _ x: Int, _ y: Int) -> Double {
         precondition(x >= 0 && y >= 0 && x + columns <= image.columns && y + rows <= image.rows)
         guard count > 0, norm > 0 else { return 0 }
-        var s = (0.0, 0.0, 0.0)
-        image.values.withUnsafeBufferPointer { p in
+        let (sum, sq, cross) = image.values.withUnsafeBufferPointer { p in
             values.withUnsafeBufferPointer { t in
-                withUnsafeMutablePointer(to: &s) {
-                    $0.withMemoryRebound(to: Double.self, capacity: 3) {
-                        msr_match_detail_sums(p.baseAddress! + y * image.columns + x, image.columns, t.baseAddress!, rows, columns, $0)
-                    }
-                }
+                Kernels.matchDetailSums(p.baseAddress! + y * image.columns + x, stride: image.columns, band: t.baseAddress!,
+                                        rows: rows, columns: columns)
             }
         }
-        let (sum, sq, cross) = s
         let variance = sq - sum * sum / Double(count)
         guard variance > 1e-12 * max(1, sq) else { return 0 }
         return cross / (variance.squareRoot() * norm)
@@ -107,8 +97,9 @@ extension Registration {
                     guard end > first else { return }
                     var acc = [Float](repeating: 0, count: columns * factor)
                     acc.withUnsafeMutableBufferPointer { a in
-                        msr_block_means(src.baseAddress! + (y + first * factor) * p.columns + x, p.columns, factor,
-                                        end - first, columns, dst.baseAddress! + first * columns, a.baseAddress!)
+                        Kernels.blockMeans(src.baseAddress! + (y + first * factor) * p.columns + x, stride: p.columns, factor: factor,
+                                           rows: end - first, columns: columns, into: dst.baseAddress! + first * columns,
+                                           scratch: a.baseAddress!)
                     }
                 }
             }

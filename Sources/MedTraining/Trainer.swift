@@ -8,13 +8,16 @@ import Zarr
 
 /// What `medsr train` is asked to do.
 public struct TrainingConfig: Sendable {
-    /// espcn, srresnet (MSE or L1 only), srgan or swift-srgan (adversarial training).
+    /// A preset (`TrainingPreset`): espcn, srresnet, srgan, swift-srgan; unet, pix2pix, dae, dncnn.
     public var model = "espcn"
-    /// Decoupled weight decay (AdamW) for the generator; 0: Adam.
+    /// Decoupled weight decay (AdamW) for the generator; 0: Adam. SGD: L2 decay.
     public var weightDecay = 0.0
-    /// Content loss: "mse" or "l1".
-    public var contentLoss = "mse"
-    /// Weight of the adversarial term in the generator's loss (GAN models).
+    public var optimizer = OptimizerKind.adam
+    /// SGD's momentum and Nesterov flag.
+    public var momentum = 0.9
+    public var nesterov = false
+    public var contentLoss = ContentLoss.mse
+    /// Weight of the adversarial term in the generator's loss (GAN presets; nil: the preset's).
     public var adversarialWeight = 1e-3
     /// Weight of the total-variation term (0: none).
     public var tvWeight = 0.0
@@ -24,13 +27,16 @@ public struct TrainingConfig: Sendable {
     public var perceptualWeights: String?
     /// Weight of the perceptual loss (SRGAN's VGG loss is scaled by 0.006).
     public var perceptualWeight = 0.006
+    /// SR: the upscaling factor (the dataset's lr_x array).
     public var scale = 4
-    /// Side of the LR patch (the HR patch is `patch × scale`).
+    /// Restoration: the degradation spec (`blur:gaussian:2`, `noise:gaussian:15`, chains with +).
+    public var degradation: String?
+    /// Side of the input patch (the target patch is `patch × scale`).
     public var patch = 32
     public var batch = 16
     public var steps = 1000
     public var learningRate = 1e-3
-    public var schedule = Schedule.cosine
+    public var schedule = LearningRateSchedule(.cosine)
     public var seed: UInt64 = 1
     public var validateEvery = 100
     public var validationTiles = 32
@@ -39,278 +45,177 @@ public struct TrainingConfig: Sendable {
     /// Learn the difference to bicubic (`BicubicResidual`) instead of the whole image; nil: on
     /// for ESPCN, off for the SRResNet family (its GAN variants end in a bounded activation).
     public var residual: Bool?
+    /// Architecture sizes (nil: the architecture's defaults) and options.
+    public var width: Int?
+    public var depth: Int?
+    public var modelOptions: [String: String] = [:]
 
     public init() {}
 }
 
-/// One row of `metrics.csv`.
-public struct TrainingRecord: Sendable {
-    public var step: Int
-    /// The generator's total loss.
-    public var loss: Double
-    public var learningRate: Double
-    public var valPSNR: Double?
-    public var valSSIM: Double?
-    public var seconds: Double
-    /// GAN models: the discriminator's loss (real + fake).
-    public var discriminatorLoss: Double?
-}
+/// The content loss of image-to-image training.
+public enum ContentLoss: String, Sendable, CaseIterable {
+    case mse, l1
 
-/// The models `medsr train` knows: the generator's architecture and whether a discriminator
-/// trains alongside.
-public enum TrainingModel: String, Sendable, CaseIterable {
-    case espcn, srresnet, srgan, swiftSRGAN = "swift-srgan"
-
-    /// The generator's registry name.
-    public var generator: String {
+    func apply(_ prediction: Tensor<Float>, _ target: Tensor<Float>) -> (value: Double, gradient: Tensor<Float>) {
         switch self {
-        case .espcn: "espcn"
-        case .srresnet, .srgan: "srresnet"
-        case .swiftSRGAN: "swift-srgan"
-        }
-    }
-    var scales: [Int] { (try? ModelRegistry.architecture(generator).scales) ?? [] }
-    public var adversarial: Bool { self == .srgan || self == .swiftSRGAN }
-    public var displayName: String {
-        switch self {
-        case .espcn: "ESPCN"
-        case .srresnet: "SRResNet"
-        case .srgan: "SRGAN"
-        case .swiftSRGAN: "Swift-SRGAN"
+        case .mse: Loss.mse(prediction, target)
+        case .l1: Loss.l1(prediction, target)
         }
     }
 }
 
-/// Trains an SR model on a dataset's train split on random aligned patches with a content loss
-/// (MSE or L1, optionally + total variation), Adam and a schedule; GAN models also train a
-/// discriminator (binary cross-entropy on logits) and add its adversarial term, weighted 1e-3 by
-/// default, to the generator's loss. Validates on the val split (bicubic alongside); writes
-/// checkpoints that resume exactly, `metrics.csv`, `model.safetensors` and `report.html`.
+/// What `medsr train --model` names: a generator architecture of the registry, and for GAN
+/// presets the discriminator trained alongside, with the defaults of the paper.
+public struct TrainingPreset: Sendable {
+    public let name: String
+    public let task: ModelTask
+    public let displayName: String
+    /// Registry names.
+    public let generator: String
+    public let discriminator: String?
+    /// The discriminator sees the input beside the output (pix2pix), not the output alone.
+    public let conditional: Bool
+    public let learningRate: Double
+    public let contentLoss: ContentLoss
+    public let adversarialWeight: Double
+    /// One line for `--help`.
+    public let summary: String
+
+    /// Every preset, in `--help` order.
+    public static let all: [TrainingPreset] = [
+        TrainingPreset(name: "espcn", task: .superResolution, displayName: "ESPCN", generator: "espcn", discriminator: nil, conditional: false,
+                       learningRate: 1e-3, contentLoss: .mse, adversarialWeight: 0, summary: "Shi et al. 2016. Scales 2, 3, 4."),
+        TrainingPreset(name: "srresnet", task: .superResolution, displayName: "SRResNet", generator: "srresnet", discriminator: nil, conditional: false,
+                       learningRate: 1e-4, contentLoss: .mse, adversarialWeight: 0,
+                       summary: "Ledig et al. 2017: 16 residual blocks, batch norm, PReLU. Scales 2, 3, 4, 8."),
+        TrainingPreset(name: "srgan", task: .superResolution, displayName: "SRGAN", generator: "srresnet", discriminator: "srgan-discriminator",
+                       conditional: false, learningRate: 1e-4, contentLoss: .mse, adversarialWeight: 1e-3,
+                       summary: "SRResNet against the SRGAN discriminator (content + --adversarial-weight × adversarial). Start from a trained SRResNet with --init."),
+        TrainingPreset(name: "swift-srgan", task: .superResolution, displayName: "Swift-SRGAN", generator: "swift-srgan",
+                       discriminator: "swift-srgan-discriminator", conditional: false, learningRate: 1e-4, contentLoss: .mse, adversarialWeight: 1e-3,
+                       summary: "Krishnan et al. 2021: the same with depthwise-separable convolutions."),
+        TrainingPreset(name: "unet", task: .restoration, displayName: "U-Net", generator: "unet", discriminator: nil, conditional: false,
+                       learningRate: 1e-3, contentLoss: .mse, adversarialWeight: 0,
+                       summary: "The microscopy study's generator: conv + 2×2 max-pool encoder to a 128-channel bottleneck at 1/8 size, up-sampling + skip concatenation (--depth, --width). Patches a multiple of 2^depth."),
+        TrainingPreset(name: "pix2pix", task: .restoration, displayName: "pix2pix", generator: "unet", discriminator: "patchgan", conditional: true,
+                       learningRate: 2e-4, contentLoss: .l1, adversarialWeight: 0.01,
+                       summary: "Isola et al. 2017: that U-Net against a 70×70 PatchGAN that sees input and output; L1 + 0.01 × adversarial (pix2pix's λ = 100), Adam β1 0.5 for the discriminator."),
+        TrainingPreset(name: "dae", task: .restoration, displayName: "DAE", generator: "dae", discriminator: nil, conditional: false,
+                       learningRate: 1e-3, contentLoss: .mse, adversarialWeight: 0,
+                       summary: "A convolutional denoising autoencoder as the brain-tumour study used (conv + pool encoder, up-sampling decoder)."),
+        TrainingPreset(name: "dncnn", task: .restoration, displayName: "DnCNN", generator: "dncnn", discriminator: nil, conditional: false,
+                       learningRate: 1e-3, contentLoss: .mse, adversarialWeight: 0,
+                       summary: "Zhang et al. 2017: 17 layers of 64 channels with batch norm, learning the residual (the noise); the standard for denoising."),
+    ]
+
+    public static func named(_ name: String) -> TrainingPreset? { all.first { $0.name == name } }
+    public static func names(task: ModelTask) -> [String] { all.filter { $0.task == task }.map(\.name) }
+    public var adversarial: Bool { discriminator != nil }
+}
+
+/// Trains a model on a dataset with the one training loop: super-resolution on a dataset's
+/// LR/HR pairs, restoration on its HR tiles and their degraded copies. Validates on the val
+/// split (test when val is empty) beside a baseline; writes checkpoints that resume exactly,
+/// `metrics.csv`, `model.safetensors` and `report.html`.
 public final class Trainer {
     public let config: TrainingConfig
     public let dataset: Dataset
     public let run: URL
-    public let kind: TrainingModel
-    let network: any Model<Float>
-    let optimizer: Adam<Float>
-    let discriminator: Discriminator<Float>?
-    let discriminatorOptimizer: Adam<Float>?
-    let perceptual: PerceptualLoss?
-    var rng: SplitMix64
-    var step = 0
-    public internal(set) var records: [TrainingRecord] = []
-    /// Bicubic on the validation tiles (the reference line).
-    public private(set) var bicubic: (psnr: Double, ssim: Double)?
-    let train: TileSource
-    let validation: TileSource?
-    let validationSplit: String?
-    /// The network learns the difference to bicubic (saved as `residual: bicubic`).
-    public let isResidual: Bool
+    public let preset: TrainingPreset
+    let task: ImagePairTask
+    public let loop: TrainingLoop
 
     public struct TrainingError: Error, CustomStringConvertible, Sendable {
         public var message: String
+        public init(message: String) { self.message = message }
         public var description: String { "train: \(message)" }
     }
 
     public init(config: TrainingConfig, dataset: Dataset, run: URL) throws {
-        guard let kind = TrainingModel(rawValue: config.model) else {
-            throw TrainingError(message: "model '\(config.model)' is unknown (known: \(TrainingModel.allCases.map(\.rawValue).joined(separator: ", ")))")
+        guard let preset = TrainingPreset.named(config.model) else {
+            throw TrainingError(message: "model '\(config.model)' is unknown (known: \(TrainingPreset.all.map(\.name).joined(separator: ", ")))")
         }
-        guard kind.scales.contains(config.scale) else {
-            throw TrainingError(message: "\(kind.displayName) scales are \(kind.scales.map(String.init).joined(separator: ", ")), not \(config.scale)")
-        }
-        guard config.contentLoss == "mse" || config.contentLoss == "l1" else {
-            throw TrainingError(message: "content loss '\(config.contentLoss)' is unknown (mse or l1)")
-        }
-        self.kind = kind
-        guard dataset.scales.contains(config.scale) else {
-            throw TrainingError(message: "the dataset has LR scales \(dataset.scales.map(String.init).joined(separator: ", ")), not ×\(config.scale)")
-        }
+        self.preset = preset
         self.config = config
         self.dataset = dataset
         self.run = run
-        train = try TileSource(dataset: dataset, split: "train", scale: config.scale)
+        let splits = ["val", "test"]
+        let train: any PairSource
+        var validation: (any PairSource)?
+        var validationSplit: String?
+        switch preset.task {
+        case .superResolution:
+            let scales = (try? ModelRegistry.architecture(preset.generator).scales) ?? []
+            guard scales.contains(config.scale) else {
+                throw TrainingError(message: "\(preset.displayName) scales are \(scales.map(String.init).joined(separator: ", ")), not \(config.scale)")
+            }
+            guard dataset.scales.contains(config.scale) else {
+                throw TrainingError(message: "the dataset has LR scales \(dataset.scales.map(String.init).joined(separator: ", ")), not ×\(config.scale)")
+            }
+            train = try TileSource(dataset: dataset, split: "train", scale: config.scale)
+            for name in splits {
+                if let s = try? TileSource(dataset: dataset, split: name, scale: config.scale), s.count > 0 { validation = s; validationSplit = name; break }
+            }
+        case .restoration:
+            guard let spec = config.degradation else {
+                throw TrainingError(message: "restoration needs --degradation (e.g. blur:gaussian:2 or noise:gaussian:15)")
+            }
+            let degrade = try Self.degrader(spec)
+            train = DegradedSource(base: try TileSource(dataset: dataset, split: "train", scale: nil), seed: config.seed, degrade: degrade)
+            for name in splits {
+                if let s = try? TileSource(dataset: dataset, split: name, scale: nil), s.count > 0 {
+                    validation = DegradedSource(base: s, seed: config.seed ^ 0x0A1_1DA7E, degrade: degrade)
+                    validationSplit = name
+                    break
+                }
+            }
+        default:
+            throw TrainingError(message: "\(preset.name) is a \(preset.task.rawValue) model; this trainer trains sr and restore models")
+        }
         guard train.count > 0 else { throw TrainingError(message: "the train split has no tiles") }
-        guard config.patch >= 4, config.patch <= train.lrTile else {
-            throw TrainingError(message: "--patch \(config.patch) must be 4…\(train.lrTile) (the LR tile side)")
+        guard config.patch >= 4, config.patch <= train.inputTile else {
+            throw TrainingError(message: "--patch \(config.patch) must be 4…\(train.inputTile) (the \(preset.task == .superResolution ? "LR " : "")tile side)")
         }
-        var split: String?
-        var source: TileSource?
-        for name in ["val", "test"] {
-            if let s = try? TileSource(dataset: dataset, split: name, scale: config.scale), s.count > 0 { split = name; source = s; break }
-        }
-        validation = source
-        validationSplit = split
-        var initRNG = SplitMix64(seed: config.seed)
-        let plain: any Model<Float> = try ModelRegistry.make(ModelConfiguration(architecture: kind.generator, channels: train.channels, scale: config.scale), rng: &initRNG)
-        isResidual = config.residual ?? (kind == .espcn)
-        network = isResidual ? BicubicResidual(plain, startNearBicubic: true) : plain
-        network.setThreads(config.threads)
-        network.setTraining(true)
-        optimizer = Adam<Float>(learningRate: config.learningRate, workers: config.threads)
-        optimizer.weightDecay = config.weightDecay
-        if kind.adversarial {
-            let d = Discriminator<Float>(channels: train.channels, separable: kind == .swiftSRGAN, rng: &initRNG)
-            d.setThreads(config.threads)
-            d.setTraining(true)
-            discriminator = d
-            discriminatorOptimizer = Adam<Float>(learningRate: config.learningRate, workers: config.threads)
-        } else {
-            discriminator = nil
-            discriminatorOptimizer = nil
-        }
-        if let path = config.perceptualWeights {
-            guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError(message: "\(path): perceptual weights missing or unreadable") }
-            let loss = try PerceptualLoss(try SafeTensors.decode([UInt8](data), path: path), path: path)
-            loss.setThreads(config.threads)
-            perceptual = loss
-        } else {
-            perceptual = nil
-        }
-        if let path = config.initialWeights {
-            guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError(message: "\(path): weights missing or unreadable") }
-            try network.load(try SafeTensors.decode([UInt8](data), path: path), path: path)
-        }
-        rng = SplitMix64(seed: config.seed ^ 0x5EED_DA7A)
+        task = try ImagePairTask(config: config, preset: preset, dataset: dataset, train: train, validation: validation, validationSplit: validationSplit)
+        loop = TrainingLoop(task: task, settings: LoopSettings(steps: config.steps, learningRate: config.learningRate, schedule: config.schedule,
+                                                               seed: config.seed, validateEvery: config.validateEvery,
+                                                               checkpointEvery: config.checkpointEvery), run: run)
     }
 
-    public var modelURL: URL { run.appendingPathComponent("model.safetensors") }
-    public var checkpointURL: URL { run.appendingPathComponent("checkpoint.safetensors") }
-    public var currentStep: Int { step }
-    public var validationSplitName: String? { validationSplit }
+    /// A restoration degradation from its spec (the model file records the spec).
+    static func degrader(_ spec: String) throws -> @Sendable ([Float], Int, Int, UInt64) throws -> [Float] {
+        let degradation: Degradation
+        do { degradation = try Degradation(parsing: spec) } catch { throw TrainingError(message: "\(error)") }
+        return { planar, channels, side, seed in
+            let n = side * side
+            let planes = (0 ..< channels).map { Plane(rows: side, columns: side, values: Array(planar[$0 * n ..< ($0 + 1) * n])) }
+            return try degradation.apply(to: planes, seed: seed, tileIndex: 0).flatMap(\.values)
+        }
+    }
 
-    /// Trains until `config.steps` (or stops after step `until`, leaving a checkpoint, as an
-    /// interrupted run would), calling `progress(step, loss)` after each step.
+    public var modelURL: URL { loop.modelURL }
+    public var checkpointURL: URL { loop.checkpointURL }
+    public var currentStep: Int { loop.step }
+    public var records: [TrainingRecord] { loop.records }
+    public var validationSplitName: String? { task.validationSplit }
+    public var displayName: String { task.displayName }
+    /// The network learns the difference to bicubic (saved as `residual: bicubic`).
+    public var isResidual: Bool { task.isResidual }
+    /// The baseline on the validation tiles: bicubic (SR) or the degraded input (restoration).
+    public var baseline: (psnr: Double, ssim: Double)? { task.baseline }
+    public var baselineName: String { task.baselineName }
+
+    /// Trains until `config.steps` (or stops after step `until`, leaving a checkpoint).
     public func train(until: Int? = nil, progress: (Int, Double) -> Void = { _, _ in }) throws {
-        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
-        let start = Date()
-        let offset = records.last?.seconds ?? 0
-        if bicubic == nil, let validation { bicubic = try Self.bicubicScores(validation, limit: config.validationTiles, scale: config.scale) }
-        while step < config.steps {
-            let (x, y) = try Patches.batch(train, size: config.batch, patch: config.patch, scale: config.scale, rng: &rng)
-            let lr = config.schedule.rate(config.learningRate, step: step, total: config.steps)
-            let (loss, dLoss) = try trainStep(x, y, lr: lr)
-            step += 1
-            var record = TrainingRecord(step: step, loss: loss, learningRate: lr, seconds: offset + Date().timeIntervalSince(start),
-                                        discriminatorLoss: dLoss)
-            if step % config.validateEvery == 0 || step == config.steps, let validation {
-                let (p, s) = try validate(validation)
-                record.valPSNR = p
-                record.valSSIM = s
-            }
-            records.append(record)
-            progress(step, loss)
-            if step % config.checkpointEvery == 0 || step == config.steps || step == until { try saveCheckpoint() }
-            if step == until { return }
-        }
-        try writeOutputs()
+        try loop.train(until: until, progress: progress)
     }
 
-    /// One optimisation step: the discriminator's (GAN models) then the generator's.
-    /// - Returns: the generator's total loss and the discriminator's loss.
-    func trainStep(_ x: Tensor<Float>, _ y: Tensor<Float>, lr: Double) throws -> (Double, Double?) {
-        network.zeroGradients()
-        let sr = network.forward(x)
-        var (loss, g) = config.contentLoss == "l1" ? Loss.l1(sr, y) : Loss.mse(sr, y)
-        if config.tvWeight > 0 {
-            let tv = Loss.totalVariation(sr)
-            loss += config.tvWeight * tv.value
-            let w = Float(config.tvWeight)
-            for i in g.data.indices { g.data[i] += w * tv.gradient.data[i] }
-        }
-        if let perceptual {
-            let p = perceptual(sr, y)
-            loss += config.perceptualWeight * p.value
-            let w = Float(config.perceptualWeight)
-            for i in g.data.indices { g.data[i] += w * p.gradient.data[i] }
-        }
-        var dLoss: Double?
-        if let d = discriminator, let dOptimizer = discriminatorOptimizer {
-            // Discriminator: real HR patches → 1, generated ones → 0.
-            d.zeroGradients()
-            let real = Loss.bceWithLogits(d.forward(y), target: 1)
-            d.backward(real.gradient)
-            let fake = Loss.bceWithLogits(d.forward(sr), target: 0)
-            d.backward(fake.gradient)
-            dOptimizer.update(d.trainable, lr: lr)
-            dLoss = real.value + fake.value
-            // Generator's adversarial term: the updated discriminator should call SR real.
-            d.zeroGradients()
-            let adversarial = Loss.bceWithLogits(d.forward(sr), target: 1)
-            let dsr = d.backward(adversarial.gradient)
-            let w = Float(config.adversarialWeight)
-            for i in g.data.indices { g.data[i] += w * dsr.data[i] }
-            loss += config.adversarialWeight * adversarial.value
-        }
-        guard loss.isFinite else { throw TrainingError(message: "the loss became \(loss) at step \(step + 1); lower --lr") }
-        network.backward(g)
-        optimizer.update(network.trainable, lr: lr)
-        return (loss, dLoss)
-    }
+    public func resume(from path: String) throws { try loop.resume(from: path) }
 
-    /// Mean PSNR and SSIM of the model on whole validation tiles (values in [0, 1]), with batch
-    /// norm on its running statistics.
-    func validate(_ source: TileSource) throws -> (Double, Double) {
-        network.setTraining(false)
-        defer { network.setTraining(true) }
-        var psnr = 0.0, ssim = 0.0
-        let n = min(source.count, config.validationTiles)
-        for i in 0 ..< n {
-            let (hr, lr) = try source.pair(i)
-            let x = Tensor<Float>(channels: source.channels, batch: 1, rows: source.lrTile, columns: source.lrTile, data: lr)
-            let y = network.forward(x).data.map { min(max($0, 0), 1) }
-            let (p, s) = try Self.score(y, hr, channels: source.channels, side: source.tile)
-            psnr += p
-            ssim += s
-        }
-        return (psnr / Double(n), ssim / Double(n))
-    }
+    /// One console line for a validated step (the model beside the baseline), or nil.
+    public func validationLine(_ record: TrainingRecord) -> String? { task.validationLine(record) }
 
-    static func score(_ a: [Float], _ b: [Float], channels: Int, side: Int) throws -> (Double, Double) {
-        let planeSize = side * side
-        let pa = (0 ..< channels).map { Plane(rows: side, columns: side, values: Array(a[$0 * planeSize ..< ($0 + 1) * planeSize])) }
-        let pb = (0 ..< channels).map { Plane(rows: side, columns: side, values: Array(b[$0 * planeSize ..< ($0 + 1) * planeSize])) }
-        let s = try Scoring.score(reference: pb, candidate: pa, dataRange: 1)
-        return (s.psnr.isFinite ? s.psnr : 100, s.ssim)
-    }
-
-    static func bicubicScores(_ source: TileSource, limit: Int, scale: Int) throws -> (psnr: Double, ssim: Double) {
-        var psnr = 0.0, ssim = 0.0
-        let n = min(source.count, limit)
-        for i in 0 ..< n {
-            let (hr, lr) = try source.pair(i)
-            var up = [Float]()
-            for c in 0 ..< source.channels {
-                let plane = Array(lr[c * source.lrTile * source.lrTile ..< (c + 1) * source.lrTile * source.lrTile])
-                let p = PixelArray(rows: source.lrTile, columns: source.lrTile, samples: .float32(plane))
-                up += Resample.bicubic(p, columns: source.tile, rows: source.tile).samples.floats().map { min(max($0, 0), 1) }
-            }
-            let (p, s) = try score(up, hr, channels: source.channels, side: source.tile)
-            psnr += p
-            ssim += s
-        }
-        return (psnr / Double(n), ssim / Double(n))
-    }
-}
-
-extension Trainer {
-    /// One console line for a validated step: the model's PSNR and SSIM beside bicubic's on
-    /// the same tiles, and the difference; nil for steps without validation.
-    public func validationLine(_ record: TrainingRecord) -> String? {
-        guard let p = record.valPSNR, let s = record.valSSIM else { return nil }
-        var line = String(format: "step %d  validation: %@ PSNR %.2f dB, SSIM %.4f", record.step, kind.displayName, p, s)
-        if let b = bicubic {
-            line += String(format: "; bicubic %.2f dB, %.4f; %+.2f dB, %+.4f SSIM", b.psnr, b.ssim, p - b.psnr, s - b.ssim)
-        }
-        return line
-    }
-
-    /// A warning when the last validation left the model behind bicubic on PSNR or SSIM.
-    public var behindBicubicWarning: String? {
-        guard let r = records.last(where: { $0.valPSNR != nil }), let p = r.valPSNR, let s = r.valSSIM, let b = bicubic else { return nil }
-        guard p < b.psnr || s < b.ssim else { return nil }
-        return String(format: "warning: after %d steps the model is behind bicubic on the validation tiles (PSNR %.2f vs %.2f dB, SSIM %.4f vs %.4f): "
-            + "upscaling with it loses to plain interpolation; train longer (--steps), check the dataset's tiles, or keep bicubic",
-            r.step, p, b.psnr, s, b.ssim)
-    }
+    /// A warning when the last validation left the model behind the baseline.
+    public var behindBaselineWarning: String? { task.behindBaselineWarning(records) }
 }

@@ -11,7 +11,7 @@
 //   medsr-bench sr-infer ARCH SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
 //   (ARCH: espcn, srresnet, swift-srgan; espcn-train/espcn-infer are sr-* with ARCH espcn)
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
-import CKernels
+import MedKernels
 import CMalloc
 import Dispatch
 import Foundation
@@ -25,7 +25,7 @@ import MedImage
 msr_tune_allocator()  // as medsr does
 BLASThreads.park()
 // MEDSR_KERNEL_LEVEL=0|1 caps the C kernels (portable, AVX2) to compare them with the best copy.
-if let level = ProcessInfo.processInfo.environment["MEDSR_KERNEL_LEVEL"].flatMap({ Int32($0) }) { msr_kernels_limit(level) }
+if let level = ProcessInfo.processInfo.environment["MEDSR_KERNEL_LEVEL"].flatMap({ Int32($0) }) { Kernels.limitLevel(Int(level)) }
 let args = CommandLine.arguments
 guard args.count >= 4 else {
     FileHandle.standardError.write(Data("usage: medsr-bench read|figshare|region [X,Y,W,H] REPEAT FILE...\n".utf8))

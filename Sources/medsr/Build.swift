@@ -8,20 +8,24 @@ struct Build: ParsableCommand {
         abstract: "Build the common tiled dataset (Zarr v3 + tiles.csv) from a folder of raw files.",
         discussion: """
         RECIPE is a recipe file or the name of one: figshare-brain-tumour, nih-chestxray14, \
-        dicom-folder, image-folder, microscopy-slides, sunnybrook, looked up in $MEDSR_MANIFESTS, \
+        dicom-folder, image-folder, microscopy-slides, sunnybrook, kermany-pneumonia, cvc-colondb, \
+        cvc-clinicdb, nifti-volumes, looked up in $MEDSR_MANIFESTS, \
         ./Manifests and the installation's share/medsr/Manifests (make install puts them there). \
         Flags override the recipe's fields.
 
         Output: OUT/zarr.json (group; the dataset card in attributes.medsr), OUT/{train,val,test}/ \
         {hr,lr_x<s>,mask} arrays [N, C, T, T] sharded (one inner chunk per tile), OUT/tiles.csv \
         (one row per tile: split, index, source, pseudonymised patient, label, frame, level, x, y, \
-        size, mask fraction, lo, hi; sunnybrook adds slice, phase, trigger_time, contours) and \
+        size, mask fraction, lo, hi; sunnybrook adds slice, phase, trigger_time, contours; cvc-* add \
+        sequence; nifti-volumes adds modality, and frame is the slice index) and \
         OUT/recipe.json. LR tiles: Pillow-compatible bicubic. With several masks (sunnybrook: \
         endocardium, epicardium, myocardium) mask is [N, M, T, T], names in the card.
 
         Splits are by patient (a keyed hash of the patient id and --seed, stable as patients are \
-        added), or official (NIH test list), or --test-fold K (figshare cvind.mat); validation is \
-        carved by patient. A patient in two splits stops the build.
+        added), or official (NIH test list; kermany-pneumonia's train/val/test folders), or \
+        --test-fold K (figshare cvind.mat); validation is carved by patient. A patient in two \
+        splits stops the build, except kermany-pneumonia's official folders, which share \
+        patients (a known leak of that set): kept as they are and reported.
 
         Unreadable inputs are skipped and listed; exit status 3 when any were skipped, 1 when \
         nothing could be built, 2 for usage errors. An interrupted build (even kill -9) finishes \
@@ -36,6 +40,9 @@ struct Build: ParsableCommand {
           medsr build figshare-brain-tumour --input brainTumorDataPublic/ --out ds/ --tile 256 --scales 2,4
           medsr build nih-chestxray14 --input ChestXray14/ --out nih/ --shard 3/16
           medsr build dicom-folder --input CT/ --out ct/ --window lung
+          medsr build kermany-pneumonia --input chest_xray/ --out cxr/ --resize 256 --split-policy official
+          medsr build cvc-clinicdb --input CVC-ClinicDB/ --out cvc/ --sequences clinicdb_sequences.csv
+          medsr build nifti-volumes --input Task02_Heart/ --out heart/ --labels atrium=1
         """
     )
 
@@ -47,7 +54,7 @@ struct Build: ParsableCommand {
     @Option(help: "LR scales, comma-separated (e.g. 2,4).") var scales: String?
     @Option(help: "Split percentages train/val/test (e.g. 70/15/15).") var split: String?
     @Option(parsing: .unconditional, help: "Split seed.") var seed: String?
-    @Option(name: .customLong("split-policy"), help: "patient, official (NIH lists) or fold (figshare cvind).") var splitPolicy: String?
+    @Option(name: .customLong("split-policy"), help: "patient, official (NIH lists, Kermany folders) or fold (figshare cvind).") var splitPolicy: String?
     @Option(name: .customLong("test-fold"), parsing: .unconditional, help: "figshare: this cvind fold (1-5) is the test split.") var testFold: Int?
     @Option(parsing: .unconditional, help: "Intensity window: a CT preset (brain, lung, bone, ...) or CENTER/WIDTH in source units (e.g. -600/1500).")
     var window: String?
@@ -57,6 +64,14 @@ struct Build: ParsableCommand {
     @Option(help: "Chunk compression: none, zstd or zstd:LEVEL.") var compression: String?
     @Option(help: "Stack each image with its neighbours as channels: phases:R (in time, wrapping) or slices:R (in space, clamped); sunnybrook. phases:1 gives 3 channels.")
     var context: String?
+    @Option(parsing: .unconditional, help: "Resize every image to S x S (Pillow's bicubic; masks nearest) before tiling, e.g. kermany-pneumonia --resize 256.")
+    var resize: Int?
+    @Option(parsing: .unconditional, help: "nifti-volumes: the voxel axis slices are cut across: 0 (i), 1 (j) or 2 (k, the default).")
+    var axis: Int?
+    @Option(help: "nifti-volumes: masks from label values, NAME=V[+V...] comma-separated, in order (e.g. tumour=1+2+4,oedema=2); replaces the recipe's masks.")
+    var labels: String?
+    @Option(help: "cvc-colondb, cvc-clinicdb: the frame-to-video table, a CSV of first,last,sequence (frames of one video are one patient).")
+    var sequences: String?
     @Option(help: "Build only part i of n (0-based), for medsr merge.") var shard: String?
     @Flag(help: "Finish an interrupted build in OUT.") var resume = false
     @Option(name: .customLong("key-file"), help: "Secret key for patient pseudonyms.") var keyFile: String?
@@ -109,6 +124,26 @@ struct Build: ParsableCommand {
             guard let c = Recipe.Context(argument: context) else { throw ValidationError("--context takes phases:R or slices:R (e.g. phases:1)") }
             r.context = c
         }
+        if let resize {
+            r.resize = resize
+            if tile == nil { r.tile = min(r.tile, resize); if stride == nil { r.stride = r.tile } }
+        }
+        if let axis { r.axis = axis }
+        if let labels {
+            var names = [String](), values = [String: [Int]]()
+            for part in labels.split(separator: ",") {
+                let pair = part.split(separator: "=", maxSplits: 1)
+                let numbers = pair.count == 2 ? pair[1].split(separator: "+").compactMap { Int($0) } : []
+                guard pair.count == 2, !pair[0].isEmpty, !numbers.isEmpty, numbers.count == pair[1].split(separator: "+").count else {
+                    throw ValidationError("--labels takes NAME=V[+V...] comma-separated (e.g. tumour=1+2+4,oedema=2); '\(part)' is not")
+                }
+                names.append(String(pair[0]))
+                values[String(pair[0])] = numbers
+            }
+            r.masks = names
+            r.labels = values
+        }
+        if let sequences { r.metadata["sequences"] = URL(fileURLWithPath: sequences).standardizedFileURL.path }
         let problems = r.problems()
         if !problems.isEmpty { throw ValidationError("recipe \(r.name): " + problems.joined(separator: "; ")) }
         return r

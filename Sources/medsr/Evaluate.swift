@@ -22,6 +22,9 @@ struct DatasetScoringOptions: ParsableArguments {
     @Option(name: .customLong("sharpen-amount"), parsing: .unconditional, help: "Unsharp mask amount (1.5 = 150%).") var sharpenAmount = 1.5
     @Option(name: .customLong("sharpen-threshold"), parsing: .unconditional, help: "Unsharp mask threshold in 8-bit levels.") var sharpenThreshold = 3.0
     @Option(help: "A model from medsr train (.safetensors, or its run folder), scored as 'model'.") var model: String?
+    @Option(help: "sr (LR tiles against HR; the default) or restore (HR tiles degraded by --degradation, restored).") var task: TrainingTaskChoice = .sr
+    @Option(help: "restore: the degradation that makes each input (default: the one the --model was trained on).") var degradation: String?
+    @Option(parsing: .unconditional, help: "restore: seed of the degradations (each tile gets its own, the same in every run).") var seed: UInt64 = 1
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Threads (default: cores).") var jobs: Int?
 
     func evaluator() throws -> DatasetEvaluator {
@@ -37,11 +40,30 @@ struct DatasetScoringOptions: ParsableArguments {
         e.sharpen.amount = sharpenAmount
         e.sharpen.threshold = sharpenThreshold
         if let model { e.model = try withCleanError { try EnhancementModel(path: model) } }
+        if task == .restore {
+            guard let spec = degradation ?? e.model?.metadata["degradation"] else {
+                throw ValidationError("--task restore needs --degradation SPEC (or a --model that records the degradation it was trained on)")
+            }
+            var sharpen = UnsharpMask()
+            sharpen.radius = sharpenRadius
+            sharpen.amount = sharpenAmount
+            sharpen.threshold = sharpenThreshold
+            e.restoration = try withCleanError { try DatasetEvaluator.RestorationSetup.standard(spec: spec, seed: seed, sharpen: sharpen) }
+        } else if degradation != nil {
+            throw ValidationError("--degradation applies to --task restore")
+        }
         return e
     }
 
-    var description: String {
-        "split \(split), ×\(scale); bicubic = the dataset's degradation kernel (Pillow-compatible bicubic); "
+    func description(_ e: DatasetEvaluator) -> String {
+        if let r = e.restoration {
+            return "split \(split), restoration of \(r.spec) (each tile degraded with seed \(seed), stored in the dataset's sample type); baselines: "
+                + r.baselines.map { $0.name == "sharpen" ? "sharpen = unsharp mask (Gaussian σ \(sharpenRadius), amount \(sharpenAmount), threshold \(sharpenThreshold))"
+                    : $0.name == "gaussian" ? "gaussian = Gaussian filter σ 1 px" : $0.name == "median" ? "median = 3×3 median"
+                    : "nlm = non-local means as scikit-image's fast mode (patch 5, distance 6, h = 0.8σ)" }.joined(separator: "; ")
+                + "; SSIM: Gaussian 11×11, σ 1.5, K1 0.01, K2 0.03, \(perChannel ? "per channel" : "on luminance")" + (wholeWindows ? ", mask SSIM over whole windows only" : "")
+        }
+        return "split \(split), ×\(scale); bicubic = the dataset's degradation kernel (Pillow-compatible bicubic); "
             + "sharpen = unsharp mask (Gaussian σ \(sharpenRadius), amount \(sharpenAmount), threshold \(sharpenThreshold)) on bicubic; "
             + "SSIM: Gaussian 11×11, σ 1.5, K1 0.01, K2 0.03, \(perChannel ? "per channel" : "on luminance")"
             + (cropBorder ? ", \(scale)-pixel border left out" : "") + (wholeWindows ? ", mask SSIM over whole windows only" : "")
@@ -62,7 +84,7 @@ struct DatasetScoringOptions: ParsableArguments {
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score super-resolution against HR: PSNR, SSIM, SSIM inside and outside masks, with baselines.",
+        abstract: "Score super-resolution or restoration against HR: PSNR, SSIM, SSIM inside and outside masks, with baselines.",
         discussion: """
         On a dataset: every tile of --split is upscaled from lr_x<scale> by bicubic (the dataset's \
         own degradation kernel) and by bicubic + unsharp mask ("editing-software sharpening"), and \
@@ -78,9 +100,18 @@ struct Evaluate: ParsableCommand {
         --model M adds the trained model (the model.safetensors that medsr train writes, or its \
         run folder) as a third method, `model`.
 
+        --task restore evaluates restoration instead: every HR tile of --split is degraded by \
+        --degradation (default: the one --model was trained on; each tile with its own seed from \
+        --seed, stored in the dataset's sample type as a file would be) and scored as `degraded`, \
+        beside the baselines for that degradation — `sharpen` (unsharp mask) for blur, \
+        `gaussian`, `median` and `nlm` (non-local means, as scikit-image's fast mode) for noise — \
+        and `model`. The printed table's MSE column is the microscopy study's comparison (mean \
+        MSE of filter sharpening vs the network over the split).
+
         Examples:
           medsr evaluate --dataset ds/ --split test --scale 4 --csv scores.csv --report report.html
           medsr evaluate --pred sr/ --ref hr/ --mask masks/ --data-range 4095 --csv scores.csv
+          medsr evaluate --dataset ds/ --task restore --model runs/dncnn-15 --report restore.html
         """
     )
 
@@ -113,7 +144,7 @@ struct Evaluate: ParsableCommand {
         if let reportPath {
             let page = try withCleanError {
                 try EvaluationReport.build(title: "MedSR evaluation: \(URL(fileURLWithPath: options.dataset!).lastPathComponent)",
-                                           context: options.description, results: results, audit: Audit(results),
+                                           context: options.description(e), results: results, audit: Audit(results),
                                            masks: e.dataset.hasMasks) { try e.images($0.index) }
             }
             try withCleanError { try page.write(to: URL(fileURLWithPath: reportPath)) }
@@ -150,7 +181,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func printSummary(_ results: [TileResult]) {
-        print("method        tiles   PSNR dB [95% CI]          SSIM [95% CI]              SSIM in mask   SSIM outside")
+        print("method        tiles   PSNR dB [95% CI]          SSIM [95% CI]              SSIM in mask   SSIM outside   MSE (mean)")
         for m in results.first?.methods ?? [] {
             let s = results.compactMap { $0.scores[m] }
             let p = Summary(s.map(\.psnr)), q = Summary(s.map(\.ssim))
@@ -158,7 +189,8 @@ struct Evaluate: ParsableCommand {
             func v(_ x: Double) -> String { x.isFinite ? String(format: "%.4f", x) : "–" }
             print(m.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + String(format: "%6d   %6.2f [%6.2f, %6.2f]   %.4f [%.4f, %.4f]   ", s.count, p.mean, p.ciLow, p.ciHigh, q.mean, q.ciLow, q.ciHigh)
-                + v(inside.mean).padding(toLength: 15, withPad: " ", startingAt: 0) + v(outside.mean))
+                + v(inside.mean).padding(toLength: 15, withPad: " ", startingAt: 0) + v(outside.mean).padding(toLength: 15, withPad: " ", startingAt: 0)
+                + String(format: "%.6g", Summary(s.map(\.mse)).mean))
         }
         let identical = results.flatMap { r in r.scores.values.filter { $0.psnr == .infinity } }.count
         if identical > 0 { print("(\(identical) identical image(s): PSNR infinite, left out of the PSNR means)") }
@@ -213,7 +245,7 @@ struct AuditCommand: ParsableCommand {
         if let reportPath {
             let page = try withCleanError {
                 try EvaluationReport.build(title: "MedSR tumour-region audit: \(URL(fileURLWithPath: options.dataset!).lastPathComponent)",
-                                           context: options.description, results: results, audit: audit, masks: true) { try e.images($0.index) }
+                                           context: options.description(e), results: results, audit: audit, masks: true) { try e.images($0.index) }
             }
             try withCleanError { try page.write(to: URL(fileURLWithPath: reportPath)) }
             print("report: \(reportPath)")

@@ -3,6 +3,7 @@ import Foundation
 import MedDataset
 public import MedIO
 import MedImage
+public import MedInference
 import MedNN
 
 struct Upscale: ParsableCommand {
@@ -49,13 +50,50 @@ struct Upscale: ParsableCommand {
         """
     )
 
+    @OptionGroup var options: EnhanceOptions
+
+    func validate() throws { try options.check() }
+
+    func run() throws { try options.run(task: .superResolution) }
+}
+
+/// `medsr restore`: the same workflow as `upscale` for a same-size restoration model.
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Restore an image (deblur, denoise) with a trained restoration model (any format MedSR reads), tile by tile.",
+        discussion: """
+        The same workflow as `medsr upscale`, at the same size: the input goes through the \
+        intensity mapping of the model's dataset, is cut into tiles with a margin wider than the \
+        network's receptive field (no seams; U-Net tiles are padded to a multiple of 2^depth), and \
+        is written as PNG or tiled TIFF in the input's own values (--values source), or as a \
+        derived DICOM of a DICOM input, de-identified by the DICOM PS3.15 Basic Application \
+        Level Confidentiality Profile unless --keep-identifiers (see `medsr upscale --help`). \
+        The model file records the degradation it was trained to undo (`medsr inspect` does not \
+        read models; the line printed here names it).
+
+        Examples:
+          medsr restore --model runs/dncnn-15 noisy.png denoised.png
+          medsr restore --model runs/unet-blur2/model.safetensors slide.tif sharp.tif --region 0,0,1024,1024
+          medsr restore --model runs/dncnn-15 scan.dcm scan_denoised.dcm
+        """
+    )
+
+    @OptionGroup var options: EnhanceOptions
+
+    func validate() throws { try options.check() }
+
+    func run() throws { try options.run(task: .restoration) }
+}
+
+/// The options and the run of `upscale` and `restore`.
+struct EnhanceOptions: ParsableArguments {
     @Option(help: "model.safetensors from medsr train (or its run folder).") var model: String
     @Argument(help: "Input image.") var input: String
     @Argument(help: "Output file (.png, .tif or .dcm).") var output: String
     @Option(parsing: .unconditional, help: "Frame of a multi-frame image.") var frame = 0
     @Option(parsing: .unconditional, help: "Pyramid level of a slide.") var level = 0
     @Option(parsing: .unconditional, help: "Region x,y,width,height of the input.") var region: String?
-    @Option(parsing: .unconditional, help: "LR tile side for inference (default: from the model's receptive field).") var tile: Int?
+    @Option(parsing: .unconditional, help: "Input tile side for inference (default: from the model's receptive field).") var tile: Int?
     @Flag(name: .customLong("keep-identifiers"), help: "DICOM output: keep the source's identifiers (no de-identification).")
     var keepIdentifiers = false
     @Option(name: .customLong("deid-option"),
@@ -64,16 +102,16 @@ struct Upscale: ParsableCommand {
     @Option(name: .customLong("key-file"), help: "DICOM output: secret key (16 bytes or more) for replacement UIDs and date shifts.")
     var keyFile: String?
     @Option(help: "PNG/TIFF values: source (the input's own values and sample type) or mapped (the model's dataset mapping).")
-    var values: UpscaleValues = .source
+    var values: OutputValues = .source
     @Option(name: .customLong("max-mb"), parsing: .unconditional, help: "Refuse inputs whose pixels exceed this many MiB.") var maxMB = 4096
 
-    func validate() throws {
+    func check() throws {
         if let region, Region(argument: region) == nil { throw ValidationError("--region takes x,y,width,height") }
         if let tile, tile < 16 { throw ValidationError("--tile must be at least 16") }
         let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
-        if !["png", "tif", "tiff", "dcm"].contains(ext) {
+        if !EnhancementRequest.outputExtensions.contains(ext) {
             throw ValidationError("\(output): " + (ext.isEmpty ? "give the output an extension" : "MedSR cannot write .\(ext) files")
-                + "; upscale writes .png, .tif (or .tiff) and .dcm")
+                + "; this command writes .png, .tif (or .tiff) and .dcm")
         }
         if ext != "dcm" && (!deidOptions.isEmpty || keyFile != nil || keepIdentifiers) {
             throw ValidationError("--deid-option, --key-file and --keep-identifiers apply to DICOM output (.dcm)")
@@ -86,83 +124,37 @@ struct Upscale: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run(task: ModelTask) throws {
         // Before loading and inferring: a read-only or full output disk fails now, in one line.
         try prepareOutputs([output])
         let m = try withCleanError { try EnhancementModel(path: model) }
-        var options = ReadOptions()
-        options.frames = .index(frame)
-        options.level = level
-        options.region = region.flatMap(Region.init(argument:))
-        options.forceGray = m.channels == 1
-        options.maxBytes = maxMB << 20
-        let image = try withCleanError { try ImageFiles.read(URL(fileURLWithPath: input), options: options) }
-        // A grey model reads a colour input as luma (Pillow's L): said, not silent.
-        let colourDropped = m.channels == 1 && ((try? ImageFiles.describe(URL(fileURLWithPath: input)))?.samplesPerPixel ?? 1) >= 3
+        if m.task != task {
+            let command = task == .superResolution ? "upscale" : "restore"
+            let other = m.task == .superResolution ? "medsr upscale" : "medsr restore"
+            report("medsr: \(model): a \(m.task == .superResolution ? "×\(m.scale) super-resolution" : "restoration") model (\(m.architecture)); \(command) needs a \(task == .superResolution ? "super-resolution" : "restoration") model — use \(other)")
+            throw ExitCode(2)
+        }
         let dicomOutput = URL(fileURLWithPath: output).pathExtension.lowercased() == "dcm"
-        var deidentification: Deidentification?
+        var request = EnhancementRequest(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
+                                         modelName: URL(fileURLWithPath: model).lastPathComponent)
+        request.frame = frame
+        request.level = level
+        request.region = region.flatMap(Region.init(argument:))
+        request.tile = tile
+        request.values = values
+        request.maxBytes = maxMB << 20
         if dicomOutput && !keepIdentifiers {
             var key: [UInt8]?
             if let keyFile {
                 // One reader of key files for pseudonyms and de-identification (reads pipes too).
                 do { key = try Pseudonymizer.readKey(URL(fileURLWithPath: keyFile)) } catch { report("medsr: \(oneLine(error))"); throw ExitCode(2) }
             }
-            deidentification = Deidentification(options: Set(deidOptions), key: key)
+            request.deidentification = Deidentification(options: Set(deidOptions), key: key)
         }
-        if dicomOutput && image.metadata.format != "DICOM" {
-            report("medsr: \(input): DICOM output needs a DICOM input (the derived image keeps its study and geometry); write .png or .tif")
-            throw ExitCode(1)
-        }
-        var pixels = image.pixels.frame(0)
-        if pixels.samplesPerPixel != m.channels {
-            pixels = m.channels == 3 && pixels.samplesPerPixel >= 3 ? pixels.keepingSamples(3) : pixels
-        }
-        guard pixels.samplesPerPixel == m.channels else {
-            report("medsr: \(input): \(pixels.samplesPerPixel) channel(s), the model takes \(m.channels)")
-            throw ExitCode(1)
-        }
-        var intensity = Recipe.Intensity(mode: .auto)
-        if let json = m.metadata["dataset_intensity"], let spec = try? JSONDecoder().decode(Recipe.Intensity.self, from: Data(json.utf8)) {
-            intensity = spec
-        }
-        let bits = m.dataMax > 255 ? 16 : 8
-        let url = URL(fileURLWithPath: output)
-        let inSourceValues = values == .source && !dicomOutput
-        let png = url.pathExtension.lowercased() == "png"
-        if inSourceValues && png && ![.uint8, .uint16].contains(pixels.sampleType) {
-            // Integer values that all lie in 0…65535 (e.g. figshare's int16) fit a 16-bit PNG.
-            let v = pixels.samples.floats()
-            guard pixels.sampleType != .float32, (v.min() ?? 0) >= 0, (v.max() ?? 0) <= 65535 else {
-                report("medsr: \(input): \(pixels.sampleType) values outside 0…65535 do not fit a PNG; write .tif (float32) or .dcm, or pass --values mapped")
-                throw ExitCode(1)
-            }
-        }
-        let mapped = IntensityMapper.map(pixels, rescale: image.metadata.rescale, intensity: intensity, bits: bits)
-        let up = m.enhance(mapped.pixels, tile: tile)
-        var result = up
-        if inSourceValues {
-            result = IntensityMapper.toSource(up, lo: mapped.lo, hi: mapped.hi, bits: bits, source: pixels, rescale: image.metadata.rescale)
-            if png && ![.uint8, .uint16].contains(result.sampleType) {
-                result.samples = .uint16(result.samples.floats().map { UInt16(min(max($0, 0), 65535)) })
-            } else if !png && ![.uint8, .uint16, .float32].contains(result.sampleType) {
-                result.samples = .float32(result.samples.floats())
-            }
-        }
-        try withCleanError {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            switch url.pathExtension.lowercased() {
-            case "png": try PNGCodec.write(result, to: url)
-            case "dcm":
-                let description = "MedSR super-resolution x\(m.scale) (\(m.architecture), \(URL(fileURLWithPath: model).lastPathComponent))"
-                let (values, rescale) = IntensityMapper.unmap(up, lo: mapped.lo, hi: mapped.hi, bits: bits)
-                try DICOMWriter.writeDerived(values, source: URL(fileURLWithPath: input), to: url, scale: Double(m.scale), rescale: rescale,
-                                             description: description, deidentification: deidentification)
-            default: try TIFFCodec.writePyramid(result, to: url)
-            }
-        }
-        let written = dicomOutput ? "modality units" : inSourceValues ? "the input's values (\(result.sampleType))" : "mapped values (\(bits)-bit)"
-        print("\(output): \(up.columns)×\(up.rows) (×\(m.scale) of \(pixels.columns)×\(pixels.rows)); intensity \(intensity.mode.rawValue) window \(String(format: "%.6g…%.6g", mapped.lo, mapped.hi)); written in \(written)"
-            + (colourDropped ? "; the colour input was read as grey (luma), the model takes 1 channel" : ""))
+        let s = try withCleanError { try Enhancer.run(m, request) }
+        let what = m.scale > 1 ? "×\(m.scale) of \(s.inputColumns)×\(s.inputRows)" : "restored" + (m.metadata["degradation"].map { " (\($0))" } ?? "")
+        print("\(output): \(s.outputColumns)×\(s.outputRows) (\(what)); intensity \(s.intensityMode) window \(String(format: "%.6g…%.6g", s.window.lo, s.window.hi)); written in \(s.written)"
+            + (s.colourDropped ? "; the colour input was read as grey (luma), the model takes 1 channel" : ""))
     }
 }
 
@@ -175,10 +167,4 @@ extension ConfidentialityProfile.Option: ExpressibleByArgument {
     public static var allValueStrings: [String] { implemented.map(\.rawValue) }
 }
 
-/// What values `upscale` writes into PNG and TIFF outputs.
-enum UpscaleValues: String, ExpressibleByArgument, CaseIterable {
-    /// The input's own value space and sample type (the inverse of the dataset mapping).
-    case source
-    /// The model's values: the dataset's intensity mapping, in the model's bit depth.
-    case mapped
-}
+extension OutputValues: ExpressibleByArgument {}

@@ -1,4 +1,4 @@
-import CKernels
+import MedKernels
 import Foundation
 import MedIO
 import MedImage
@@ -67,14 +67,14 @@ import TestSupport
     /// The byte transpose behind the horizontal pass: whole 16×16 blocks, edges, and shapes with no whole block.
     @Test(arguments: [(1, 1), (5, 3), (16, 16), (17, 33), (48, 40), (40, 48), (256, 256), (3, 70)])
     func transposeMatchesTheDefinition(_ shape: (Int, Int)) {
-        Self.expectTranspose(shape.0, shape.1, UInt8.self) { msr_transpose8($0, $1, $2, $3) }
+        Self.expectTranspose(shape.0, shape.1, UInt8.self) { Kernels.transpose($0, rows: $1, columns: $2, into: $3) }
     }
 
     /// The 16-bit transpose behind MATLAB's column-major arrays: 8×8 blocks in strips of 64
     /// rows, edges, and shapes with no whole block.
     @Test(arguments: [(1, 1), (5, 3), (8, 8), (17, 33), (64, 72), (130, 9), (3, 70), (512, 256)])
     func transpose16MatchesTheDefinition(_ shape: (Int, Int)) {
-        Self.expectTranspose(shape.0, shape.1, UInt16.self) { msr_transpose16($0, $1, $2, $3) }
+        Self.expectTranspose(shape.0, shape.1, UInt16.self) { Kernels.transpose($0, rows: $1, columns: $2, into: $3) }
     }
 
     @Test func identitySizeIsUnchanged() throws {

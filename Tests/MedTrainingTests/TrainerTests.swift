@@ -121,13 +121,13 @@ import TestSupport
         c.residual = false
         let plain = try Trainer(config: c, dataset: ds, run: runs[1])
         try plain.train()
-        let b = try #require(residual.bicubic)
+        let b = try #require(residual.baseline)
         let r = try #require(residual.records.last?.valPSNR), p = try #require(plain.records.last?.valPSNR)
         #expect(abs(r - b.psnr) < 0.5, "residual \(r) dB, bicubic \(b.psnr) dB")
         #expect(p < b.psnr - 3, "plain \(p) dB")
         let line = try #require(residual.validationLine(residual.records.last!))
         #expect(line.contains("bicubic") && line.contains(String(format: "%.2f dB", b.psnr)))
-        #expect(plain.behindBicubicWarning?.contains("behind bicubic") == true)
+        #expect(plain.behindBaselineWarning?.contains("behind bicubic") == true)
         // The saved model says it is residual; loaded, it upscales as the trainer validated.
         let model = try EnhancementModel(path: residual.modelURL.path)
         #expect(model.metadata["residual"] == "bicubic")

@@ -1,5 +1,5 @@
 public import Foundation
-import CKernels
+import MedKernels
 
 /// Paths of committed fixtures, found from this source file (tests never need the network).
 public enum FixturePath {
@@ -14,16 +14,16 @@ public enum FixturePath {
     }
 }
 
-/// Runs `body` with the C kernels capped at `level` (0 portable, 1 AVX2; see msr_kernels.h).
+/// Runs `body` with the C kernels capped at `level` (0 portable, 1 AVX2; see `Kernels.level`).
 /// The cap is process-wide: tests that change it take turns, and restore it.
 public enum KernelCopies {
     private static let turn = NSLock()
 
     public static func with<T>(level: Int32, _ body: () throws -> T) rethrows -> T {
         turn.lock()
-        let cap = msr_kernels_limit(level)
+        let cap = Kernels.limitLevel(Int(level))
         defer {
-            msr_kernels_limit(cap)
+            Kernels.limitLevel(cap)
             turn.unlock()
         }
         return try body()

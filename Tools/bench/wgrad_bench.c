@@ -1,7 +1,7 @@
 // The direct convolution's weight gradient (msr_conv_weight_grad) on one thread: GFLOP/s and the
 // largest error against a double-precision sum, for one layer shape.
 //
-//   clang -O3 -ISources/CKernels/include Tools/bench/wgrad_bench.c Sources/CKernels/msr_kernels.c -lm -o /tmp/wgrad
+//   clang -O3 -ISources/CKernels/include Tools/bench/wgrad_bench.c Sources/CKernels/msr_conv.c Sources/CKernels/msr_dispatch.c -lm -o /tmp/wgrad
 //   /tmp/wgrad [SIDE [BATCH [CIN [COUT [K]]]]]     (default: 24 4 64 64 3, an SRResNet block at batch 4 of 24²)
 //
 // Best of 20 calls over all jobs; MEDSR_KERNEL_LEVEL is not read here (msr_kernels_limit can cap

@@ -20,7 +20,7 @@ for t in MedIO MedDataset MedNN; do
     grep -E "error" .build-fuzz-build.log | head; exit 1
   fi
 done
-objects=$(find .build-fuzz/debug/{CDCMTK,CMatio,CPNG,CTIFF,CJPEG,CBMP,CNIfTI,CKernels,MedImage,MedIO,Zarr,MedDataset,MedNN,Crypto,CryptoBoringWrapper,CCryptoBoringSSL,CCryptoBoringSSLShims}.build -name "*.o")
+objects=$(find .build-fuzz/debug/{CDCMTK,CMatio,CPNG,CTIFF,CJPEG,CBMP,CNIfTI,CKernels,MedKernels,MedImage,MedIO,Zarr,MedDataset,MedNN,Crypto,CryptoBoringWrapper,CCryptoBoringSSL,CCryptoBoringSSLShims}.build -name "*.o")
 maps=()
 for m in CDCMTK CMatio CPNG CTIFF CJPEG CBMP CNIfTI CKernels; do maps+=(-Xcc -fmodule-map-file=.build-fuzz/debug/$m.build/module.modulemap); done
 if ! swiftc -sanitize=fuzzer,address -parse-as-library -I .build-fuzz/debug/Modules "${maps[@]}" \

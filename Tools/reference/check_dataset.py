@@ -7,8 +7,9 @@ usage: check_dataset.py DATASET EXPORT_DIR [SOURCE_ROOT]
 - tiles.csv has one row per tile, indices 0..N-1 per split, and no raw patient ids;
 - every tile read by zarr-python equals, bit for bit, the .npy MedSR exported for it
   (`medsr export DATASET --split S --format npy --out EXPORT_DIR`, all splits);
-- with SOURCE_ROOT, a sample of HR tiles is recomputed from the source files: PNG sources
-  (identity mapping) must equal Pillow's decode; .mat sources must equal the manifest's
+- with SOURCE_ROOT, a sample of HR tiles is recomputed from the source files: PNG, JPEG, BMP
+  and TIFF sources (identity mapping, grey or RGB) must equal Pillow's decode (resized with
+  Pillow's BICUBIC when the recipe has `resize`); .mat sources must equal the manifest's
   lo/hi mapping of h5py's array within 1 level; LR tiles must equal Pillow's BICUBIC resize
   of the HR tile within 1 level.
 Exit status 0 when everything holds; prints one line per failure otherwise.
@@ -37,6 +38,7 @@ card = root.attrs["medsr"]
 tile, channels, scales = card["tile"], card["channels"], card["scales"]
 dtype = np.dtype(card["dtype"])
 rows = list(csv.DictReader(open(os.path.join(ds, "tiles.csv"), newline="")))
+recipe = json.load(open(os.path.join(ds, "recipe.json")))
 checked = 0
 for split in ("train", "val", "test"):
     g = root[split]
@@ -75,9 +77,14 @@ for split in ("train", "val", "test"):
         for r in split_rows[:: max(1, len(split_rows) // 8)]:
             i, x, y = int(r["index"]), int(r["x"]), int(r["y"])
             src = os.path.join(source_root, r["source"])
-            if src.endswith(".png") and card["intensity"]["mode"] == "identity" and channels == 1:
-                im = np.asarray(Image.open(src).convert("L"))
-                if not np.array_equal(im[y:y + tile, x:x + tile], hr[i, 0]):
+            raster = src.lower().endswith((".png", ".jpeg", ".jpg", ".bmp", ".tif", ".tiff"))
+            if raster and card["intensity"]["mode"] == "identity" and channels in (1, 3):
+                pil = Image.open(src).convert("L" if channels == 1 else "RGB")
+                if recipe.get("resize"):
+                    pil = pil.resize((recipe["resize"], recipe["resize"]), Image.BICUBIC)
+                im = np.asarray(pil)
+                im = im[None] if im.ndim == 2 else np.moveaxis(im, -1, 0)
+                if not np.array_equal(im[:, y:y + tile, x:x + tile], hr[i]):
                     fail(f"{split}[{i}]: HR tile differs from Pillow's decode of {r['source']} at {x},{y}")
             elif src.endswith(".mat") and dtype == np.uint8:
                 import h5py

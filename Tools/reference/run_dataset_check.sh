@@ -27,3 +27,9 @@ check dicom "$fx/dicom/series" dicom-folder --tile 32
 check slides "$fx/tiff" microscopy-slides --tile 128 --scales 2
 check sunnybrook "$fx/sunnybrook" sunnybrook --tile 32 --min-foreground 0.1
 check sunnybrook-phases "$fx/sunnybrook" sunnybrook --tile 32 --context phases:1
+check kermany "$fx/kermany" kermany-pneumonia --tile 32 --scales 2 --min-foreground 0
+check kermany-official-resized "$fx/kermany" kermany-pneumonia --resize 64 --tile 32 --scales 2 --split-policy official
+check cvc-clinicdb "$fx/cvc/CVC-ClinicDB" cvc-clinicdb --tile 32 --stride 16 --min-foreground 0
+check cvc-colondb "$fx/cvc/CVC-ColonDB" cvc-colondb --tile 32 --stride 16 --min-foreground 0
+check nifti-brats "$fx/nifti-volumes/BraTS" nifti-volumes --tile 32 --stride 8 --scales 2
+check nifti-msd "$fx/nifti-volumes/Task01_Mini" nifti-volumes --tile 32 --stride 8 --scales 2 --labels tumour=1+2+3,enhancing=3

@@ -37,4 +37,12 @@ int msr_jpeg_open(const uint8_t *bytes, size_t count, msr_jpeg **out, msr_jpeg_i
 /// Returns MSR_JPEG_WARNING with the message when libjpeg warned but produced the pixels.
 int msr_jpeg_decode(msr_jpeg *jpeg, uint8_t *buf, size_t buflen, int channels, char *err, size_t errlen);
 void msr_jpeg_close(msr_jpeg *jpeg);
+
+/// Encodes `height * width * channels` bytes (`channels` 1: gray, 3: RGB) at `quality` 1…100
+/// with libjpeg's defaults as Pillow uses them: accurate integer DCT, 4:2:0 chroma subsampling
+/// for RGB (Pillow's default), baseline Huffman tables. On success `*out` holds `*outlen` bytes,
+/// to be released with msr_jpeg_free.
+int msr_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality, uint8_t **out,
+                    size_t *outlen, char *err, size_t errlen);
+void msr_jpeg_free(uint8_t *bytes);
 #endif

@@ -1,5 +1,5 @@
 import Foundation
-import MedImage
+import MedKernels
 import Synchronization
 import Testing
 
