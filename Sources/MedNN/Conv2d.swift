@@ -5,7 +5,9 @@ import MedKernels
 /// bias).
 ///
 /// Single precision with stride 1 (every k×k convolution of ESPCN and SRResNet): the direct
-/// kernels (`DirectConvolution`) for the output, the input gradient and the weight gradient.
+/// kernels (`DirectConvolution`) for the output, the input gradient and the weight gradient;
+/// with stride 2 and k from 3 to 9, the same kernels through space-to-depth
+/// (`StridedDirectConvolution`).
 /// Otherwise im2col + GEMM in bands of output rows: each band's columns (`C·k·k × rows·W`,
 /// about 2048 output positions) are made one band at a time, so memory does not grow with the
 /// image (a 256² inference needs no 150 MB column matrix). A 1×1 convolution with stride 1 is a
@@ -51,6 +53,12 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// gradient keeps its partial sums for 9² taps on the stack).
     var direct: Bool { T.self == Float.self && !pointwise && stride == 1 && padding <= kernel - 1 && kernel <= 9 }
     private lazy var directKernel = DirectConvolution(kernel: kernel)
+    /// Stride-2 single-precision convolutions with k from 3 to 9 run the direct kernel too,
+    /// through space-to-depth (`StridedDirectConvolution`); `allowsStridedDirect` false keeps
+    /// them on im2col + GEMM (tests and benchmarks compare the two).
+    var stridedDirect: Bool { allowsStridedDirect && T.self == Float.self && stride == 2 && kernel >= 3 && kernel <= 9 && padding < kernel }
+    var allowsStridedDirect = true
+    private lazy var stridedKernel = StridedDirectConvolution(kernel: kernel, padding: padding)
 
     public var parameters: [Parameter<T>] { bias.map { [weight, $0] } ?? [weight] }
     public func setWorkers(_ n: Int) { workers = max(1, n) }
@@ -122,6 +130,22 @@ public final class Conv2d<T: NNScalar>: Layer {
                             directKernel.run(xs, cin: inChannels, batch: x.batch, rows: x.rows, columns: x.columns, padding: padding,
                                              weight: w, cout: outChannels, adjoint: false, bias: biases == nil ? nil : b,
                                              tanh: fusedTanh, into: o, workers: workers, bands: allBands)
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        if stridedDirect {
+            saved = []
+            let allBands = directBands(batch: x.batch, rows: oh, columns: ow)
+            Self.asFloat(x.data) { xs in
+                Self.asFloat(weight.value) { w in
+                    Self.asFloat(bias?.value ?? []) { b in
+                        Self.asFloat(&out.data) { o in
+                            stridedKernel.forward(xs, cin: inChannels, batch: x.batch, rows: x.rows, columns: x.columns, weight: w,
+                                                  cout: outChannels, bias: bias == nil ? nil : b, outRows: oh, outColumns: ow,
+                                                  into: o, workers: workers, bands: allBands)
                         }
                     }
                 }
@@ -216,6 +240,28 @@ public final class Conv2d<T: NNScalar>: Layer {
                         directKernel.run(dy, cin: outChannels, batch: x.batch, rows: oh, columns: ow, padding: q,
                                          weight: w, cout: inChannels, adjoint: true, bias: nil, into: d, workers: workers,
                                          bands: inputBands)
+                    }
+                }
+            }
+            return dx
+        }
+        if stridedDirect {
+            // Every input-gradient value is written (zeros when it is not wanted).
+            var dx = inputGradient ? Tensor<T>(uninitializedChannels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
+                : Tensor<T>(channels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
+            let phaseBands = directBands(batch: x.batch, rows: stridedKernel.phaseSize(oh), columns: stridedKernel.phaseSize(ow))
+            let wantsInput = inputGradient, wantsWeights = !frozen
+            Self.asFloat(x.data) { xs in
+                Self.asFloat(weight.value) { w in
+                    Self.asFloat(g.data) { dy in
+                        Self.asFloat(&weight.gradient) { dw in
+                            Self.asFloat(&dx.data) { d in
+                                stridedKernel.backward(xs, cin: inChannels, batch: x.batch, rows: x.rows, columns: x.columns, weight: w,
+                                                       cout: outChannels, gradient: dy, outRows: oh, outColumns: ow,
+                                                       weightGradient: wantsWeights ? dw : nil, inputGradient: wantsInput ? d : nil,
+                                                       workers: workers, bands: phaseBands)
+                            }
+                        }
                     }
                 }
             }

@@ -546,47 +546,6 @@ public final class BatchNorm2d<T: NNScalar>: Layer {
     }
 }
 
-/// PyTorch `nn.AdaptiveAvgPool2d((rows, columns))`: output cell i averages input rows
-/// ⌊i·H/rows⌋ ..< ⌈(i+1)·H/rows⌉ (likewise columns).
-public final class AdaptiveAvgPool2d<T: NNScalar>: Layer {
-    public let outRows: Int, outColumns: Int
-    private var inputShape = (rows: 0, columns: 0)
-    public var parameters: [Parameter<T>] { [] }
-    public init(rows: Int, columns: Int) { (outRows, outColumns) = (rows, columns) }
-
-    static func range(_ i: Int, _ out: Int, _ n: Int) -> Range<Int> { (i * n / out) ..< (((i + 1) * n + out - 1) / out) }
-
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func forward(_ x: Tensor<T>) -> Tensor<T> {
-        inputShape = (x.rows, x.columns)
-        var y = Tensor<T>(channels: x.channels, batch: x.batch, rows: outRows, columns: outColumns)
-        for plane in 0 ..< x.channels * x.batch {
-            for i in 0 ..< outRows { for j in 0 ..< outColumns {
-                let rr = Self.range(i, outRows, x.rows), cc = Self.range(j, outColumns, x.columns)
-                var s: T = 0
-                for r in rr { for c in cc { s += x.data[plane * x.plane + r * x.columns + c] } }
-                y.data[plane * y.plane + i * outColumns + j] = s / T(rr.count * cc.count)
-            } }
-        }
-        return y
-    }
-
-    @_specialize(where T == Float)
-    @_specialize(where T == Double)
-    public func backward(_ g: Tensor<T>) -> Tensor<T> {
-        var d = Tensor<T>(channels: g.channels, batch: g.batch, rows: inputShape.rows, columns: inputShape.columns)
-        for plane in 0 ..< g.channels * g.batch {
-            for i in 0 ..< outRows { for j in 0 ..< outColumns {
-                let rr = Self.range(i, outRows, d.rows), cc = Self.range(j, outColumns, d.columns)
-                let v = g.data[plane * g.plane + i * outColumns + j] / T(rr.count * cc.count)
-                for r in rr { for c in cc { d.data[plane * d.plane + r * d.columns + c] += v } }
-            } }
-        }
-        return d
-    }
-}
-
 /// A dense layer (PyTorch `nn.Linear(in, out)` after `nn.Flatten()`): each batch item's input
 /// is flattened in NCHW order (channel, row, column); the output is `[out, B, 1, 1]`.
 public final class Linear<T: NNScalar>: Layer {
