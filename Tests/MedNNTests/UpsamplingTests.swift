@@ -1,4 +1,5 @@
 import Foundation
+import MedImage
 import MedMetrics
 @testable import MedNN
 import Testing

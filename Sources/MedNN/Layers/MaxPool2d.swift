@@ -1,4 +1,5 @@
 import MedImage
+import MedKernels
 
 /// Max pooling (PyTorch `nn.MaxPool2d(kernel, stride, padding, ceil_mode)`, dilation 1): the
 /// padding counts as −∞, a window's first largest value (row-major order) wins, and NaN

@@ -1,4 +1,5 @@
 import MedImage
+import MedKernels
 
 /// Up-sampling by an integer factor (PyTorch `nn.Upsample(scale_factor=s, mode=…,
 /// align_corners=…)`).
