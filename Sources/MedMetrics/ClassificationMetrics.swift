@@ -122,7 +122,10 @@ public enum ClassificationMetrics {
         guard !confidence.isEmpty else { return .nan }
         var count = [Int](repeating: 0, count: bins), hits = [Double](repeating: 0, count: bins), sum = [Double](repeating: 0, count: bins)
         for (c, ok) in zip(confidence, correct) {
-            let b = min(bins - 1, max(0, Int((c * Double(bins)).rounded(.up)) - 1))
+            // (b/B, (b+1)/B], compared as written (c·B rounds differently at the edges).
+            var b = min(bins - 1, max(0, Int((c * Double(bins)).rounded(.up)) - 1))
+            while b > 0 && c <= Double(b) / Double(bins) { b -= 1 }
+            while b < bins - 1 && c > Double(b + 1) / Double(bins) { b += 1 }
             count[b] += 1
             sum[b] += c
             if ok { hits[b] += 1 }
