@@ -127,6 +127,13 @@ check "an unknown model is refused as a usage error naming the models (got $stat
 "$medsr" train --dataset "$work/ds" --model swift-srgan --scale 4 --steps 2 --batch 2 --patch 4 --validate-every 2 --val-tiles 1 \
   --perceptual "$fx/nn/perceptual.safetensors" --out "$work/run3" > "$work/gan.txt" 2>&1; status=$?
 check "swift-srgan trains (generator + discriminator + perceptual loss) and writes its model (got $status)" '[ $status -eq 0 ] && [ -s "$work/run3/model.safetensors" ] && grep -q "Swift-SRGAN" "$work/run3/report.html" && grep -q "perceptual" "$work/run3/report.html" && grep -q "d_loss" "$work/run3/metrics.csv"'
+# Classification: train on the tiles' labels, resume-ready files, classify exported tiles.
+"$medsr" train --task classify --model cnn-small --dataset "$work/ds" --steps 4 --batch 4 --validate-every 2 --class-weights balanced --out "$work/cls" > "$work/cls.txt" 2>&1; status=$?
+check "train --task classify → exit 0, model records its classes, validation AUC in metrics.csv (got $status)" '[ $status -eq 0 ] && [ -s "$work/cls/model.safetensors" ] && grep -qa "class_names" "$work/cls/model.safetensors" && head -1 "$work/cls/metrics.csv" | grep -q "val_auc"'
+"$medsr" classify --model "$work/cls" "$work/exp/train/hr/000000.png" --csv "$work/cls.csv" > "$work/classify.txt" 2>&1; status=$?
+check "classify prints probabilities and writes a CSV with one row per image (got $status)" '[ $status -eq 0 ] && grep -q " → " "$work/classify.txt" && [ "$(wc -l < "$work/cls.csv")" -eq 2 ]'
+"$medsr" train --task classify --model espcn-x --dataset "$work/ds" --out "$work/cls2" > /dev/null 2> "$work/cls2.err"; status=$?
+check "train --task classify refuses a non-classifier as a usage error (got $status)" '[ $status -eq 2 ] && grep -q "resnet18, resnet34, densenet121, cnn-small" "$work/cls2.err"'
 "$medsr" upscale --model "$work/run" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_x4.dcm" > /dev/null 2>&1; status=$?
 "$medsr" inspect "$work/up/ct_x4.dcm" > "$work/ct_x4.txt" 2>&1
 check "upscale DICOM → derived DICOM: 512², spacing / 4, no patient name (got $status)" '[ $status -eq 0 ] && grep -q "512 × 512" "$work/ct_x4.txt" && grep -q "0.1654 × 0.1654" "$work/ct_x4.txt" && ! grep -qa "CompressedSamples" "$work/up/ct_x4.dcm" && ! grep -qa "JFK IMAGING" "$work/up/ct_x4.dcm"'
