@@ -132,6 +132,8 @@ check "swift-srgan trains (generator + discriminator + perceptual loss) and writ
 check "train --task classify → exit 0, model records its classes, validation AUC in metrics.csv (got $status)" '[ $status -eq 0 ] && [ -s "$work/cls/model.safetensors" ] && grep -qa "class_names" "$work/cls/model.safetensors" && head -1 "$work/cls/metrics.csv" | grep -q "val_auc"'
 "$medsr" classify --model "$work/cls" "$work/exp/train/hr/000000.png" --csv "$work/cls.csv" > "$work/classify.txt" 2>&1; status=$?
 check "classify prints probabilities and writes a CSV with one row per image (got $status)" '[ $status -eq 0 ] && grep -q " → " "$work/classify.txt" && [ "$(wc -l < "$work/cls.csv")" -eq 2 ]'
+"$medsr" downstream --classifier "$work/cls" --model "$work/run" --dataset "$work/ds" --split train --scale 4 --resamples 100 --csv "$work/downstream.csv" --report "$work/downstream.html" > "$work/downstream.txt" 2>&1; status=$?
+check "downstream: HR, bicubic, sharpened bicubic and the SR run, the sentence first in the report (got $status)" '[ $status -eq 0 ] && [ "$(wc -l < "$work/downstream.csv")" -eq 5 ] && grep -q "recovers" "$work/downstream.txt" && grep -q "recovers" "$work/downstream.html"'
 "$medsr" train --task classify --model espcn-x --dataset "$work/ds" --out "$work/cls2" > /dev/null 2> "$work/cls2.err"; status=$?
 check "train --task classify refuses a non-classifier as a usage error (got $status)" '[ $status -eq 2 ] && grep -q "resnet18, resnet34, densenet121, cnn-small" "$work/cls2.err"'
 "$medsr" upscale --model "$work/run" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_x4.dcm" > /dev/null 2>&1; status=$?

@@ -181,34 +181,3 @@ public final class ClassificationTask: TrainingTask {
     }
 }
 
-/// Running a classifier on tiles.
-public enum Classifier {
-    /// Per-case probabilities: softmax over classes, or a sigmoid per finding, in batches of 16.
-    /// - Parameter tile: the `[C, side, side]` planes of case `i`, values in [0, 1].
-    public static func probabilities(_ network: any Model<Float>, multiLabel: Bool, count: Int, channels: Int, side: Int,
-                                     tile: (Int) throws -> [Float]) rethrows -> [[Double]] {
-        var out = [[Double]]()
-        var start = 0
-        while start < count {
-            let n = min(16, count - start)
-            var x = Tensor<Float>(channels: channels, batch: n, rows: side, columns: side)
-            for b in 0 ..< n {
-                let v = try tile(start + b)
-                for ch in 0 ..< channels { for p in 0 ..< side * side { x.data[(ch * n + b) * side * side + p] = v[ch * side * side + p] } }
-            }
-            let y = network.forward(x)
-            for b in 0 ..< n {
-                let logits = (0 ..< y.channels).map { Double(y.data[$0 * n + b]) }
-                if multiLabel {
-                    out.append(logits.map { 1 / (1 + exp(-$0)) })
-                } else {
-                    let m = logits.max() ?? 0
-                    let e = logits.map { exp($0 - m) }, s = e.reduce(0, +)
-                    out.append(e.map { $0 / s })
-                }
-            }
-            start += n
-        }
-        return out
-    }
-}
