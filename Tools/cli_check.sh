@@ -134,6 +134,8 @@ check "train --task classify → exit 0, model records its classes, validation A
 check "classify prints probabilities and writes a CSV with one row per image (got $status)" '[ $status -eq 0 ] && grep -q " → " "$work/classify.txt" && [ "$(wc -l < "$work/cls.csv")" -eq 2 ]'
 "$medsr" downstream --classifier "$work/cls" --model "$work/run" --dataset "$work/ds" --split train --scale 4 --resamples 100 --csv "$work/downstream.csv" --report "$work/downstream.html" > "$work/downstream.txt" 2>&1; status=$?
 check "downstream: HR, bicubic, sharpened bicubic and the SR run, the sentence first in the report (got $status)" '[ $status -eq 0 ] && [ "$(wc -l < "$work/downstream.csv")" -eq 5 ] && grep -q "recovers" "$work/downstream.txt" && grep -q "recovers" "$work/downstream.html"'
+"$medsr" evaluate --task classify --model "$work/cls" --dataset "$work/ds" --split train --json "$work/cls.json" --report "$work/cls.html" > "$work/clseval.txt" 2>&1; status=$?
+check "evaluate --task classify: macro AUC with a patient interval, JSON with a confusion matrix, report with ROC curves (got $status)" '[ $status -eq 0 ] && grep -q "macro ROC AUC" "$work/clseval.txt" && grep -q "confusion_matrix" "$work/cls.json" && grep -q "<svg" "$work/cls.html"'
 "$medsr" train --task classify --model espcn-x --dataset "$work/ds" --out "$work/cls2" > /dev/null 2> "$work/cls2.err"; status=$?
 check "train --task classify refuses a non-classifier as a usage error (got $status)" '[ $status -eq 2 ] && grep -q "resnet18, resnet34, densenet121, cnn-small" "$work/cls2.err"'
 "$medsr" upscale --model "$work/run" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_x4.dcm" > /dev/null 2>&1; status=$?

@@ -45,3 +45,46 @@ struct ClassifyCommand: ParsableCommand {
         if let csv { try withCleanError { try (rows.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8) } }
     }
 }
+
+extension Evaluate {
+    /// `evaluate --task classify --model RUN --dataset DS --split S`.
+    func runClassify() throws {
+        guard let model = options.model, let dataset = options.dataset else {
+            throw ValidationError("--task classify needs --model (a classifier run) and --dataset")
+        }
+        let ds = try withCleanError { try Dataset(root: URL(fileURLWithPath: dataset)) }
+        let c = try withCleanError { try ClassifierFile(path: model) }
+        let e = try withCleanError { try ClassifierEvaluation(classifier: c, dataset: ds, split: options.split, limit: options.limit) }
+        let s = e.summary()
+        let ci = s["macro_auc_ci"] as? [Double] ?? [.nan, .nan]
+        print(String(format: "%d tiles, %d patients: macro ROC AUC %.4f (95%% CI %.4f–%.4f, by patient)", e.probabilities.count,
+                     s["patients"] as? Int ?? 0, s["macro_auc"] as? Double ?? .nan, ci[0], ci[1]))
+        if let a = s["accuracy"] as? Double, let b = s["balanced_accuracy"] as? Double {
+            print(String(format: "accuracy %.4f, balanced accuracy %.4f, expected calibration error %.4f", a, b, s["expected_calibration_error"] as? Double ?? .nan))
+        }
+        for c in s["per_class"] as? [[String: Any]] ?? [] {
+            print(String(format: "  %@  AUC %.4f  AP %.4f  sensitivity at 90%% specificity %.4f", (c["class"] as? String ?? "").padding(toLength: 20, withPad: " ", startingAt: 0),
+                         c["auc"] as? Double ?? .nan, c["average_precision"] as? Double ?? .nan, c["sensitivity_at_specificity_0.9"] as? Double ?? .nan))
+        }
+        if let json {
+            let clean = try JSONSerialization.data(withJSONObject: Self.finite(s), options: [.prettyPrinted, .sortedKeys])
+            try withCleanError { try clean.write(to: URL(fileURLWithPath: json)) }
+        }
+        if let csv {
+            var rows = ["index,patient," + e.labels.names.map { "p_" + $0 }.joined(separator: ",") + "," + e.labels.names.map { "y_" + $0 }.joined(separator: ",")]
+            for (i, p) in e.probabilities.enumerated() {
+                rows.append("\(i),\(e.patients[i])," + p.map { String(format: "%.6f", $0) }.joined(separator: ",") + "," + e.truth[i].map { $0 ? "1" : "0" }.joined(separator: ","))
+            }
+            try withCleanError { try (rows.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8) }
+        }
+        if let reportPath { try withCleanError { try e.html(summary: s, title: "MedSR classifier evaluation").write(toFile: reportPath, atomically: true, encoding: .utf8) } }
+    }
+
+    /// JSON has no NaN: undefined values become null.
+    static func finite(_ v: Any) -> Any {
+        if let d = v as? Double { return d.isFinite ? d : NSNull() }
+        if let a = v as? [Any] { return a.map(finite) }
+        if let m = v as? [String: Any] { return m.mapValues(finite) }
+        return v
+    }
+}

@@ -48,6 +48,17 @@ import TestSupport
         #expect(r.sentences.count == 1 && r.sentences[0].contains("×4 SR (espcn) recovers"))
         #expect(r.csv.split(separator: "\n").count == 5)
         #expect(r.html(title: "t").contains(r.sentences[0].prefix(30)))
+
+        // evaluate --task classify: the same probabilities as the downstream HR row; the
+        // confusion matrix counts every tile; the report has one ROC curve per defined class.
+        let e = try ClassifierEvaluation(classifier: c, dataset: ds, split: "val")
+        #expect(e.probabilities == direct)
+        let s = e.summary(resamples: 50)
+        #expect((s["macro_auc"] as? Double).map { abs($0 - r.kinds[0].macroAUC) < 1e-12 } ?? false)
+        let m = try #require(s["confusion_matrix"] as? [[Int]])
+        #expect(m.flatMap { $0 }.reduce(0, +) == e.probabilities.count)
+        let defined = (s["per_class"] as? [[String: Any]] ?? []).filter { ($0["auc"] as? Double)?.isFinite ?? false }.count
+        #expect(e.html(summary: s, title: "t").components(separatedBy: "<svg").count - 1 == defined)
     }
 
     @Test func multiLabelFindings() throws {
