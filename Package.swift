@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "MedDataset", dependencies: ["MedImage", "MedIO", "Zarr", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: swiftSettings),
         .target(name: "MedMetrics", dependencies: ["MedImage", "MedKernels"], swiftSettings: swiftSettings),
-        .target(name: "MedRegistration", dependencies: ["MedImage", "MedKernels"], swiftSettings: swiftSettings),
+        .target(name: "MedRegistration", dependencies: ["MedImage", "MedIO", "MedDataset", "MedKernels"], swiftSettings: swiftSettings),
         .target(name: "MedNN", dependencies: ["MedImage", "MedKernels", "CBLAS"], swiftSettings: swiftSettings),
         .target(name: "MedTraining", dependencies: ["MedNN", "MedDataset", "MedMetrics", "MedReport", "MedImage", "MedIO", "Zarr"],
                 swiftSettings: swiftSettings),

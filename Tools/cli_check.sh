@@ -123,7 +123,7 @@ check "16-bit pairs without --data-range are refused, not guessed (got $status)"
 "$medsr" train --dataset "$work/ds" --model espcn --scale 4 --steps 6 --batch 4 --patch 8 --validate-every 3 --out "$work/run" > "$work/train.txt" 2>&1; status=$?
 check "train → exit 0 with model, checkpoint, metrics and report (got $status)" '[ $status -eq 0 ] && [ -s "$work/run/model.safetensors" ] && [ -s "$work/run/checkpoint.safetensors" ] && [ "$(wc -l < "$work/run/metrics.csv")" -eq 7 ] && [ -s "$work/run/report.html" ]'
 "$medsr" train --dataset "$work/ds" --model edsr --out "$work/run2" > /dev/null 2> "$work/edsr.err"; status=$?
-check "an unknown model is refused as a usage error naming the models (got $status)" '[ $status -eq 2 ] && grep -q "^Error: --model is espcn, srresnet, srgan, swift-srgan$" "$work/edsr.err"'
+check "an unknown model is refused as a usage error naming the models (got $status)" '[ $status -eq 2 ] && grep -q "^Error: --model is espcn, srresnet, srgan, swift-srgan, unet, pix2pix, dae, dncnn$" "$work/edsr.err"'
 "$medsr" train --dataset "$work/ds" --model swift-srgan --scale 4 --steps 2 --batch 2 --patch 4 --validate-every 2 --val-tiles 1 \
   --perceptual "$fx/nn/perceptual.safetensors" --out "$work/run3" > "$work/gan.txt" 2>&1; status=$?
 check "swift-srgan trains (generator + discriminator + perceptual loss) and writes its model (got $status)" '[ $status -eq 0 ] && [ -s "$work/run3/model.safetensors" ] && grep -q "Swift-SRGAN" "$work/run3/report.html" && grep -q "perceptual" "$work/run3/report.html" && grep -q "d_loss" "$work/run3/metrics.csv"'
@@ -138,6 +138,21 @@ check "downstream: HR, bicubic, sharpened bicubic and the SR run, the sentence f
 check "evaluate --task classify: macro AUC with a patient interval, JSON with a confusion matrix, report with ROC curves (got $status)" '[ $status -eq 0 ] && grep -q "macro ROC AUC" "$work/clseval.txt" && grep -q "confusion_matrix" "$work/cls.json" && grep -q "<svg" "$work/cls.html"'
 "$medsr" train --task classify --model espcn-x --dataset "$work/ds" --out "$work/cls2" > /dev/null 2> "$work/cls2.err"; status=$?
 check "train --task classify refuses a non-classifier as a usage error (got $status)" '[ $status -eq 2 ] && grep -q "resnet18, resnet34, densenet121, cnn-small" "$work/cls2.err"'
+# Restoration: train on degraded HR tiles, restore a file, evaluate with the baselines.
+"$medsr" train --task restore --dataset "$work/ds" --model dncnn --depth 4 --width 8 --degradation noise:gaussian:15 --steps 4 --batch 2 --patch 16 \
+  --validate-every 2 --val-tiles 2 --out "$work/rrun" > "$work/rtrain.txt" 2>&1; status=$?
+check "train --task restore → model recording its degradation, metrics with the degraded baseline (got $status)" '[ $status -eq 0 ] && grep -qa "noise:gaussian:15" "$work/rrun/model.safetensors" && head -1 "$work/rrun/metrics.csv" | grep -q "degraded_psnr" && grep -q "DnCNN" "$work/rrun/report.html"'
+"$medsr" train --task restore --dataset "$work/ds" --model dncnn --out "$work/rrun2" > /dev/null 2> "$work/rnodeg.err"; status=$?
+check "--task restore without --degradation is a usage error (got $status)" '[ $status -eq 2 ] && grep -q "degradation" "$work/rnodeg.err"'
+"$medsr" train --task restore --dataset "$work/ds" --model dncnn --degradation noise:purple:3 --out "$work/rrun3" > /dev/null 2> "$work/rbad.err"; status=$?
+check "a bad degradation spec is one line listing the forms (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/rbad.err")" -eq 1 ] && grep -q "blur:gaussian:SIGMA" "$work/rbad.err"'
+"$medsr" restore --model "$work/rrun" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_restored.dcm" > "$work/restore.txt" 2>&1; status=$?
+"$medsr" inspect "$work/up/ct_restored.dcm" > "$work/ct_restored.txt" 2>&1
+check "restore DICOM → derived DICOM at the same size, no patient name (got $status)" '[ $status -eq 0 ] && grep -q "128 × 128" "$work/ct_restored.txt" && ! grep -qa "CompressedSamples" "$work/up/ct_restored.dcm"'
+"$medsr" upscale --model "$work/rrun" "$fx/dicom/conformance/CT_small.dcm" "$work/up/wrong.png" > /dev/null 2> "$work/wrongtask.err"; status=$?
+check "upscale with a restoration model says to use restore (got $status)" '[ $status -eq 2 ] && grep -q "medsr restore" "$work/wrongtask.err" && [ ! -e "$work/up/wrong.png" ]'
+"$medsr" evaluate --dataset "$work/ds" --split train --task restore --model "$work/rrun" --limit 2 --csv "$work/restore.csv" > "$work/revaluate.txt" 2>&1; status=$?
+check "evaluate --task restore scores degraded, gaussian, median, nlm and model (got $status)" '[ $status -eq 0 ] && [ "$(cut -d, -f2 "$work/restore.csv" | sort -u | tr "\n" " ")" = "degraded gaussian median method model nlm " ]'
 "$medsr" upscale --model "$work/run" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_x4.dcm" > /dev/null 2>&1; status=$?
 "$medsr" inspect "$work/up/ct_x4.dcm" > "$work/ct_x4.txt" 2>&1
 check "upscale DICOM → derived DICOM: 512², spacing / 4, no patient name (got $status)" '[ $status -eq 0 ] && grep -q "512 × 512" "$work/ct_x4.txt" && grep -q "0.1654 × 0.1654" "$work/ct_x4.txt" && ! grep -qa "CompressedSamples" "$work/up/ct_x4.dcm" && ! grep -qa "JFK IMAGING" "$work/up/ct_x4.dcm"'

@@ -6,7 +6,7 @@ import MedKernels
 ///
 /// Single precision with stride 1 (every k×k convolution of ESPCN and SRResNet): the direct
 /// kernels (`DirectConvolution`) for the output, the input gradient and the weight gradient;
-/// with stride 2 and k from 3 to 9, the same kernels through space-to-depth
+/// with stride 2 and an even k (4 …), the forward on the same kernel through space-to-depth
 /// (`StridedDirectConvolution`).
 /// Otherwise im2col + GEMM in bands of output rows: each band's columns (`C·k·k × rows·W`,
 /// about 2048 output positions) are made one band at a time, so memory does not grow with the
@@ -53,11 +53,27 @@ public final class Conv2d<T: NNScalar>: Layer {
     /// gradient keeps its partial sums for 9² taps on the stack).
     var direct: Bool { T.self == Float.self && !pointwise && stride == 1 && padding <= kernel - 1 && kernel <= 9 }
     private lazy var directKernel = DirectConvolution(kernel: kernel)
-    /// Stride-2 single-precision convolutions with k from 3 to 9 run the direct kernel too,
-    /// through space-to-depth (`StridedDirectConvolution`); `allowsStridedDirect` false keeps
-    /// them on im2col + GEMM (tests and benchmarks compare the two).
-    var stridedDirect: Bool { allowsStridedDirect && T.self == Float.self && stride == 2 && kernel >= 3 && kernel <= 9 && padding < kernel }
-    var allowsStridedDirect = true
+    /// Stride-2 single-precision convolutions with k from 3 to 9 can run the direct kernel too,
+    /// through space-to-depth (`StridedDirectConvolution`); which ones do is `stridedDirectUse`.
+    var stridedDirect: Bool {
+        guard T.self == Float.self && stride == 2 && kernel >= 3 && kernel <= 9 && padding < kernel else { return false }
+        switch stridedDirectUse {
+        case .evenKernels: return kernel.isMultiple(of: 2)
+        case .always: return true
+        case .never: return false
+        }
+    }
+    /// Which stride-2 convolutions run the direct kernel.
+    public enum StridedDirectUse: Sendable { case evenKernels, always, never }
+    /// By default those with an even k (4, as pix2pix, PatchGAN and U-Net encoders use), where
+    /// space-to-depth adds no arithmetic and the forward measured 1.6× faster than im2col +
+    /// GEMM (Tools/bench/layers_bench.py); an odd k adds (k + 1)²/k² − 1 of zero taps, and
+    /// k = 3 measured slower. Tests and the benchmark choose `.always` or `.never`.
+    public var stridedDirectUse = StridedDirectUse.evenKernels
+    /// The stride-2 backward on the direct kernels too. Off: measured slower than im2col + GEMM
+    /// (the direct weight-gradient kernel is blocked for k ≥ 3, and space-to-depth makes k 2),
+    /// so by default only the forward runs direct and backward makes its columns from the input.
+    public var stridedDirectBackward = false
     private lazy var stridedKernel = StridedDirectConvolution(kernel: kernel, padding: padding)
 
     public var parameters: [Parameter<T>] { bias.map { [weight, $0] } ?? [weight] }
@@ -245,7 +261,7 @@ public final class Conv2d<T: NNScalar>: Layer {
             }
             return dx
         }
-        if stridedDirect {
+        if stridedDirect && stridedDirectBackward {
             // Every input-gradient value is written (zeros when it is not wanted).
             var dx = inputGradient ? Tensor<T>(uninitializedChannels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)
                 : Tensor<T>(channels: inChannels, batch: x.batch, rows: x.rows, columns: x.columns)

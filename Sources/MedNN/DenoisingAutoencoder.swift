@@ -36,10 +36,10 @@ public final class DenoisingAutoencoder<T: NNScalar>: Model {
         var convs: [Conv2d<T>] = []
         for l in 0 ..< depth {
             convs.append(Conv2d<T>("encoder.\(3 * l)", in: l == 0 ? channels : width, out: width, kernel: 3, rng: &rng))
-            layers += [convs.last!, ReLU<T>(), MaxPool2<T>()]
+            layers += [convs.last!, ReLU<T>(), MaxPool2d<T>(kernel: 2)]
         }
         for l in 0 ..< depth {
-            layers += [Conv2d<T>("decoder.\(3 * l)", in: width, out: width, kernel: 3, rng: &rng), ReLU<T>(), Upsample2<T>()]
+            layers += [Conv2d<T>("decoder.\(3 * l)", in: width, out: width, kernel: 3, rng: &rng), ReLU<T>(), Upsample<T>(scale: 2)]
         }
         layers += [Conv2d<T>("decoder.\(3 * depth)", in: width, out: channels, kernel: 3, rng: &rng), Sigmoid<T>()]
         first = convs[0]

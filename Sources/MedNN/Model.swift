@@ -39,6 +39,8 @@ public protocol Model<Scalar>: AnyObject {
     var receptiveRadius: Int { get }
     /// Image sides must be multiples of this (a U-Net with d poolings: 2^d); 1 for most.
     var sizeMultiple: Int { get }
+    /// The smallest image side the network takes (strided networks shrink their input).
+    var minimumInputSize: Int { get }
 }
 
 extension Model {
@@ -49,6 +51,7 @@ extension Model {
     public var parameterCount: Int { trainable.reduce(0) { $0 + $1.value.count } }
     public var receptiveRadius: Int { 0 }
     public var sizeMultiple: Int { 1 }
+    public var minimumInputSize: Int { 1 }
 }
 
 extension Model where Scalar == Float {

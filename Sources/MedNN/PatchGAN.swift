@@ -37,6 +37,9 @@ public final class PatchGAN<T: NNScalar>: Model {
         body = Sequential(layers)
     }
 
+    /// `depth` stride-2 layers halve the side; the two stride-1 4×4 layers then need 3 pixels.
+    public var minimumInputSize: Int { 3 << depth }
+
     /// The side of the input patch each output logit sees (70 for depth 3).
     public var patchSize: Int {
         // Back from one output: the last two stride-1 4×4 layers add 3 each, then each stride-2 layer.

@@ -51,7 +51,7 @@ public final class PerceptualLoss {
                 channels = shape.weight[0]
                 i += 2
             } else {
-                layers.append(MaxPool2x2<Float>())
+                layers.append(MaxPool2d<Float>(kernel: 2))
                 i += 1
             }
         }

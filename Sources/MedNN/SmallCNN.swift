@@ -26,7 +26,7 @@ enum SmallCNN<T: NNScalar> {
             let w = width << i
             let conv = ClassifierParts<T>.conv("features.\(4 * i)", channels, w, kernel: 3, padding: 1, fanOut: true, rng: &rng)
             if i == 0 { conv.inputGradient = false }
-            layers += [conv, BatchNorm2d<T>("features.\(4 * i + 1)", channels: w), ReLU<T>(), MaxPool2x2<T>()]
+            layers += [conv, BatchNorm2d<T>("features.\(4 * i + 1)", channels: w), ReLU<T>(), MaxPool2d<T>(kernel: 2, stride: 2)]
             channels = w
         }
         layers.append(AdaptiveAvgPool2d<T>(rows: 1, columns: 1))

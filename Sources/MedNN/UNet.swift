@@ -42,8 +42,9 @@ public final class UNet<T: NNScalar>: Model {
         ModelConfiguration(architecture: architecture, channels: channels, width: width, depth: depth)
     }
     let down: [Sequential<T>], bottleneck: Sequential<T>, up: [Sequential<T>], head: Conv2d<T>
-    let pools: [MaxPool2<T>], upsamples: [Upsample2<T>]
+    let pools: [MaxPool2d<T>], upsamples: [Upsample<T>]
     private var skipChannels: [Int] = []
+    private var upChannels: [Int] = []
     private var skipGradients: [Tensor<T>?] = []
 
     public init(channels: Int = 1, width: Int = 16, depth: Int = 3, rng: inout some RandomNumberGenerator) {
@@ -56,8 +57,8 @@ public final class UNet<T: NNScalar>: Model {
         bottleneck = Self.block("bottleneck", w[depth - 1], w[depth], rng: &rng)
         up = (0 ..< depth).map { Self.block("up.\($0)", w[$0] + w[$0 + 1], w[$0], rng: &rng) }
         head = Conv2d("head", in: width, out: channels, kernel: 1, rng: &rng)
-        pools = (0 ..< depth).map { _ in MaxPool2() }
-        upsamples = (0 ..< depth).map { _ in Upsample2() }
+        pools = (0 ..< depth).map { _ in MaxPool2d(kernel: 2) }
+        upsamples = (0 ..< depth).map { _ in Upsample(scale: 2) }
         // The input is data: its gradient is not needed for training (see `inputGradient`).
         (down[0].layers[0] as? Conv2d<T>)?.inputGradient = false
     }
@@ -96,8 +97,11 @@ public final class UNet<T: NNScalar>: Model {
         }
         h = bottleneck.forward(h)
         skipChannels = skips.map(\.channels)
+        upChannels = Array(repeating: 0, count: depth)
         for l in (0 ..< depth).reversed() {
-            h = up[l].forward(ChannelConcat.join(skips[l], upsamples[l].forward(h)))
+            let upsampled = upsamples[l].forward(h)
+            upChannels[l] = upsampled.channels
+            h = up[l].forward(concatChannels([skips[l], upsampled]))
         }
         return head.forward(h)
     }
@@ -106,7 +110,8 @@ public final class UNet<T: NNScalar>: Model {
         var h = head.backward(g)
         var skipGradients = [Tensor<T>?](repeating: nil, count: depth)
         for l in 0 ..< depth {
-            let (skip, upsampled) = ChannelConcat.split(up[l].backward(h), channels: skipChannels[l])
+            let parts = splitChannels(up[l].backward(h), [skipChannels[l], upChannels[l]])
+            let (skip, upsampled) = (parts[0], parts[1])
             skipGradients[l] = skip
             h = upsamples[l].backward(upsampled)
         }

@@ -61,6 +61,9 @@ final class ImagePairTask: TrainingTask {
             do { disc = try ModelRegistry.make(ModelConfiguration(architecture: d, channels: channels), rng: &initRNG) } catch {
                 throw Trainer.TrainingError(message: "\(error)")
             }
+            guard config.patch * train.scale >= disc.minimumInputSize else {
+                throw Trainer.TrainingError(message: "the \(d) discriminator needs target patches of at least \(disc.minimumInputSize) pixels; --patch \(config.patch)\(train.scale > 1 ? " × \(train.scale)" : "") is smaller")
+            }
             disc.setThreads(config.threads)
             disc.setTraining(true)
             let dOptimizer: any Optimizer<Float> = config.optimizer.make(learningRate: config.learningRate, weightDecay: 0,

@@ -56,11 +56,14 @@ public struct TrainingConfig: Sendable {
 /// The content loss of image-to-image training.
 public enum ContentLoss: String, Sendable, CaseIterable {
     case mse, l1
+    /// √((x − y)² + ε²), ε = 1e-3: L1 with a smooth minimum (LapSRN, many restoration papers).
+    case charbonnier
 
     func apply(_ prediction: Tensor<Float>, _ target: Tensor<Float>) -> (value: Double, gradient: Tensor<Float>) {
         switch self {
         case .mse: Loss.mse(prediction, target)
         case .l1: Loss.l1(prediction, target)
+        case .charbonnier: Loss.charbonnier(prediction, target)
         }
     }
 }

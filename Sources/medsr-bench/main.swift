@@ -10,6 +10,13 @@
 //   medsr-bench sr-train ARCH STEPS BATCH PATCH SCALE THREADS   seconds per training step (forward, backward, Adam)
 //   medsr-bench sr-infer ARCH SIZE SCALE THREADS REPEAT        seconds per inference of one SIZE² image
 //   (ARCH: espcn, srresnet, swift-srgan; espcn-train/espcn-infer are sr-* with ARCH espcn)
+//   medsr-bench nlm REPEAT PATCH DISTANCE H SIGMA IN.npy OUT.npy   non-local means of a 2-D float plane
+//                                                   (or [rows, columns, channels]): best seconds; writes OUT
+//                                                   (float32); MEDSR_THREADS=N: N threads instead of all cores
+//   medsr-bench conv-stride2 K CIN COUT SIDE BATCH THREADS REPEAT   one stride-2 convolution, padding (K − 1)/2:
+//                                                   seconds forward, forward + backward; direct path, then GEMM path
+//   medsr-bench convt K CIN COUT SIDE BATCH THREADS REPEAT   a transposed convolution, stride K, padding 0 (U-Net
+//                                                   up-sampling): seconds forward, forward + backward
 // Prints: seconds (wall, best of REPEAT passes over all files) and decoded bytes per pass.
 import MedKernels
 import CMalloc
@@ -82,6 +89,70 @@ if ["espcn-train", "espcn-infer", "sr-train", "sr-infer"].contains(task) {
     }
     exit(0)
 }
+if task == "convt" {
+    let a = args.dropFirst(2).compactMap { Int($0) }
+    let (k, cin, cout, side, batch, threads, repeatCount) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6])
+    var rng = SplitMix64(seed: 5)
+    let conv = ConvTranspose2d<Float>("c", in: cin, out: cout, kernel: k, stride: k, rng: &rng)
+    conv.setWorkers(threads)
+    let x = Tensor<Float>(channels: cin, batch: batch, rows: side, columns: side,
+                          data: (0 ..< cin * batch * side * side).map { _ in Float.random(in: -1 ... 1, using: &rng) })
+    var forward = Double.infinity, step = Double.infinity
+    for _ in 0 ..< repeatCount {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let y = conv.forward(x)
+        let middle = DispatchTime.now().uptimeNanoseconds
+        _ = conv.backward(y)
+        let end = DispatchTime.now().uptimeNanoseconds
+        forward = min(forward, Double(middle - start) / 1e9)
+        step = min(step, Double(end - start) / 1e9)
+    }
+    print(forward, step)
+    exit(0)
+}
+if task == "conv-stride2" {
+    // Stride 2, padding (K − 1) / 2 (3 → 1, 4 → 1, 5 → 2), as discriminators and U-Net encoders use.
+    let a = args.dropFirst(2).compactMap { Int($0) }
+    let (k, cin, cout, side, batch, threads, repeatCount) = (a[0], a[1], a[2], a[3], a[4], a[5], a[6])
+    var rng = SplitMix64(seed: 4)
+    let conv = Conv2d<Float>("c", in: cin, out: cout, kernel: k, stride: 2, padding: (k - 1) / 2, rng: &rng)
+    conv.setWorkers(threads)
+    conv.stridedDirectBackward = ProcessInfo.processInfo.environment["DIRECT_BACKWARD"] != nil
+    let x = Tensor<Float>(channels: cin, batch: batch, rows: side, columns: side,
+                          data: (0 ..< cin * batch * side * side).map { _ in Float.random(in: -1 ... 1, using: &rng) })
+    var forward = [Double.infinity, .infinity], step = [Double.infinity, .infinity]
+    for _ in 0 ..< repeatCount {
+        for (i, direct) in [true, false].enumerated() {  // interleaved
+            conv.stridedDirectUse = direct ? .always : .never
+            let start = DispatchTime.now().uptimeNanoseconds
+            let y = conv.forward(x)
+            let middle = DispatchTime.now().uptimeNanoseconds
+            _ = conv.backward(y)
+            let end = DispatchTime.now().uptimeNanoseconds
+            forward[i] = min(forward[i], Double(middle - start) / 1e9)
+            step[i] = min(step[i], Double(end - start) / 1e9)
+        }
+    }
+    print(forward[0], step[0], forward[1], step[1])
+    if ProcessInfo.processInfo.environment["PARTS"] != nil {  // backward's two products apart
+        for (frozen, inputGradient) in [(true, true), (false, false)] {
+            conv.frozen = frozen
+            conv.inputGradient = inputGradient
+            for direct in [true, false] {
+                conv.stridedDirectUse = direct ? .always : .never
+                var best = Double.infinity
+                for _ in 0 ..< repeatCount {
+                    let y = conv.forward(x)
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    _ = conv.backward(y)
+                    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                }
+                print(frozen ? "input gradient only" : "weight gradient only", direct ? "direct" : "gemm", best)
+            }
+        }
+    }
+    exit(0)
+}
 if task == "resample" {
     // medsr-bench resample REPEAT SIDE SCALE: seconds per 8-bit SIDE² tile → (SIDE/SCALE)² (Pillow bicubic).
     let repeatCount = Int(args[2]) ?? 100, side = Int(args[3]) ?? 256, scale = Int(args[4]) ?? 4
@@ -136,6 +207,33 @@ if task == "ssim" {
         best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     print(best, value)
+    exit(0)
+}
+if task == "nlm" {
+    guard args.count >= 9, let repeatCount = Int(args[2]), let patch = Int(args[3]), let distance = Int(args[4]),
+          let h = Double(args[5]), let sigma = Double(args[6]),
+          let (shape, samples) = try? NPYFile.read(URL(fileURLWithPath: args[7])), shape.count == 2 || shape.count == 3 else {
+        FileHandle.standardError.write(Data("usage: medsr-bench nlm REPEAT PATCH DISTANCE H SIGMA IN.npy OUT.npy (IN: 2-D or 3-D float .npy)\n".utf8))
+        exit(2)
+    }
+    let channels = shape.count == 3 ? shape[2] : 1, n = shape[0] * shape[1], values = samples.floats()
+    let planes = (0 ..< channels).map { ch in Plane(rows: shape[0], columns: shape[1], values: (0 ..< n).map { values[$0 * channels + ch] }) }
+    let threads = ProcessInfo.processInfo.environment["MEDSR_THREADS"].flatMap { Int($0) } ?? ProcessInfo.processInfo.activeProcessorCount
+    let nlm = NonLocalMeans(patchSize: patch, patchDistance: distance, h: h, sigma: sigma)
+    var out = nlm.apply(planes, workers: threads)  // one untimed call first, as the peer gets
+    var best = Double.infinity
+    for _ in 0 ..< repeatCount {
+        let start = DispatchTime.now().uptimeNanoseconds
+        out = nlm.apply(planes, workers: threads)
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    let interleaved = (0 ..< n * channels).map { out[$0 % channels].values[$0 / channels] }
+    let result = PixelArray(rows: shape[0], columns: shape[1], samplesPerPixel: channels, samples: .float32(interleaved))
+    do { try NPYFile.write(result, to: URL(fileURLWithPath: args[8])) } catch {
+        FileHandle.standardError.write(Data("medsr-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    print(best)
     exit(0)
 }
 var rest = Array(args.dropFirst(2))

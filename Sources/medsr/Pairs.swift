@@ -68,7 +68,6 @@ struct Pairs: ParsableCommand {
             throw ExitCode(1)
         }
         let fields = try withCleanError { try Self.list(high) }
-        let plane = Plane(luminanceOf: coarse)
         var recipe = Recipe(name: "pairs", source: .images)
         recipe.description = "registered pairs: LR from \(URL(fileURLWithPath: low).lastPathComponent), HR from the fields in \(URL(fileURLWithPath: high).lastPathComponent)"
         recipe.bits = coarse.sampleType == .uint8 ? 8 : 16
@@ -84,43 +83,19 @@ struct Pairs: ParsableCommand {
             try PairDatasetWriter(recipe: recipe, output: URL(fileURLWithPath: out).standardizedFileURL, degradation: degradation)
         }
         let cutter = PairCutter(factor: scaleFactor, tile: tileSide, stride: stride ?? tileSide)
-        var failed = 0, used = 0, tiles = 0
-        var boxes = [(x: Int, y: Int, w: Int, h: Int)]()
-        for (name, url) in fields {
-            func skip(_ why: String) throws {
-                report("medsr: \(url.path): \(why); skipped")
-                failed += 1
-                try withCleanError { try writer.skip(field: name, reason: why) }
+        let builder = PairsBuilder(low: coarse, cutter: cutter) { scaleOptions.locate($0, in: $1) }
+        let summary = try withCleanError {
+            try builder.run(fields: fields, writer: writer) { event in
+                switch event {
+                case .skipped(let path, let why): report("medsr: \(path): \(why); skipped")
+                case .used(let name, let r, let tiles):
+                    print(String(format: "%@: x %.2f, y %.2f, scale %.3f, correlation %.4f, %d tile(s)", name, r.x, r.y, r.scale, r.score, tiles))
+                }
             }
-            let field: PixelArray
-            do {
-                var p = try ImageFiles.read(url).pixels.frame(0)
-                if p.samplesPerPixel == 4 { p = p.keepingSamples(3) }
-                field = p
-            } catch {
-                try skip("\(error)".replacingOccurrences(of: url.path + ": ", with: ""))
-                continue
-            }
-            guard field.samplesPerPixel == coarse.samplesPerPixel, field.sampleType == coarse.sampleType else {
-                try skip("\(field.samplesPerPixel) channel(s) of \(field.sampleType), but LOW has \(coarse.samplesPerPixel) of \(coarse.sampleType)")
-                continue
-            }
-            let r = scaleOptions.locate(field, in: plane)
-            guard r.found else { try skip("not found: \(r.reason ?? "")"); continue }
-            let pairs = cutter.pairs(coarse: coarse, field: field, at: r)
-            guard !pairs.isEmpty else {
-                try skip(String(format: "found at x %.2f, y %.2f, but it covers less than one %d-pixel LR tile of LOW", r.x, r.y, tileSide / scaleFactor))
-                continue
-            }
-            try withCleanError { try writer.add(field: name, pairs: pairs.map { ($0.x, $0.y, $0.hr, $0.lr) }) }
-            boxes.append(Register.box(field, r))
-            used += 1
-            tiles += pairs.count
-            print(String(format: "%@: x %.2f, y %.2f, scale %.3f, correlation %.4f, %d tile(s)", name, r.x, r.y, r.scale, r.score, pairs.count))
         }
-        let summary = try withCleanError { try writer.finish() }
-        print("\(used) of \(fields.count) field(s) registered, \(tiles) tile pair(s) (\(tileSide)² HR, \(tileSide / scaleFactor)² LR ×\(scaleFactor)) → \(out)")
-        for name in ["train", "val", "test"] { print("  \(name): \(summary.counts[name]?.tiles ?? 0) tiles") }
+        let (used, failed, boxes) = (summary.used, summary.skipped, summary.boxes)
+        print("\(used) of \(fields.count) field(s) registered, \(summary.tiles) tile pair(s) (\(tileSide)² HR, \(tileSide / scaleFactor)² LR ×\(scaleFactor)) → \(out)")
+        for name in ["train", "val", "test"] { print("  \(name): \(summary.splits?.counts[name]?.tiles ?? 0) tiles") }
         if let overlay {
             try withCleanError { try PNGCodec.write(Register.outline(coarse, boxes: boxes), to: URL(fileURLWithPath: overlay)) }
         }

@@ -113,10 +113,7 @@ struct Register: ParsableCommand {
     }
 
     /// The field's outline in LOW pixels.
-    static func box(_ field: PixelArray, _ r: Registration.Result) -> (x: Int, y: Int, w: Int, h: Int) {
-        (Int(r.x.rounded()), Int(r.y.rounded()),
-         Int((Double(field.columns) / r.scale).rounded()), Int((Double(field.rows) / r.scale).rounded()))
-    }
+    static func box(_ field: PixelArray, _ r: Registration.Result) -> (x: Int, y: Int, w: Int, h: Int) { PairsBuilder.box(field, r) }
 
     /// LOW as 8-bit RGB with red rectangles.
     static func outline(_ p: PixelArray, boxes: [(x: Int, y: Int, w: Int, h: Int)]) -> PixelArray {

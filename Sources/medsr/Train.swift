@@ -63,7 +63,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "sgd: momentum.") var momentum = 0.9
     @Flag(help: "sgd: Nesterov momentum.") var nesterov = false
     @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "Weight decay (decoupled for adamw, --weight-decay > 0 with adam means adamw; L2 for sgd).") var weightDecay = 0.0
-    @Option(name: .customLong("content-loss"), help: "mse or l1 (default: the model's).") var contentLoss: ContentLoss?
+    @Option(name: .customLong("content-loss"), help: "mse, l1 or charbonnier (default: the model's).") var contentLoss: ContentLoss?
     @Option(name: .customLong("adversarial-weight"), parsing: .unconditional, help: "GAN models: weight of the adversarial loss (default: the model's).") var adversarialWeight: Double?
     @Option(name: .customLong("tv-weight"), parsing: .unconditional, help: "Weight of a total-variation loss (0: none).") var tvWeight = 0.0
     @Option(help: "Start the generator from these weights (a model.safetensors of the same architecture).") var `init`: String?

@@ -52,7 +52,7 @@ struct Upscale: ParsableCommand {
 
     @OptionGroup var options: EnhanceOptions
 
-    func validate() throws { try options.check() }
+    func validate() throws { try options.check(command: "upscale") }
 
     func run() throws { try options.run(task: .superResolution) }
 }
@@ -80,7 +80,7 @@ struct Restore: ParsableCommand {
 
     @OptionGroup var options: EnhanceOptions
 
-    func validate() throws { try options.check() }
+    func validate() throws { try options.check(command: "restore") }
 
     func run() throws { try options.run(task: .restoration) }
 }
@@ -105,13 +105,13 @@ struct EnhanceOptions: ParsableArguments {
     var values: OutputValues = .source
     @Option(name: .customLong("max-mb"), parsing: .unconditional, help: "Refuse inputs whose pixels exceed this many MiB.") var maxMB = 4096
 
-    func check() throws {
+    func check(command: String) throws {
         if let region, Region(argument: region) == nil { throw ValidationError("--region takes x,y,width,height") }
         if let tile, tile < 16 { throw ValidationError("--tile must be at least 16") }
         let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
         if !EnhancementRequest.outputExtensions.contains(ext) {
             throw ValidationError("\(output): " + (ext.isEmpty ? "give the output an extension" : "MedSR cannot write .\(ext) files")
-                + "; this command writes .png, .tif (or .tiff) and .dcm")
+                + "; \(command) writes .png, .tif (or .tiff) and .dcm")
         }
         if ext != "dcm" && (!deidOptions.isEmpty || keyFile != nil || keepIdentifiers) {
             throw ValidationError("--deid-option, --key-file and --keep-identifiers apply to DICOM output (.dcm)")

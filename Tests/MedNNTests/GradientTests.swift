@@ -256,7 +256,7 @@ enum PixelArrayFixture {
     @Test func activations() {
         G.check(LeakyReLU<Double>(slope: 0.2), input: G.tensor(2, 2, 4, 5, seed: 16))
         G.check(ReLU<Double>(), input: G.tensor(2, 2, 4, 5, seed: 31))
-        G.check(MaxPool2x2<Double>(), input: G.tensor(2, 2, 5, 6, seed: 32))
+        G.check(MaxPool2d<Double>(kernel: 2), input: G.tensor(2, 2, 5, 6, seed: 32))
         G.check(Sigmoid<Double>(), input: G.tensor(2, 2, 4, 5, seed: 17))
         G.check(Affine<Double>(0.5, 0.5), input: G.tensor(2, 2, 4, 5, seed: 18))
     }

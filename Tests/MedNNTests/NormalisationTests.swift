@@ -1,3 +1,4 @@
+import MedImage
 import Foundation
 import MedImage
 import MedMetrics

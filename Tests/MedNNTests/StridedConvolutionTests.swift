@@ -1,3 +1,4 @@
+import MedImage
 import Foundation
 import MedImage
 import MedMetrics
@@ -5,7 +6,7 @@ import MedMetrics
 import Testing
 import TestSupport
 
-/// Single-precision stride-2 convolutions run the direct kernel through space-to-depth; they
+/// Single-precision stride-2 convolutions on the direct kernel through space-to-depth; they
 /// must equal im2col + GEMM (in single precision, and in double precision, which the gradient
 /// checks verify): output, input gradient, weight and bias gradients, for odd and even sizes,
 /// k 3 to 5, paddings 0 to k − 1, channel counts that do not fill a block, 1 and 2 threads.
@@ -13,10 +14,11 @@ import TestSupport
     struct Result { var y: [Double], dx: [Double], dw: [Double], db: [Double] }
 
     static func run<T: NNScalar>(_: T.Type, cin: Int, cout: Int, kernel: Int, padding: Int, rows: Int, columns: Int,
-                                 workers: Int, strided: Bool, inputGradient: Bool = true) -> Result {
+                                 workers: Int, strided: Bool, directBackward: Bool = true, inputGradient: Bool = true) -> Result {
         var rng = SplitMix64(seed: 70)
         let conv = Conv2d<T>("c", in: cin, out: cout, kernel: kernel, stride: 2, padding: padding, rng: &rng)
-        conv.allowsStridedDirect = strided
+        conv.stridedDirectUse = strided ? .always : .never
+        conv.stridedDirectBackward = directBackward
         conv.inputGradient = inputGradient
         conv.setWorkers(workers)
         let x = Tensor<T>(channels: cin, batch: 2, rows: rows, columns: columns,
@@ -49,6 +51,20 @@ import TestSupport
                 #expect(Self.worst(c, b) < 2e-5, "GEMM path k\(k): \(name) off by \(Self.worst(c, b))")
             }
         }
+    }
+
+    /// The default: the forward direct, backward on im2col + GEMM (columns made from the input).
+    @Test func directForwardWithGEMMBackward() {
+        let fast = Self.run(Float.self, cin: 5, cout: 7, kernel: 4, padding: 1, rows: 13, columns: 10, workers: 2, strided: true,
+                            directBackward: false)
+        let exact = Self.run(Double.self, cin: 5, cout: 7, kernel: 4, padding: 1, rows: 13, columns: 10, workers: 1, strided: false)
+        for (a, b) in [(fast.y, exact.y), (fast.dx, exact.dx), (fast.dw, exact.dw), (fast.db, exact.db)] {
+            #expect(Self.worst(a, b) < 2e-5)
+        }
+        var rng = SplitMix64(seed: 1)
+        #expect(Conv2d<Float>("c", in: 2, out: 2, kernel: 4, stride: 2, padding: 1, rng: &rng).stridedDirect)
+        #expect(!Conv2d<Float>("c", in: 2, out: 2, kernel: 3, stride: 2, padding: 1, rng: &rng).stridedDirect)
+        #expect(!Conv2d<Double>("c", in: 2, out: 2, kernel: 4, stride: 2, padding: 1, rng: &rng).stridedDirect)
     }
 
     @Test func withoutTheInputGradient() {

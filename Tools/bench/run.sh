@@ -13,6 +13,7 @@ fi
 "$work/venv/bin/python" Tools/bench/bench.py .build/release/medsr-bench "$work/data"
 "$work/venv/bin/pip" show -q scikit-image >/dev/null 2>&1 || "$work/venv/bin/pip" install -q scikit-image
 "$work/venv/bin/python" Tools/bench/ssim_bench.py .build/release/medsr-bench "$work/ssim"
+"$work/venv/bin/python" Tools/bench/nlm_bench.py .build/release/medsr-bench "$work/nlm"
 # DICOM series → .nii.gz against dcm2niix (Debian dcm2niix), whole process, side by side.
 if command -v dcm2niix > /dev/null; then
   "$work/venv/bin/python" Tools/bench/bench_nifti.py .build/release/medsr 200 5

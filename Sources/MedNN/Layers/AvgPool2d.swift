@@ -1,3 +1,4 @@
+import MedKernels
 import MedImage
 import MedKernels
 
