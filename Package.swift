@@ -120,7 +120,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedNNTests", dependencies: ["MedNN", "MedMetrics", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedDataset", "MedNN", "TestSupport"],
+        .testTarget(name: "MedTrainingTests", dependencies: ["MedTraining", "MedDataset", "MedNN", "MedEvaluation", "MedMetrics", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "MedRegistrationTests", dependencies: ["MedRegistration", "MedIO", "MedImage", "TestSupport"],
                     swiftSettings: swiftSettings),

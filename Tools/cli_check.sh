@@ -127,6 +127,17 @@ check "an unknown model is refused as a usage error naming the models (got $stat
 "$medsr" train --dataset "$work/ds" --model swift-srgan --scale 4 --steps 2 --batch 2 --patch 4 --validate-every 2 --val-tiles 1 \
   --perceptual "$fx/nn/perceptual.safetensors" --out "$work/run3" > "$work/gan.txt" 2>&1; status=$?
 check "swift-srgan trains (generator + discriminator + perceptual loss) and writes its model (got $status)" '[ $status -eq 0 ] && [ -s "$work/run3/model.safetensors" ] && grep -q "Swift-SRGAN" "$work/run3/report.html" && grep -q "perceptual" "$work/run3/report.html" && grep -q "d_loss" "$work/run3/metrics.csv"'
+# Classification: train on the tiles' labels, resume-ready files, classify exported tiles.
+"$medsr" train --task classify --model cnn-small --dataset "$work/ds" --steps 4 --batch 4 --validate-every 2 --class-weights balanced --out "$work/cls" > "$work/cls.txt" 2>&1; status=$?
+check "train --task classify → exit 0, model records its classes, validation AUC in metrics.csv (got $status)" '[ $status -eq 0 ] && [ -s "$work/cls/model.safetensors" ] && grep -qa "class_names" "$work/cls/model.safetensors" && head -1 "$work/cls/metrics.csv" | grep -q "val_auc"'
+"$medsr" classify --model "$work/cls" "$work/exp/train/hr/000000.png" --csv "$work/cls.csv" > "$work/classify.txt" 2>&1; status=$?
+check "classify prints probabilities and writes a CSV with one row per image (got $status)" '[ $status -eq 0 ] && grep -q " → " "$work/classify.txt" && [ "$(wc -l < "$work/cls.csv")" -eq 2 ]'
+"$medsr" downstream --classifier "$work/cls" --model "$work/run" --dataset "$work/ds" --split train --scale 4 --resamples 100 --csv "$work/downstream.csv" --report "$work/downstream.html" > "$work/downstream.txt" 2>&1; status=$?
+check "downstream: HR, bicubic, sharpened bicubic and the SR run, the sentence first in the report (got $status)" '[ $status -eq 0 ] && [ "$(wc -l < "$work/downstream.csv")" -eq 5 ] && grep -q "recovers" "$work/downstream.txt" && grep -q "recovers" "$work/downstream.html"'
+"$medsr" evaluate --task classify --model "$work/cls" --dataset "$work/ds" --split train --json "$work/cls.json" --report "$work/cls.html" > "$work/clseval.txt" 2>&1; status=$?
+check "evaluate --task classify: macro AUC with a patient interval, JSON with a confusion matrix, report with ROC curves (got $status)" '[ $status -eq 0 ] && grep -q "macro ROC AUC" "$work/clseval.txt" && grep -q "confusion_matrix" "$work/cls.json" && grep -q "<svg" "$work/cls.html"'
+"$medsr" train --task classify --model espcn-x --dataset "$work/ds" --out "$work/cls2" > /dev/null 2> "$work/cls2.err"; status=$?
+check "train --task classify refuses a non-classifier as a usage error (got $status)" '[ $status -eq 2 ] && grep -q "resnet18, resnet34, densenet121, cnn-small" "$work/cls2.err"'
 # Restoration: train on degraded HR tiles, restore a file, evaluate with the baselines.
 "$medsr" train --task restore --dataset "$work/ds" --model dncnn --depth 4 --width 8 --degradation noise:gaussian:15 --steps 4 --batch 2 --patch 16 \
   --validate-every 2 --val-tiles 2 --out "$work/rrun" > "$work/rtrain.txt" 2>&1; status=$?

@@ -51,3 +51,47 @@ extension Summary {
         ciHigh = means[Int((0.975 * Double(resamples - 1)).rounded(.up))]
     }
 }
+
+/// Percentile bootstrap intervals of any statistic of a set of cases, resampled **by patient**
+/// (whole patients drawn with replacement, all their cases together): AUCs, accuracies and
+/// their differences, whose cases are not independent within a patient.
+public enum PatientBootstrap {
+    public struct Interval: Sendable, Equatable {
+        public var low: Double, high: Double
+        /// Resamples whose statistic was defined (an AUC needs both classes).
+        public var resamples: Int
+    }
+
+    /// The 2.5% and 97.5% percentiles of `statistic` over `resamples` patient resamples.
+    /// - Parameters:
+    ///   - patients: each case's patient; empty names are patients of their own.
+    ///   - statistic: the statistic of the cases at the given indices (repeats included), or nil
+    ///     when undefined for that resample (it is then skipped).
+    /// - Returns: NaN bounds when no resample gave a value.
+    public static func interval(patients: [String], resamples: Int = 2000, seed: UInt64 = 2004,
+                                statistic: ([Int]) -> Double?) -> Interval {
+        var index = [String: Int](), members = [[Int]]()
+        for (i, p) in patients.enumerated() {
+            let key = p.isEmpty ? "\u{0}case\(i)" : p
+            if let g = index[key] { members[g].append(i) } else {
+                index[key] = members.count
+                members.append([i])
+            }
+        }
+        guard !members.isEmpty else { return Interval(low: .nan, high: .nan, resamples: 0) }
+        var rng = SplitMix64(seed: seed)
+        var values = [Double]()
+        values.reserveCapacity(resamples)
+        let k = UInt64(members.count)
+        var cases = [Int]()
+        for _ in 0 ..< resamples {
+            cases.removeAll(keepingCapacity: true)
+            for _ in 0 ..< members.count { cases += members[Int(rng.next() % k)] }
+            if let v = statistic(cases), v.isFinite { values.append(v) }
+        }
+        guard !values.isEmpty else { return Interval(low: .nan, high: .nan, resamples: 0) }
+        values.sort()
+        let n = values.count
+        return Interval(low: values[Int(0.025 * Double(n - 1))], high: values[Int((0.975 * Double(n - 1)).rounded(.up))], resamples: n)
+    }
+}

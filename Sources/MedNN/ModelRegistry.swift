@@ -30,6 +30,7 @@ public enum ModelRegistry {
     public static let architectures: [any Architecture] = [
         ESPCNArchitecture(), SRResNetArchitecture(separable: false), SRResNetArchitecture(separable: true),
         SRGANDiscriminatorArchitecture(separable: false), SRGANDiscriminatorArchitecture(separable: true),
+        ResNetArchitecture(depth: 18), ResNetArchitecture(depth: 34), DenseNetArchitecture(), SmallCNNArchitecture(),
         UNetArchitecture(), DnCNNArchitecture(), DenoisingAutoencoderArchitecture(), PatchGANArchitecture(),
     ]
 

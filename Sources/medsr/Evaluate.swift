@@ -133,6 +133,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try prepareOutputs([csv, json, reportPath])
+        if options.task == .classify { return try runClassify() }
         if let pred, let ref {
             try runPairs(pred: pred, ref: ref)
             return

@@ -16,7 +16,7 @@ struct MedSR: ParsableCommand {
         Patient identifiers never appear in output unless --show-phi (inspect) or --keep-identifiers (upscale) is given.
         """,
         version: MedSRVersion.string,
-        subcommands: [Inspect.self, Convert.self, Build.self, Merge.self, Export.self, Evaluate.self, AuditCommand.self, Train.self, Upscale.self, Restore.self, Register.self, Pairs.self, Serve.self]
+        subcommands: [Inspect.self, Convert.self, Build.self, Merge.self, Export.self, Evaluate.self, AuditCommand.self, Train.self, ClassifyCommand.self, DownstreamCommand.self, Upscale.self, Restore.self, Register.self, Pairs.self, Serve.self]
     )
 
     /// Usage errors exit with 2 (not ArgumentParser's 64), as the README promises.

@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
         """
     )
 
-    @Option(help: "sr (super-resolution) or restore (same-size restoration); default: the model's task.") var task: TrainingTaskChoice?
+    @Option(help: "sr (super-resolution), restore (same-size restoration) or classify (resnet18, resnet34, densenet121, cnn-small on the tiles' labels); default: the model's task.") var task: TrainingTaskChoice?
     @Option(help: "Dataset folder built by medsr build.") var dataset: String
     @Option(help: "\(TrainingPreset.all.map(\.name).joined(separator: ", ")).") var model = "espcn"
     @Option(parsing: .unconditional, help: "SR: upscaling factor (the dataset must have lr_x<scale>).") var scale = 4
@@ -82,9 +82,11 @@ struct Train: ParsableCommand {
     @Option(help: "Resume from this checkpoint.") var resume: String?
     @Option(parsing: .unconditional, help: "Threads (default: cores).") var threads: Int?
     @Option(help: "Run folder to write.") var out: String
+    @OptionGroup var classify: ClassifyTrainOptions
 
     func validate() throws {
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+        if task == .classify { return try classify.check(model: classifierModel) }
         guard let preset = TrainingPreset.named(model) else {
             throw ValidationError("--model is \(TrainingPreset.all.map(\.name).joined(separator: ", "))")
         }
@@ -112,6 +114,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        if task == .classify { return try runClassify() }
         let ds = try withCleanError { try Dataset(root: URL(fileURLWithPath: dataset)) }
         guard let preset = TrainingPreset.named(model) else { throw ExitCode(2) }
         var config = TrainingConfig()
@@ -179,8 +182,14 @@ struct Train: ParsableCommand {
 
 /// `train --task`.
 enum TrainingTaskChoice: String, ExpressibleByArgument, CaseIterable {
-    case sr, restore
-    var modelTask: ModelTask { self == .sr ? .superResolution : .restoration }
+    case sr, restore, classify
+    var modelTask: ModelTask {
+        switch self {
+        case .sr: .superResolution
+        case .restore: .restoration
+        case .classify: .classification
+        }
+    }
 }
 
 extension OptimizerKind: ExpressibleByArgument {}

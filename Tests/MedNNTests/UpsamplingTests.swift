@@ -1,5 +1,6 @@
 import MedImage
 import Foundation
+import MedImage
 import MedMetrics
 @testable import MedNN
 import Testing

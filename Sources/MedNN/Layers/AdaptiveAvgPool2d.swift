@@ -1,5 +1,6 @@
 import MedKernels
 import MedImage
+import MedKernels
 
 /// PyTorch `nn.AdaptiveAvgPool2d((rows, columns))`: output cell i averages input rows
 /// ⌊i·H/rows⌋ ..< ⌈(i+1)·H/rows⌉ (likewise columns). `AdaptiveAvgPool2d(size: 1)` is global

@@ -1,5 +1,6 @@
 import MedKernels
 import MedImage
+import MedKernels
 
 /// Average pooling (PyTorch `nn.AvgPool2d(kernel, stride, padding, ceil_mode,
 /// count_include_pad)`): with `countIncludePad` (PyTorch's default) a window's sum is divided

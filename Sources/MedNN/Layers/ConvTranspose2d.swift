@@ -1,5 +1,6 @@
 import MedKernels
 import MedImage
+import MedKernels
 
 /// Transposed convolution (PyTorch `nn.ConvTranspose2d(in, out, k, stride, padding,
 /// output_padding, bias)`, groups 1, dilation 1; weights `[in, out, k, k]`): the adjoint of a

@@ -1,5 +1,6 @@
 import MedKernels
 import MedImage
+import MedKernels
 
 /// Dropout (PyTorch `nn.Dropout(p)`): in training each value is zeroed with probability `p` and
 /// the rest are scaled by 1/(1 − p); in inference it is the identity.

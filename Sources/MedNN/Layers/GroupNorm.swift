@@ -1,5 +1,6 @@
 import MedKernels
 import MedImage
+import MedKernels
 
 /// Group normalisation (PyTorch `nn.GroupNorm(groups, channels, eps=1e-5, affine=True)`; Wu &
 /// He 2018): each batch item's channels fall into `groups` consecutive groups, and each group

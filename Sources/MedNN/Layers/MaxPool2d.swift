@@ -1,5 +1,6 @@
 import MedKernels
 import MedImage
+import MedKernels
 
 /// Max pooling (PyTorch `nn.MaxPool2d(kernel, stride, padding, ceil_mode)`, dilation 1): the
 /// padding counts as −∞, a window's first largest value (row-major order) wins, and NaN

@@ -1,5 +1,6 @@
 import MedKernels
 import MedImage
+import MedKernels
 
 /// Stride-2 k×k convolutions in single precision on the direct kernel (`DirectConvolution`),
 /// by space-to-depth: the zero-padded input's four phases (even/odd rows × even/odd columns)

@@ -1,5 +1,6 @@
 import MedKernels
 import MedImage
+import MedKernels
 
 /// Up-sampling by an integer factor (PyTorch `nn.Upsample(scale_factor=s, mode=…,
 /// align_corners=…)`).
