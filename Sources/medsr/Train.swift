@@ -7,7 +7,7 @@ import Zarr
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a super-resolution or restoration model on the CPU from a dataset built by medsr build.",
+        abstract: "Train a super-resolution, restoration or classification model on the CPU from a dataset built by medsr build.",
         discussion: """
         --task sr (the default) learns LR → HR from the dataset's lr_x<scale> and hr arrays; \
         --task restore learns degraded → clean at the same size: the HR tiles are the targets and \
