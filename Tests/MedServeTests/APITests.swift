@@ -139,7 +139,7 @@ import TestSupport
         let methods = try #require(answer.json?["methods"] as? [[String: Any]])
         #expect(methods.compactMap { $0["method"] as? String } == ["bicubic", "sharpened", "model"])
         var evaluator = DatasetEvaluator(dataset: try Dataset(root: h.root.appendingPathComponent("ds")), split: "train", scale: 2)
-        evaluator.model = try SRModel(path: h.root.appendingPathComponent("runs/espcn").path)
+        evaluator.model = try EnhancementModel(path: h.root.appendingPathComponent("runs/espcn").path)
         let expected = try evaluator.score(0)
         for (m, name) in zip(methods, ["bicubic", "sharpen", "model"]) {
             let score = try #require(expected.scores[name])

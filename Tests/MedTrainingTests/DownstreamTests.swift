@@ -26,7 +26,7 @@ import TestSupport
         return (try ClassifierFile(path: run.path, threads: 1), run)
     }
 
-    @Test func singleLabelWithAnSRModel() throws {
+    @Test func singleLabelWithAnEnhancementModel() throws {
         let (ds, root) = try TrainerTests.dataset()
         let (c, run) = try Self.classifier(ds, labels: .label, steps: 2)
         let srRun = FileManager.default.temporaryDirectory.appendingPathComponent("medsr-ds-sr-\(UUID().uuidString)")
