@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Does `medsr train --task restore` learn? Issue 18's quality evidence, one run, both sides.
 
-usage: restore_quality.py MEDSR ITK_DATA WORKDIR [--minutes 15] [--unet-steps N] [--dncnn-steps N]
+usage: restore_quality.py MEDSR ITK_DATA WORKDIR [--minutes 15] [--only unet|dncnn] [--unet-steps N] [--dncnn-steps N]
                           [--unet-width 16] [--unet-depth 3] [--unet-patch 48] [--unet-batch 8] [--unet-lr 1e-3]
                           [--dncnn-width 64] [--dncnn-depth 17] [--dncnn-patch 40] [--dncnn-batch 16] [--dncnn-lr 1e-3]
 
@@ -79,9 +79,9 @@ def degrade(tile, spec, rng):
 
 
 def psnr_tiles(out, clean):
-    """Mean over tiles of PSNR (data range 255) of outputs clipped and rounded to 8 bits."""
+    """Mean over tiles of PSNR (data range 255) of outputs clipped and rounded to 8 bits (both in [0, 1])."""
     q = np.clip(np.round(out * 255), 0, 255).astype(np.float64)
-    c = clean.astype(np.float64)
+    c = np.round(clean.astype(np.float64) * 255)
     return float(np.mean([10 * math.log10(255 ** 2 / max(np.mean((q[i] - c[i]) ** 2), 1e-12)) for i in range(len(q))]))
 
 
@@ -178,6 +178,7 @@ def main():
     ap.add_argument("work", nargs="?")
     ap.add_argument("--torch-worker")
     ap.add_argument("--minutes", type=float, default=15)
+    ap.add_argument("--only", choices=["unet", "dncnn"], help="run one of the two tasks")
     for m, w, d, p, b in (("unet", 16, 3, 48, 8), ("dncnn", 64, 17, 40, 16)):
         ap.add_argument(f"--{m}-steps", type=int)
         ap.add_argument(f"--{m}-width", type=int, default=w)
@@ -195,7 +196,11 @@ def main():
     # 1. Datasets.
     tasks = {"unet": {"degradation": "blur:gaussian:2", "baseline": "sharpen", "data": "microscopy"},
              "dncnn": {"degradation": "noise:gaussian:15", "baseline": "nlm", "data": "t1"}}
+    if args.only:
+        tasks = {args.only: tasks[args.only]}
     for data, make, fg in (("microscopy", microscopy_blocks, "0"), ("t1", lambda s: t1_slices(args.itk, s), "0.3")):
+        if data not in {t["data"] for t in tasks.values()}:
+            continue
         src, ds = os.path.join(work, data + "-src"), os.path.join(work, data + "-ds")
         shutil.rmtree(src, ignore_errors=True)
         shutil.rmtree(ds, ignore_errors=True)

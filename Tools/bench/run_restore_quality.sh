@@ -16,4 +16,4 @@ itk="$work/itk/usr/share/doc/insighttoolkit5-examples/examples/Data"
 if [ ! -f "$itk/KmeansTest_T1UCharRaw.nii.gz" ]; then
   (mkdir -p "$work/itk" && cd "$work/itk" && apt-get download insighttoolkit5-examples >/dev/null && dpkg -x insighttoolkit5-examples_*.deb .)
 fi
-"$work/venv-restore/bin/python" Tools/bench/restore_quality.py .build/release/medsr "$itk" "$work/restore-quality" --minutes "${MINUTES:-15}" "$@"
+"$work/venv-restore/bin/python" Tools/bench/restore_quality.py .build/release/medsr "$itk" "$work/restore-quality${TAG:-}" --minutes "${MINUTES:-15}" "$@"
