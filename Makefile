@@ -4,7 +4,7 @@ DEBS := libdcmtk-dev libmatio-dev libhdf5-dev libpng-dev libtiff-dev libopenblas
 SWIFT_FLAGS ?=
 DEMO_OUT ?= demo-out
 
-.PHONY: deps build release install test demo conformance check-deid check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register bench-eval bench-quality report-shot check-serve bench-serve clean
+.PHONY: deps build release install test demo conformance check-deid check-dataset check-resume check-hostile fuzz check-sanitizers bench bench-build bench-nn bench-register bench-eval bench-quality bench-restore-quality report-shot check-serve bench-serve clean
 
 ## Install the Debian packages that are missing (apt-get update once, then install).
 deps:
@@ -109,6 +109,11 @@ bench-quality: release
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq insighttoolkit5-examples >/dev/null; }
 	@[ -x .venv-quality/bin/python ] || { python3 -m venv .venv-quality && .venv-quality/bin/pip install -q numpy Pillow h5py tifffile nibabel pydicom scikit-image; }
 	PYTHON=$(CURDIR)/.venv-quality/bin/python bash Tools/bench/recipe_quality.sh .build/release/medsr
+
+## U-Net (blur) and DnCNN (noise) against unsharp mask / non-local means and against the same
+## networks trained in PyTorch, on real public images, 15 minutes of training each (long; venv with torch).
+bench-restore-quality: release
+	bash Tools/bench/run_restore_quality.sh
 
 ## Dataset build speed: medsr build vs a Pillow + numpy + zarr-python pipeline, side by side.
 bench-build: release
