@@ -307,7 +307,7 @@ check "a cut list of duplicates says how many more, and \"1 image\" is singular"
 check "a default is printed once" '! grep -q "(default: cores)\. (default:" "$work/help.txt"'
 hardwrapped=0
 
-for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs serve; do
+for cmd in "" inspect convert build merge export evaluate audit train classify downstream upscale restore register pairs serve; do
   # With room for any paragraph, prose is one line per paragraph (ArgumentParser wraps it, not the source).
   COLUMNS=3000 "$medsr" $cmd --help | awk '/^USAGE:/ { done = 1 } !done && prev != "" && prev !~ /:$/ && $0 != "" && $0 !~ /^ / { bad = 1 } { prev = $0 } END { exit bad }' || { hardwrapped=1; echo "  hard-wrapped help: medsr $cmd"; }
 done
@@ -349,7 +349,6 @@ check "nifti-volumes --labels on the Decathlon layout (got $status)" '[ $status 
 "$medsr" build nifti-volumes --input "$fx/nifti-volumes/BraTS" --out "$work/badlabels" --labels "tumour=x" > /dev/null 2> "$work/badlabels.err"; status=$?
 check "--labels that are not NAME=V+V are a usage error (got $status)" '[ $status -eq 2 ] && grep -q "NAME=V" "$work/badlabels.err"'
 
-for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs; do
 # serve: refuses an open host without a token and a missing root; serves with a token; deletes its uploads at exit.
 "$medsr" serve --host 0.0.0.0 --no-token --root "$work" > /dev/null 2> "$work/serve_open.err"; status=$?
 check "serve --host 0.0.0.0 --no-token → exit 2, says a token is needed (got $status)" '[ $status -eq 2 ] && grep -q "needs a token" "$work/serve_open.err"'
@@ -370,7 +369,7 @@ check "serve prints one URL with a token; 403 without it, 200 with it, 403 for a
 check "serve: an upload gives input and bicubic; its private folder is gone after SIGTERM" 'grep -q "bicubic.png" "$work/serve_up.json" && [ -n "$uploads" ] && [ ! -e "$uploads" ]'
 check "serve logs no refused path contents" '! grep -q "etc/passwd" "$work/serve.err"'
 
-for cmd in "" inspect convert build merge export evaluate audit train upscale register pairs serve; do
+for cmd in "" inspect convert build merge export evaluate audit train classify downstream upscale restore register pairs serve; do
   "$medsr" $cmd --help > "$work/help" 2>&1
   check "--help for '${cmd:-medsr}'" '[ -s "$work/help" ]'
 done
