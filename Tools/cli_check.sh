@@ -132,6 +132,11 @@ check "swift-srgan trains (generator + discriminator + perceptual loss) and writ
 check "train --task classify → exit 0, model records its classes, validation AUC in metrics.csv (got $status)" '[ $status -eq 0 ] && [ -s "$work/cls/model.safetensors" ] && grep -qa "class_names" "$work/cls/model.safetensors" && head -1 "$work/cls/metrics.csv" | grep -q "val_auc"'
 "$medsr" classify --model "$work/cls" "$work/exp/train/hr/000000.png" --csv "$work/cls.csv" > "$work/classify.txt" 2>&1; status=$?
 check "classify prints probabilities and writes a CSV with one row per image (got $status)" '[ $status -eq 0 ] && grep -q " → " "$work/classify.txt" && [ "$(wc -l < "$work/cls.csv")" -eq 2 ]'
+head -c 300 "$work/exp/train/hr/000000.png" > "$work/cut_tile.png"
+"$medsr" classify --model "$work/cls" "$work/exp/train/hr/000000.png" "$work/cut_tile.png" > "$work/classify2.txt" 2> "$work/classify2.err"; status=$?
+check "classify: a broken image among good ones is one line and exit 3, the rest classified (got $status)" '[ $status -eq 3 ] && [ "$(wc -l < "$work/classify2.err")" -eq 1 ] && grep -q "cut_tile.png" "$work/classify2.err" && grep -q " → " "$work/classify2.txt"'
+"$medsr" downstream --classifier "$work/cls" --dataset "$work/ds" --split test --scale 4 > /dev/null 2> "$work/dsempty.err"; status=$?
+check "downstream on an empty split: exit 1 and one line, no table of NaNs (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/dsempty.err")" -eq 1 ] && grep -q "has no tiles" "$work/dsempty.err"'
 "$medsr" downstream --classifier "$work/cls" --model "$work/run" --dataset "$work/ds" --split train --scale 4 --resamples 100 --csv "$work/downstream.csv" --report "$work/downstream.html" > "$work/downstream.txt" 2>&1; status=$?
 check "downstream: HR, bicubic, sharpened bicubic and the SR run, the sentence first in the report (got $status)" '[ $status -eq 0 ] && [ "$(wc -l < "$work/downstream.csv")" -eq 5 ] && grep -q "recovers" "$work/downstream.txt" && grep -q "recovers" "$work/downstream.html"'
 "$medsr" evaluate --task classify --model "$work/cls" --dataset "$work/ds" --split train --json "$work/cls.json" --report "$work/cls.html" > "$work/clseval.txt" 2>&1; status=$?
@@ -145,7 +150,7 @@ check "train --task restore → model recording its degradation, metrics with th
 "$medsr" train --task restore --dataset "$work/ds" --model dncnn --out "$work/rrun2" > /dev/null 2> "$work/rnodeg.err"; status=$?
 check "--task restore without --degradation is a usage error (got $status)" '[ $status -eq 2 ] && grep -q "degradation" "$work/rnodeg.err"'
 "$medsr" train --task restore --dataset "$work/ds" --model dncnn --degradation noise:purple:3 --out "$work/rrun3" > /dev/null 2> "$work/rbad.err"; status=$?
-check "a bad degradation spec is one line listing the forms (got $status)" '[ $status -eq 1 ] && [ "$(wc -l < "$work/rbad.err")" -eq 1 ] && grep -q "blur:gaussian:SIGMA" "$work/rbad.err"'
+check "a bad degradation spec is a usage error listing the forms (got $status)" '[ $status -eq 2 ] && grep -q "blur:gaussian:SIGMA" "$work/rbad.err"'
 "$medsr" restore --model "$work/rrun" "$fx/dicom/conformance/CT_small.dcm" "$work/up/ct_restored.dcm" > "$work/restore.txt" 2>&1; status=$?
 "$medsr" inspect "$work/up/ct_restored.dcm" > "$work/ct_restored.txt" 2>&1
 check "restore DICOM → derived DICOM at the same size, no patient name (got $status)" '[ $status -eq 0 ] && grep -q "128 × 128" "$work/ct_restored.txt" && ! grep -qa "CompressedSamples" "$work/up/ct_restored.dcm"'

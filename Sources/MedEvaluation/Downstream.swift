@@ -92,11 +92,24 @@ public enum Downstream {
         var sentences = [String]()
         if kinds.count > 3, kinds[0].macroAUC.isFinite, kinds[1].macroAUC.isFinite {
             let lost = kinds[0].macroAUC - kinds[1].macroAUC
-            for kind in kinds.dropFirst(3) {
+            for (kind, (_, model)) in zip(kinds.dropFirst(3), models) {
                 let ci = kind.fromBicubic.interval
-                sentences.append(String(format: "On this %@ set, ×%d SR (%@) recovers %.1f of the %.1f AUC points lost to low resolution (95%% CI %.1f to %.1f; %d tiles, %d patients).",
-                                        split, scale, kind.name, 100 * kind.fromBicubic.value, 100 * lost, 100 * ci.low, 100 * ci.high,
-                                        count, Set(pats).count))
+                // SR runs on the LR tile; restoration runs on bicubic.
+                let method = model.scale > 1 ? "×\(scale) SR" : "restoration of bicubic ×\(scale)"
+                let gained = kind.fromBicubic.value
+                let what: String
+                if lost <= 0 {
+                    what = String(format: "recovers nothing, as low resolution cost nothing here: it changes the macro AUC by %+.1f points from bicubic (HR %.3f, bicubic %.3f)",
+                                  100 * gained, kinds[0].macroAUC, kinds[1].macroAUC)
+                } else if gained > lost {
+                    what = String(format: "recovers all %.1f AUC points lost to low resolution and %.1f more: above HR", 100 * lost, 100 * (gained - lost))
+                } else {
+                    what = String(format: "recovers %.1f of the %.1f AUC points lost to low resolution", 100 * gained, 100 * lost)
+                }
+                let few = Set(pats).count < 10
+                    ? " Only \(Set(pats).count) patient\(Set(pats).count == 1 ? "" : "s") in this split: intervals bootstrapped by patient mean little." : ""
+                sentences.append(String(format: "On this %@ set, %@ (%@) %@ (95%% CI of the change from bicubic %.1f to %.1f; %d tiles, %d patients).",
+                                        split, method, kind.name, what, 100 * ci.low, 100 * ci.high, count, Set(pats).count) + few)
             }
         } else if kinds.count > 1 {
             sentences.append(String(format: "On this %@ set, low resolution (bicubic ×%d) changes the classifier's macro AUC by %+.1f points (HR %.3f, bicubic %.3f).",

@@ -251,9 +251,10 @@ final class ImagePairTask: TrainingTask {
         guard p < b.psnr || s < b.ssim else { return nil }
         let advice = preset.task == .superResolution
             ? "upscaling with it loses to plain interpolation; train longer (--steps), check the dataset's tiles, or keep bicubic"
-            : "it makes the degraded images worse; train longer (--steps), lower --lr, or check --degradation"
-        return String(format: "warning: after %d steps the model is behind %@ on the validation tiles (PSNR %.2f vs %.2f dB, SSIM %.4f vs %.4f): %@",
-                      r.step, baselineName, p, b.psnr, s, b.ssim, advice)
+            : "train longer (--steps), lower --lr, or check --degradation"
+        let which = p < b.psnr && s < b.ssim ? "on PSNR and SSIM" : p < b.psnr ? "on PSNR (SSIM is better)" : "on SSIM (PSNR is better)"
+        return String(format: "warning: after %d steps the model is behind %@ %@ on the validation tiles (PSNR %.2f vs %.2f dB, SSIM %.4f vs %.4f): %@",
+                      r.step, baselineName, which, p, b.psnr, s, b.ssim, advice)
     }
 
     var reportIntroduction: String {

@@ -27,10 +27,19 @@ struct ClassifyCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (default: cores).") var threads: Int?
 
     func run() throws {
+        // Before any work: a read-only or full output disk fails now, in one line.
+        try prepareOutputs([csv])
         let c = try withCleanError { try ClassifierFile(path: model, threads: threads ?? processorCount) }
         var rows = ["file," + c.labels.names.joined(separator: ",")]
+        var failed = 0
         for input in inputs {
-            let image = try withCleanError { try ImageFiles.read(URL(fileURLWithPath: input)) }
+            // One unreadable file is reported and skipped; the exit status says some failed.
+            let image: MedicalImage
+            do { image = try ImageFiles.read(URL(fileURLWithPath: input)) } catch {
+                report("medsr: \(oneLine(error))")
+                failed += 1
+                continue
+            }
             var pixels = image.pixels
             if pixels.frames > 1 {
                 pixels = PixelArray(rows: pixels.rows, columns: pixels.columns, samplesPerPixel: pixels.samplesPerPixel,
@@ -43,6 +52,8 @@ struct ClassifyCommand: ParsableCommand {
             rows.append("\(input)," + p.map { String(format: "%.6f", $0) }.joined(separator: ","))
         }
         if let csv { try withCleanError { try (rows.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8) } }
+        if failed == inputs.count { throw ExitCode(1) }
+        if failed > 0 { throw ExitCode(3) }
     }
 }
 
@@ -52,6 +63,7 @@ extension Evaluate {
         guard let model = options.model, let dataset = options.dataset else {
             throw ValidationError("--task classify needs --model (a classifier run) and --dataset")
         }
+        try prepareOutputs([csv, json, reportPath])
         let ds = try withCleanError { try Dataset(root: URL(fileURLWithPath: dataset)) }
         let c = try withCleanError { try ClassifierFile(path: model) }
         let e = try withCleanError { try ClassifierEvaluation(classifier: c, dataset: ds, split: options.split, limit: options.limit) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Zarr
 import MedDataset
 import MedEvaluation
 import MedImage
@@ -35,7 +36,14 @@ struct DownstreamCommand: ParsableCommand {
     @Option(help: "Write an HTML report here.") var report: String?
 
     func run() throws {
+        // Before any work: a read-only or full output disk fails now, in one line.
+        try prepareOutputs([csv, report])
         let ds = try withCleanError { try Dataset(root: URL(fileURLWithPath: dataset)) }
+        let tiles = (try? ds.array(split, "hr").count) ?? 0
+        guard tiles > 0 else {
+            FileHandle.standardError.write(Data("medsr: \(dataset): the \(split) split has no tiles; choose another --split (medsr inspect \(dataset) shows the counts)\n".utf8))
+            throw ExitCode(1)
+        }
         let c = try withCleanError { try ClassifierFile(path: classifier) }
         let models = try model.map { path in (URL(fileURLWithPath: path).lastPathComponent, try withCleanError { try EnhancementModel(path: path) }) }
         let r = try withCleanError {

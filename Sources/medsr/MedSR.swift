@@ -24,7 +24,7 @@ struct MedSR: ParsableCommand {
         msr_line_buffer_stdout()
         for interrupt in [SIGINT, SIGTERM] {
             signal(interrupt) { number in
-                let text: StaticString = "\nmedsr: interrupted; files under their final names are complete, a build continues with --resume and training with --resume RUN/checkpoint.safetensors\n"
+                let text: StaticString = "\nmedsr: interrupted; files under their final names are complete, a build continues with --resume, and training with --resume RUN from its last checkpoint (written every --checkpoint-every steps; none before the first)\n"
                 _ = write(2, text.utf8Start, text.utf8CodeUnitCount)
                 signal(number, SIG_DFL)
                 raise(number)

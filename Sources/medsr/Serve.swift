@@ -87,7 +87,15 @@ struct Serve: ParsableCommand {
                     print("  roots: \(options.roots.map(\.path).joined(separator: ", ")); Ctrl-C stops (uploads are deleted)")
                 }
             } catch {
-                failure.set(oneLine(error))
+                let text = oneLine(error)
+                // NIO's bind error names a system call, not the address: say which.
+                if text.contains("Address already in use") {
+                    failure.set("\(options.host):\(options.port) is already in use (another server?); choose another --port, or --port 0 for any free one")
+                } else if text.contains("Permission denied") && text.contains("bind") {
+                    failure.set("\(options.host):\(options.port): permission denied (ports below 1024 need privileges); choose another --port")
+                } else {
+                    failure.set(text)
+                }
             }
             done.signal()
         }

@@ -79,7 +79,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("validate-every"), parsing: .unconditional, help: "Validate every this many steps.") var validateEvery = 100
     @Option(name: .customLong("val-tiles"), parsing: .unconditional, help: "Validation tiles.") var valTiles = 32
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Checkpoint every this many steps.") var checkpointEvery = 500
-    @Option(help: "Resume from this checkpoint.") var resume: String?
+    @Option(help: "Resume from this checkpoint (or the run folder holding it).") var resume: String?
     @Option(parsing: .unconditional, help: "Threads (default: cores).") var threads: Int?
     @Option(help: "Run folder to write.") var out: String
     @OptionGroup var classify: ClassifyTrainOptions
@@ -95,6 +95,10 @@ struct Train: ParsableCommand {
         }
         if preset.task == .restoration && degradation == nil {
             throw ValidationError("--task restore needs --degradation (e.g. noise:gaussian:15 or blur:gaussian:2)")
+        }
+        if let degradation {
+            // A bad spec is a usage error, named before any work.
+            do { _ = try Degradation(parsing: degradation) } catch { throw ValidationError("\(error)") }
         }
         if preset.task == .superResolution && degradation != nil {
             throw ValidationError("--degradation applies to --task restore; SR inputs are the dataset's lr_x<scale> tiles")
@@ -156,7 +160,18 @@ struct Train: ParsableCommand {
         // Before any work: another run's model is never replaced, and the folder must be writable.
         try withCleanError { try Trainer.prepareRunFolder(runURL, resuming: resume != nil) }
         let trainer = try withCleanError { try Trainer(config: config, dataset: ds, run: runURL) }
-        if let resume { try withCleanError { try trainer.resume(from: resume) } }
+        if var resume {
+            // A run folder stands for the checkpoint inside it.
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory), isDirectory.boolValue {
+                resume = URL(fileURLWithPath: resume).appendingPathComponent("checkpoint.safetensors").path
+                guard FileManager.default.fileExists(atPath: resume) else {
+                    report("medsr: \(resume): no checkpoint yet (one is written every --checkpoint-every steps); start the run again")
+                    throw ExitCode(1)
+                }
+            }
+            try withCleanError { try trainer.resume(from: resume) }
+        }
         print("training \(trainer.displayName) for \(config.steps) steps (from step \(trainer.currentStep)); validation on "
             + (trainer.validationSplitName.map { "the \($0) split" } ?? "nothing (no val or test tiles)"))
         print("BLAS: OpenBLAS \(BLASKernels.coreName) kernels, \(config.threads) thread\(config.threads == 1 ? "" : "s")")
