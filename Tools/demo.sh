@@ -82,7 +82,7 @@ say "training: ESPCN ×4 on real MRI (62 slices of the ITK T1 volume, slabs as p
 
 say "restoration: DnCNN learns to remove Gaussian noise (σ 15 of 255) from the same MRI, about a minute"
 "$medsr" train --task restore --dataset "$out/datasets/mri-t1" --model dncnn --depth 8 --width 32 --degradation noise:gaussian:15 \
-  --patch 32 --batch 8 --steps 500 --lr 2e-3 --validate-every 100 --seed 7 --out "$out/runs/dncnn-noise15"
+  --patch 32 --batch 8 --steps 2000 --lr 2e-3 --validate-every 500 --seed 7 --out "$out/runs/dncnn-noise15"
 "$medsr" evaluate --dataset "$out/datasets/mri-t1" --split test --task restore --model "$out/runs/dncnn-noise15" \
   --csv "$out/restore-scores.csv" --report "$out/restore-report.html"
 "$medsr" restore --model "$out/runs/dncnn-noise15" "$fx/mri-t1/slab05/z030.png" "$out/restored/z030_denoised.png"
@@ -95,7 +95,7 @@ say "real LR/HR pairs: microscope fields registered to the 4x-coarser slide (one
   --out "$out/datasets/pairs" --overlay "$out/pairs-overlay.png" || [ $? -eq 3 ]
 
 say "outputs"
-find "$out" -type f -not -path "*/datasets/*" | sort | sed "s|^$out/|  $out/|" | head -50
+find "$out" -type f -not -path "*/datasets/*" | sort | sed "s|^$out/|  $out/|" | sed -n '1,50p'
 echo "  datasets: $(ls "$out/datasets" | tr '\n' ' ')"
 echo "  ($(find "$out" -type f | wc -l) files in $out)"
 echo "  open $out/report.html (baselines, tumour audit), $out/model-report.html (ESPCN vs baselines),"
