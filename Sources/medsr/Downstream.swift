@@ -32,6 +32,7 @@ struct DownstreamCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "At most this many tiles (the first ones).") var limit: Int?
     @Option(parsing: .unconditional, help: "Bootstrap resamples.") var resamples = 2000
     @Option(help: "Write one row per input kind here.") var csv: String?
+    @Option(help: "Write the summary here (JSON).") var json: String?
     @Option(help: "Write an HTML report here.") var report: String?
 
     func run() throws {
@@ -49,6 +50,10 @@ struct DownstreamCommand: ParsableCommand {
                          100 * k.changedFromHR))
         }
         if let csv { try withCleanError { try r.csv.write(toFile: csv, atomically: true, encoding: .utf8) } }
+        if let json {
+            let data = try JSONSerialization.data(withJSONObject: r.json, options: [.prettyPrinted, .sortedKeys])
+            try withCleanError { try data.write(to: URL(fileURLWithPath: json)) }
+        }
         if let report { try withCleanError { try r.html(title: "MedSR downstream check").write(toFile: report, atomically: true, encoding: .utf8) } }
     }
 }
