@@ -147,6 +147,21 @@ extension Downstream.Result {
         return rows.joined(separator: "\n") + "\n"
     }
 
+    /// The summary as JSON (NaN as null), for scripts.
+    public var json: [String: Any] {
+        func n(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
+        return ["tiles": tiles, "patients": patients, "scale": scale, "classes": labels.names, "sentences": sentences,
+                "inputs": kinds.map { k -> [String: Any] in
+                    ["input": k.name, "accuracy": n(k.accuracy), "balanced_accuracy": n(k.balancedAccuracy), "macro_auc": n(k.macroAUC),
+                     "macro_auc_ci": [n(k.aucInterval.low), n(k.aucInterval.high)],
+                     "delta_auc_from_hr": n(k.fromHR.value), "delta_auc_from_hr_ci": [n(k.fromHR.interval.low), n(k.fromHR.interval.high)],
+                     "delta_auc_from_bicubic": n(k.fromBicubic.value),
+                     "delta_auc_from_bicubic_ci": [n(k.fromBicubic.interval.low), n(k.fromBicubic.interval.high)],
+                     "delong_p_vs_hr": k.delongVsHR.map { $0.map(n) ?? NSNull() }, "mcnemar_p_vs_hr": k.mcnemarVsHR.map(n) ?? NSNull(),
+                     "changed_from_hr": n(k.changedFromHR)]
+                }]
+    }
+
     func f(_ v: Double) -> String { v.isFinite ? String(format: "%.6f", v) : "" }
 
     /// The report: the clinician sentence first, then the table and each kind's ROC curves.

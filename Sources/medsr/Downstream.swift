@@ -33,11 +33,12 @@ struct DownstreamCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "At most this many tiles (the first ones).") var limit: Int?
     @Option(parsing: .unconditional, help: "Bootstrap resamples.") var resamples = 2000
     @Option(help: "Write one row per input kind here.") var csv: String?
+    @Option(help: "Write the summary here (JSON).") var json: String?
     @Option(help: "Write an HTML report here.") var report: String?
 
     func run() throws {
         // Before any work: a read-only or full output disk fails now, in one line.
-        try prepareOutputs([csv, report])
+        try prepareOutputs([csv, json, report])
         let ds = try withCleanError { try Dataset(root: URL(fileURLWithPath: dataset)) }
         let tiles = (try? ds.array(split, "hr").count) ?? 0
         guard tiles > 0 else {
@@ -57,6 +58,10 @@ struct DownstreamCommand: ParsableCommand {
                          100 * k.changedFromHR))
         }
         if let csv { try withCleanError { try r.csv.write(toFile: csv, atomically: true, encoding: .utf8) } }
+        if let json {
+            let data = try JSONSerialization.data(withJSONObject: r.json, options: [.prettyPrinted, .sortedKeys])
+            try withCleanError { try data.write(to: URL(fileURLWithPath: json)) }
+        }
         if let report { try withCleanError { try r.html(title: "MedSR downstream check").write(toFile: report, atomically: true, encoding: .utf8) } }
     }
 }
