@@ -89,6 +89,18 @@ struct MATHostileTests {
 
     /// Found by fuzzing (kept as Fixtures/mat/hostile/struct_null_data.mat): a v5 struct whose
     /// data matio leaves NULL crashed matio's field lookup. Now it is a clear error.
+    /// Found by fuzzing: headers that declare more than the file holds — a v4 matrix of
+    /// 2118265167 rows in 30 bytes, a v5 matrix whose dimensions claim 505 MB in 64 bytes —
+    /// made matio allocate what they declare. Now each is one clear error before matio reads.
+    @Test(arguments: ["v4_huge_matrix.mat", "v5_huge_dimensions.mat"])
+    func declaredSizesBeyondTheFileAreRefused(_ name: String) throws {
+        let url = FixturePath.url("mat/hostile/" + name)
+        #expect(throws: (any Error).self) { try ImageFiles.describe(url) }
+        do { _ = try ImageFiles.describe(url) } catch {
+            #expect("\(error)".contains("damaged MATLAB v"), "\(error)")
+        }
+    }
+
     @Test func damagedStructIsAnErrorNotACrash() throws {
         let url = FixturePath.url("mat/hostile/struct_null_data.mat")
         _ = try? ImageFiles.describe(url)
