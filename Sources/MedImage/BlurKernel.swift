@@ -83,7 +83,7 @@ public struct BlurKernel: Sendable, Equatable {
         padded.withUnsafeBufferPointer { src in
             weights.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { dst in
-                    let s = UnsafeSendable(src.baseAddress!), d = UnsafeSendable(dst.baseAddress!), kw = UnsafeSendable(w.baseAddress!)
+                    let s = SendableConstPointer(src.baseAddress!), d = SendablePointer(dst.baseAddress!), kw = SendableConstPointer(w.baseAddress!)
                     parallelFor(bands, workers: workers) { b, _ in
                         let r0 = b * band, r1 = min(rows, r0 + band)
                         Kernels.convolveRows(s.pointer, paddedColumns: pc, kernel: kw.pointer, size: k, row0: r0, row1: r1, columns: cols, into: d.pointer)

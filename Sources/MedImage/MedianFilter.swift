@@ -26,7 +26,7 @@ public struct MedianFilter: PlaneFilter, Equatable {
         let bands = (plane.rows + Self.band - 1) / Self.band, rows = plane.rows
         padded.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let s = UnsafeSendable(src.baseAddress!), d = UnsafeSendable(dst.baseAddress!)
+                let s = SendableConstPointer(src.baseAddress!), d = SendablePointer(dst.baseAddress!)
                 parallelFor(bands, workers: workers) { b, _ in
                     let r0 = b * Self.band, r1 = min(rows, r0 + Self.band)
                     Kernels.medianRows(s.pointer, paddedColumns: pc, size: k, row0: r0, row1: r1, columns: cols, into: d.pointer)

@@ -59,7 +59,7 @@ public struct NonLocalMeans: PlaneFilter, Equatable {
         let bands = (rows + Self.band - 1) / Self.band
         padded.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                let sp = UnsafeSendable(src.baseAddress!), dp = UnsafeSendable(dst.baseAddress!)
+                let sp = SendableConstPointer(src.baseAddress!), dp = SendablePointer(dst.baseAddress!)
                 parallelFor(bands, workers: workers) { b, _ in
                     let r0 = b * Self.band, r1 = min(rows, r0 + Self.band)
                     let ok = Kernels.nonLocalMeansRows(sp.pointer, paddedRows: pr, paddedColumns: pc, channels: nch, pad: pad, offset: offset,

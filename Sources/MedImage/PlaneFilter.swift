@@ -30,11 +30,5 @@ extension UnsharpMask: PlaneFilter {
     }
 }
 
-/// A pointer handed to `parallelFor`'s jobs, which write disjoint parts of it.
-struct UnsafeSendable<P>: @unchecked Sendable {
-    let pointer: P
-    init(_ pointer: P) { self.pointer = pointer }
-}
-
 /// All processors (the default thread count of the filters).
 public var defaultWorkers: Int { ProcessInfo.processInfo.activeProcessorCount }
